@@ -1,0 +1,102 @@
+//! Functions callable from templates, and the registry that names them.
+//!
+//! A template function receives the evaluated arguments and a
+//! [`CallContext`] through which it can reach back into the executing
+//! template set (Helm's `include` and `tpl` need that). Most functions
+//! (Sprig's) are pure and are registered with [`FuncMap::insert_pure`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::value::Value;
+
+/// The error a function returns. The executor wraps it as Go does:
+/// `error calling NAME: MESSAGE`.
+#[derive(Debug, Clone)]
+pub struct FuncError {
+    /// What went wrong, as the Go function would word it.
+    pub message: String,
+}
+
+impl FuncError {
+    /// An error with a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        FuncError { message: message.into() }
+    }
+}
+
+impl std::fmt::Display for FuncError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FuncError {}
+
+impl From<String> for FuncError {
+    fn from(message: String) -> Self {
+        FuncError { message }
+    }
+}
+
+impl From<&str> for FuncError {
+    fn from(message: &str) -> Self {
+        FuncError { message: message.to_string() }
+    }
+}
+
+/// What a function may ask of the template execution that called it.
+pub trait CallContext {
+    /// Execute the template `name` of the current set with `data` as dot and
+    /// return its output (the core of Helm's `include`).
+    fn execute_template(&mut self, name: &str, data: &Value) -> Result<String, FuncError>;
+    /// Parse `text` as a new template in a copy of the current set, so it
+    /// sees every `define`, and execute it with `data` (Helm's `tpl`).
+    fn execute_text(&mut self, text: &str, data: &Value) -> Result<String, FuncError>;
+    /// The name of the template being executed (for error messages).
+    fn template_name(&self) -> &str;
+}
+
+/// A function as the registry holds it.
+pub type Function = Arc<dyn Fn(&mut dyn CallContext, &[Value]) -> Result<Value, FuncError> + Send + Sync>;
+
+/// Named functions available to templates, on top of the builtins.
+#[derive(Clone, Default)]
+pub struct FuncMap {
+    funcs: HashMap<String, Function>,
+}
+
+impl FuncMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Register a function that needs the call context.
+    pub fn insert(
+        &mut self,
+        name: impl Into<String>,
+        f: impl Fn(&mut dyn CallContext, &[Value]) -> Result<Value, FuncError> + Send + Sync + 'static,
+    ) {
+        self.funcs.insert(name.into(), Arc::new(f));
+    }
+    /// Register a pure function of its arguments.
+    pub fn insert_pure(
+        &mut self,
+        name: impl Into<String>,
+        f: impl Fn(&[Value]) -> Result<Value, FuncError> + Send + Sync + 'static,
+    ) {
+        self.funcs.insert(name.into(), Arc::new(move |_: &mut dyn CallContext, args: &[Value]| f(args)));
+    }
+    /// Look a function up by name.
+    pub fn get(&self, name: &str) -> Option<&Function> {
+        self.funcs.get(name)
+    }
+    /// Whether `name` is registered.
+    pub fn contains(&self, name: &str) -> bool {
+        self.funcs.contains_key(name)
+    }
+    /// Add every function of `other`, replacing same-named ones.
+    pub fn extend(&mut self, other: FuncMap) {
+        self.funcs.extend(other.funcs);
+    }
+}

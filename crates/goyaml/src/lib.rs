@@ -1,0 +1,14 @@
+//! YAML as Helm and Kubernetes read and write it.
+//!
+//! Helm reads YAML with Go's `yaml.v2` (through `sigs.k8s.io/yaml`): YAML 1.1
+//! scalars (`yes`/`on` are booleans, `0777` is octal), merge keys (`<<`),
+//! and numbers that become `float64` once they pass through JSON. This crate
+//! loads YAML into [`serde_json::Value`] with those rules, keeping the source
+//! position of every node so errors can name `file:line:col` ([`load`]), and
+//! writes values back exactly as Helm's `toYaml` prints them ([`emit`]).
+
+pub mod emit;
+pub mod load;
+
+pub use emit::to_string;
+pub use load::{Document, Error, Pos, Positions, from_str, from_str_multi};

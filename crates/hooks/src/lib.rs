@@ -1,0 +1,1 @@
+//! shell-operator / addon-operator hook engine: discovery, config, bindings, binding contexts, runner, outputs, queues.

@@ -1,0 +1,1 @@
+//! The Sprig template function library (as Helm ships it) over gotmpl values.
