@@ -11,4 +11,6 @@ pub mod emit;
 pub mod load;
 
 pub use emit::to_string;
-pub use load::{Document, Error, Pos, Positions, from_str, from_str_multi};
+pub use load::{
+    Document, Error, Pos, Positions, from_str, from_str_multi, from_str_with_positions,
+};
