@@ -5,6 +5,7 @@
 //! in [`value`]. Parsed templates are immutable and `Send + Sync`; executing
 //! never re-parses.
 
+pub mod fmt;
 pub mod func;
 pub mod value;
 

@@ -1,0 +1,922 @@
+//! Go's `fmt` printing verbs over template [`Value`]s.
+//!
+//! Templates print values the way Go's `fmt` does (`{{ . }}` is `%v`, the
+//! `print*` builtins are `Sprint*`, `printf` is `Sprintf`), and Sprig's string
+//! functions lean on the same rules, so this module is public. Floats follow
+//! `strconv.FormatFloat`: `%v` is the shortest `'g'` form (`1e+06`, `3.14`,
+//! `1e-05`). Wrong verbs print Go's diagnostics (`%!d(string=x)`,
+//! `%!d(MISSING)`, `%!(EXTRA int=1)`) instead of failing.
+
+use crate::value::Value;
+
+/// Go's `fmt.Sprint`: operands printed with `%v`, a space between two
+/// operands when neither is a string.
+pub fn sprint(args: &[Value]) -> String {
+    let mut out = String::new();
+    let mut prev_string = false;
+    for (i, arg) in args.iter().enumerate() {
+        let is_string = matches!(arg, Value::String(_));
+        if i > 0 && !is_string && !prev_string {
+            out.push(' ');
+        }
+        print_arg(&mut out, arg, 'v', &Spec::default());
+        prev_string = is_string;
+    }
+    out
+}
+
+/// Go's `fmt.Sprintln`: operands printed with `%v`, always separated by a
+/// space, followed by a newline.
+pub fn sprintln(args: &[Value]) -> String {
+    let mut out = String::new();
+    for (i, arg) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        print_arg(&mut out, arg, 'v', &Spec::default());
+    }
+    out.push('\n');
+    out
+}
+
+/// Go's `%v` of one value (`<nil>` for nil; templates print a top-level nil
+/// as `<no value>` themselves).
+pub fn format_value(v: &Value) -> String {
+    let mut out = String::new();
+    print_arg(&mut out, v, 'v', &Spec::default());
+    out
+}
+
+/// Go's `%T`: the type name of a value (`int`, `float64`, `string`,
+/// `[]interface {}`, `map[string]interface {}`, `<nil>`, or the object's type).
+pub fn type_name(v: &Value) -> String {
+    match v {
+        Value::Nil => "<nil>".to_string(),
+        Value::Bool(_) => "bool".to_string(),
+        Value::Int(_) => "int".to_string(),
+        Value::Float(_) => "float64".to_string(),
+        Value::String(_) => "string".to_string(),
+        Value::List(_) => "[]interface {}".to_string(),
+        Value::Map(_) => "map[string]interface {}".to_string(),
+        Value::Object(o) => o.type_name().to_string(),
+    }
+}
+
+/// Formatting flags and sizes of one verb (`%-+# 0W.Pv`).
+#[derive(Default, Clone, Copy)]
+struct Spec {
+    minus: bool,
+    plus: bool,
+    sharp: bool,
+    space: bool,
+    zero: bool,
+    width: Option<usize>,
+    prec: Option<usize>,
+}
+
+/// Go's `fmt.Sprintf`.
+pub fn sprintf(format: &str, args: &[Value]) -> String {
+    let mut out = String::new();
+    let bytes = format.as_bytes();
+    let mut i = 0;
+    let mut arg_num = 0usize;
+    let mut reordered = false;
+    while i < bytes.len() {
+        // Copy literal text up to the next '%'.
+        let start = i;
+        while i < bytes.len() && bytes[i] != b'%' {
+            i += 1;
+        }
+        out.push_str(&format[start..i]);
+        if i >= bytes.len() {
+            break;
+        }
+        i += 1; // skip '%'
+        let mut spec = Spec::default();
+        // Flags.
+        while i < bytes.len() {
+            match bytes[i] {
+                b'#' => spec.sharp = true,
+                b'0' => spec.zero = true,
+                b'+' => spec.plus = true,
+                b'-' => spec.minus = true,
+                b' ' => spec.space = true,
+                _ => break,
+            }
+            i += 1;
+        }
+        // Width: explicit argument index, '*' or digits.
+        let mut bad_index = false;
+        if let Some((n, next, ok)) = arg_index(format, i) {
+            i = next;
+            reordered = true;
+            if ok {
+                arg_num = n;
+            } else {
+                bad_index = true;
+            }
+        }
+        if i < bytes.len() && bytes[i] == b'*' {
+            i += 1;
+            match args.get(arg_num).map(int_arg) {
+                Some(Some(w)) => {
+                    if w < 0 {
+                        spec.minus = true;
+                        spec.width = Some(w.unsigned_abs() as usize);
+                    } else {
+                        spec.width = Some(w as usize);
+                    }
+                }
+                _ => out.push_str("%!(BADWIDTH)"),
+            }
+            arg_num += 1;
+        } else {
+            let (n, next) = digits(format, i);
+            if next > i {
+                spec.width = Some(n);
+                i = next;
+            }
+        }
+        // Precision.
+        if i < bytes.len() && bytes[i] == b'.' {
+            i += 1;
+            if let Some((n, next, ok)) = arg_index(format, i) {
+                i = next;
+                reordered = true;
+                if ok {
+                    arg_num = n;
+                } else {
+                    bad_index = true;
+                }
+            }
+            if i < bytes.len() && bytes[i] == b'*' {
+                i += 1;
+                match args.get(arg_num).map(int_arg) {
+                    Some(Some(p)) if p >= 0 => spec.prec = Some(p as usize),
+                    _ => out.push_str("%!(BADPREC)"),
+                }
+                arg_num += 1;
+            } else {
+                let (n, next) = digits(format, i);
+                spec.prec = Some(n);
+                i = next;
+            }
+        }
+        if let Some((n, next, ok)) = arg_index(format, i) {
+            i = next;
+            reordered = true;
+            if ok {
+                arg_num = n;
+            } else {
+                bad_index = true;
+            }
+        }
+        if i >= bytes.len() {
+            out.push_str("%!(NOVERB)");
+            break;
+        }
+        let verb = format[i..].chars().next().unwrap_or('%');
+        i += verb.len_utf8();
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        if bad_index {
+            out.push_str("%!");
+            out.push(verb);
+            out.push_str("(BADINDEX)");
+            continue;
+        }
+        match args.get(arg_num) {
+            None => {
+                out.push_str("%!");
+                out.push(verb);
+                out.push_str("(MISSING)");
+            }
+            Some(arg) => {
+                arg_num += 1;
+                print_arg(&mut out, arg, verb, &spec);
+            }
+        }
+    }
+    if !reordered && arg_num < args.len() {
+        out.push_str("%!(EXTRA ");
+        for (k, arg) in args[arg_num..].iter().enumerate() {
+            if k > 0 {
+                out.push_str(", ");
+            }
+            if let Value::Nil = arg {
+                out.push_str("<nil>");
+            } else {
+                out.push_str(&type_name(arg));
+                out.push('=');
+                print_arg(&mut out, arg, 'v', &Spec::default());
+            }
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// An explicit argument index `[n]` at `i`: (zero-based index, position after, valid).
+fn arg_index(format: &str, i: usize) -> Option<(usize, usize, bool)> {
+    let bytes = format.as_bytes();
+    if i >= bytes.len() || bytes[i] != b'[' {
+        return None;
+    }
+    let close = format[i..].find(']').map(|c| i + c);
+    match close {
+        None => Some((0, bytes.len(), false)),
+        Some(c) => {
+            let (n, next) = digits(format, i + 1);
+            if next != c || n == 0 {
+                Some((0, c + 1, false))
+            } else {
+                Some((n - 1, c + 1, true))
+            }
+        }
+    }
+}
+
+/// Decimal digits at `i`: (value, position after). Saturates instead of overflowing.
+fn digits(format: &str, mut i: usize) -> (usize, usize) {
+    let bytes = format.as_bytes();
+    let mut n = 0usize;
+    while i < bytes.len() && bytes[i].is_ascii_digit() {
+        n = n
+            .saturating_mul(10)
+            .saturating_add(usize::from(bytes[i] - b'0'))
+            .min(1_000_000);
+        i += 1;
+    }
+    (n, i)
+}
+
+/// The integer of a `*` width or precision argument.
+fn int_arg(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        _ => None,
+    }
+}
+
+/// Print one argument with a verb, as Go's `pp.printArg`.
+fn print_arg(out: &mut String, v: &Value, verb: char, spec: &Spec) {
+    if verb == 'T' {
+        pad(out, &type_name(v), spec);
+        return;
+    }
+    match v {
+        Value::Nil => match verb {
+            'v' => pad(out, "<nil>", spec),
+            _ => bad_verb(out, v, verb),
+        },
+        Value::Bool(b) => match verb {
+            't' | 'v' => pad(out, if *b { "true" } else { "false" }, spec),
+            _ => bad_verb(out, v, verb),
+        },
+        Value::Int(i) => fmt_int(out, v, *i, verb, spec),
+        Value::Float(f) => fmt_float_verb(out, v, *f, verb, spec),
+        Value::String(s) => fmt_string(out, v, s, verb, spec),
+        Value::List(items) => {
+            out.push('[');
+            for (k, item) in items.iter().enumerate() {
+                if k > 0 {
+                    out.push(' ');
+                }
+                print_arg(out, item, verb, spec);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push_str("map[");
+            for (k, (key, item)) in m.borrow().iter().enumerate() {
+                if k > 0 {
+                    out.push(' ');
+                }
+                fmt_string(out, &Value::Nil, key, verb, spec);
+                out.push(':');
+                print_arg(out, item, verb, spec);
+            }
+            out.push(']');
+        }
+        Value::Object(o) => match o.to_data() {
+            Some(data) => print_arg(out, &data, verb, spec),
+            None => pad(out, &o.fmt_go(), spec),
+        },
+    }
+}
+
+/// Go's `%!verb(type=value)` for a verb the value's type does not accept.
+fn bad_verb(out: &mut String, v: &Value, verb: char) {
+    out.push_str("%!");
+    out.push(verb);
+    out.push('(');
+    if let Value::Nil = v {
+        out.push_str("<nil>");
+    } else {
+        out.push_str(&type_name(v));
+        out.push('=');
+        print_arg(out, v, 'v', &Spec::default());
+    }
+    out.push(')');
+}
+
+/// Pad `s` to the width with spaces (or zeros with the `0` flag), left or right.
+fn pad(out: &mut String, s: &str, spec: &Spec) {
+    let Some(width) = spec.width else {
+        out.push_str(s);
+        return;
+    };
+    let len = s.chars().count();
+    if len >= width {
+        out.push_str(s);
+        return;
+    }
+    let fill = if spec.zero && !spec.minus { '0' } else { ' ' };
+    if spec.minus {
+        out.push_str(s);
+        out.extend(std::iter::repeat_n(' ', width - len));
+    } else {
+        out.extend(std::iter::repeat_n(fill, width - len));
+        out.push_str(s);
+    }
+}
+
+fn fmt_string(out: &mut String, v: &Value, s: &str, verb: char, spec: &Spec) {
+    // Precision truncates the string to that many runes.
+    let s = match spec.prec {
+        Some(p) if matches!(verb, 'v' | 's' | 'q') => match s.char_indices().nth(p) {
+            Some((end, _)) => &s[..end],
+            None => s,
+        },
+        _ => s,
+    };
+    match verb {
+        'v' | 's' => pad(out, s, spec),
+        'q' => {
+            let quoted = if spec.sharp && can_backquote(s) {
+                format!("`{s}`")
+            } else {
+                quote_with(s, spec.plus)
+            };
+            pad(out, &quoted, spec);
+        }
+        'x' | 'X' => {
+            let bytes = s.as_bytes();
+            let bytes = match spec.prec {
+                Some(p) if p < bytes.len() => &bytes[..p],
+                _ => bytes,
+            };
+            let mut hex = String::new();
+            for (k, b) in bytes.iter().enumerate() {
+                if spec.space && k > 0 {
+                    hex.push(' ');
+                }
+                if spec.sharp && (spec.space || k == 0) {
+                    hex.push_str(if verb == 'x' { "0x" } else { "0X" });
+                }
+                if verb == 'x' {
+                    hex.push_str(&format!("{b:02x}"));
+                } else {
+                    hex.push_str(&format!("{b:02X}"));
+                }
+            }
+            pad(out, &hex, spec);
+        }
+        _ => bad_verb(out, if let Value::Nil = v { &Value::Nil } else { v }, verb),
+    }
+}
+
+fn fmt_int(out: &mut String, v: &Value, i: i64, verb: char, spec: &Spec) {
+    match verb {
+        'v' | 'd' => fmt_integer(out, i, 10, false, verb, spec),
+        'b' => fmt_integer(out, i, 2, false, verb, spec),
+        'o' | 'O' => fmt_integer(out, i, 8, false, verb, spec),
+        'x' => fmt_integer(out, i, 16, false, verb, spec),
+        'X' => fmt_integer(out, i, 16, true, verb, spec),
+        'c' => pad(
+            out,
+            &char::from_u32(i as u32).unwrap_or('\u{FFFD}').to_string(),
+            spec,
+        ),
+        'q' => {
+            let c = u32::try_from(i)
+                .ok()
+                .and_then(char::from_u32)
+                .unwrap_or('\u{FFFD}');
+            pad(out, &quote_rune(c, spec.plus), spec);
+        }
+        'U' => {
+            let mut s = format!("U+{:04X}", i);
+            if spec.sharp
+                && let Some(c) = u32::try_from(i).ok().and_then(char::from_u32)
+                && is_print(c)
+            {
+                s.push_str(&format!(" '{c}'"));
+            }
+            pad(out, &s, spec);
+        }
+        _ => bad_verb(out, v, verb),
+    }
+}
+
+/// Go's `fmt.fmtInteger`: sign, base prefix, precision as minimum digits, zero padding.
+fn fmt_integer(out: &mut String, i: i64, base: u32, upper: bool, verb: char, spec: &Spec) {
+    let neg = i < 0;
+    let mag = i.unsigned_abs();
+    let mut digits = match base {
+        2 => format!("{mag:b}"),
+        8 => format!("{mag:o}"),
+        16 if upper => format!("{mag:X}"),
+        16 => format!("{mag:x}"),
+        _ => mag.to_string(),
+    };
+    // Precision 0 with value 0 prints nothing but padding.
+    if spec.prec == Some(0) && mag == 0 {
+        digits.clear();
+    }
+    let mut min_digits = spec.prec.unwrap_or(0);
+    // Zero padding fills the width when no precision is given.
+    let zero_fill = spec.zero && !spec.minus && spec.prec.is_none();
+    let mut prefix = String::new();
+    if neg {
+        prefix.push('-');
+    } else if spec.plus {
+        prefix.push('+');
+    } else if spec.space {
+        prefix.push(' ');
+    }
+    match (base, verb) {
+        (8, 'O') => prefix.push_str("0o"),
+        (8, _) if spec.sharp && !digits.starts_with('0') => prefix.push('0'),
+        (16, _) if spec.sharp => prefix.push_str(if upper { "0X" } else { "0x" }),
+        (2, _) if spec.sharp => prefix.push_str("0b"),
+        _ => {}
+    }
+    if zero_fill && let Some(w) = spec.width {
+        min_digits = min_digits.max(w.saturating_sub(prefix.len()));
+    }
+    let mut s = prefix;
+    if digits.len() < min_digits {
+        s.extend(std::iter::repeat_n('0', min_digits - digits.len()));
+    }
+    s.push_str(&digits);
+    let no_zero = Spec {
+        zero: false,
+        ..*spec
+    };
+    pad(out, &s, &no_zero);
+}
+
+fn fmt_float_verb(out: &mut String, v: &Value, f: f64, verb: char, spec: &Spec) {
+    let (conv, default_prec) = match verb {
+        'v' => ('g', None),
+        'g' | 'G' | 'b' => (verb, None),
+        'e' | 'E' | 'f' => (verb, Some(6)),
+        'F' => ('f', Some(6)),
+        _ => {
+            bad_verb(out, v, verb);
+            return;
+        }
+    };
+    let prec = spec.prec.or(default_prec);
+    let no_zero = Spec {
+        zero: false,
+        ..*spec
+    };
+    if f.is_nan() {
+        // NaN shows a sign only when asked for, and is never zero padded.
+        let sign = if spec.plus {
+            "+"
+        } else if spec.space {
+            " "
+        } else {
+            ""
+        };
+        pad(out, &format!("{sign}NaN"), &no_zero);
+        return;
+    }
+    if f.is_infinite() {
+        let sign = if f < 0.0 {
+            "-"
+        } else if spec.space && !spec.plus {
+            " "
+        } else {
+            "+"
+        };
+        pad(out, &format!("{sign}Inf"), &no_zero);
+        return;
+    }
+    let num = format_float(f, conv, prec);
+    let (sign, body) = match num.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None if spec.plus => ("+", num.as_str()),
+        None if spec.space => (" ", num.as_str()),
+        None => ("", num.as_str()),
+    };
+    if spec.zero
+        && !spec.minus
+        && let Some(w) = spec.width
+    {
+        let len = sign.len() + body.len();
+        if w > len {
+            out.push_str(sign);
+            out.extend(std::iter::repeat_n('0', w - len));
+            out.push_str(body);
+            return;
+        }
+    }
+    pad(out, &format!("{sign}{body}"), spec);
+}
+
+/// Go's `strconv.FormatFloat(f, fmt, prec, 64)` for `fmt` in `e E f g G b`;
+/// `prec` `None` is Go's `-1` (the shortest representation that round-trips).
+pub fn format_float(f: f64, fmt: char, prec: Option<usize>) -> String {
+    if f.is_nan() {
+        return "NaN".to_string();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 {
+            "+Inf".to_string()
+        } else {
+            "-Inf".to_string()
+        };
+    }
+    if fmt == 'b' {
+        // Go's binary exponent form: mantissa "p" exponent.
+        let bits = f.to_bits();
+        let neg = bits >> 63 != 0;
+        let exp = ((bits >> 52) & 0x7ff) as i64;
+        let mut mant = bits & ((1u64 << 52) - 1);
+        let e = if exp == 0 {
+            -1074
+        } else {
+            mant |= 1u64 << 52;
+            exp - 1075
+        };
+        return format!(
+            "{}{}p{}{}",
+            if neg { "-" } else { "" },
+            mant,
+            if e >= 0 { "+" } else { "-" },
+            e.abs()
+        );
+    }
+    let neg = f.is_sign_negative();
+    let a = f.abs();
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    match (fmt, prec) {
+        ('f', Some(p)) => out.push_str(&format!("{a:.p$}")),
+        ('e' | 'E', Some(p)) => {
+            let d = Digits::fixed(a, p + 1);
+            fmt_e(&mut out, &d, p, fmt);
+        }
+        ('f', None) => {
+            let d = Digits::shortest(a);
+            let p = (d.digits.len() as i64 - d.dp).max(0) as usize;
+            fmt_f(&mut out, &d, p);
+        }
+        ('e' | 'E', None) => {
+            let d = Digits::shortest(a);
+            fmt_e(&mut out, &d, d.digits.len() - 1, fmt);
+        }
+        (_, _) => {
+            // 'g' / 'G'
+            let shortest = prec.is_none();
+            let (d, mut p) = match prec {
+                None => {
+                    let d = Digits::shortest(a);
+                    let n = d.digits.len();
+                    (d, n)
+                }
+                Some(p) => {
+                    let p = p.max(1);
+                    (Digits::fixed(a, p).trimmed(), p)
+                }
+            };
+            let nd = d.digits.len();
+            let mut eprec = p as i64;
+            if eprec > nd as i64 && nd as i64 >= d.dp {
+                eprec = nd as i64;
+            }
+            if shortest {
+                eprec = 6;
+            }
+            let exp = d.dp - 1;
+            let e_char = if fmt == 'G' { 'E' } else { 'e' };
+            if exp < -4 || exp >= eprec {
+                if p > nd {
+                    p = nd;
+                }
+                fmt_e(&mut out, &d, p - 1, e_char);
+            } else {
+                if p as i64 > d.dp {
+                    p = nd;
+                }
+                fmt_f(&mut out, &d, (p as i64 - d.dp).max(0) as usize);
+            }
+        }
+    }
+    out
+}
+
+/// Decimal digits of a non-negative float: `0.digits × 10^dp`.
+struct Digits {
+    digits: Vec<u8>,
+    dp: i64,
+}
+
+impl Digits {
+    /// The shortest digits that round-trip (Rust's `{:e}` computes them).
+    fn shortest(a: f64) -> Digits {
+        Self::parse(&format!("{a:e}"))
+    }
+    /// Exactly `n` significant digits, correctly rounded.
+    fn fixed(a: f64, n: usize) -> Digits {
+        Self::parse(&format!("{a:.prec$e}", prec = n.saturating_sub(1)))
+    }
+    fn parse(s: &str) -> Digits {
+        let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
+        let digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
+        let exp: i64 = exp.parse().unwrap_or(0);
+        if digits.iter().all(|&d| d == b'0') {
+            return Digits {
+                digits: vec![b'0'],
+                dp: 1,
+            }
+            .zero();
+        }
+        Digits {
+            digits,
+            dp: exp + 1,
+        }
+    }
+    /// Go represents zero with no digits and decimal point 0.
+    fn zero(self) -> Digits {
+        Digits {
+            digits: Vec::new(),
+            dp: 0,
+        }
+    }
+    /// Drop trailing zeros, as Go's decimal rounding does.
+    fn trimmed(mut self) -> Digits {
+        while self.digits.last() == Some(&b'0') {
+            self.digits.pop();
+        }
+        self
+    }
+    fn at(&self, i: i64) -> char {
+        if i >= 0 && (i as usize) < self.digits.len() {
+            self.digits[i as usize] as char
+        } else {
+            '0'
+        }
+    }
+}
+
+/// Go's `strconv.fmtE`: `d.ddde±dd`.
+fn fmt_e(out: &mut String, d: &Digits, prec: usize, e_char: char) {
+    out.push(d.at(0));
+    if prec > 0 {
+        out.push('.');
+        for i in 1..=prec {
+            out.push(d.at(i as i64));
+        }
+    }
+    out.push(if e_char == 'E' { 'E' } else { 'e' });
+    let exp = if d.digits.is_empty() { 0 } else { d.dp - 1 };
+    out.push(if exp < 0 { '-' } else { '+' });
+    let exp = exp.abs();
+    if exp < 10 {
+        out.push('0');
+    }
+    out.push_str(&exp.to_string());
+}
+
+/// Go's `strconv.fmtF`: `ddd.ddd`.
+fn fmt_f(out: &mut String, d: &Digits, prec: usize) {
+    if d.dp > 0 {
+        for i in 0..d.dp {
+            out.push(d.at(i));
+        }
+    } else {
+        out.push('0');
+    }
+    if prec > 0 {
+        out.push('.');
+        for i in 1..=prec as i64 {
+            out.push(d.at(d.dp + i - 1));
+        }
+    }
+}
+
+/// Go's `strconv.Quote`: a double-quoted Go string literal.
+pub fn quote(s: &str) -> String {
+    quote_with(s, false)
+}
+
+/// `strconv.Quote`, or `QuoteToASCII` when `ascii` is set.
+fn quote_with(s: &str, ascii: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        push_escaped(&mut out, c, '"', ascii);
+    }
+    out.push('"');
+    out
+}
+
+/// Go's `strconv.QuoteRune`.
+fn quote_rune(c: char, ascii: bool) -> String {
+    let mut out = String::from("'");
+    push_escaped(&mut out, c, '\'', ascii);
+    out.push('\'');
+    out
+}
+
+fn push_escaped(out: &mut String, c: char, quote: char, ascii: bool) {
+    if c == quote || c == '\\' {
+        out.push('\\');
+        out.push(c);
+        return;
+    }
+    if ascii {
+        if (c as u32) < 0x80 && is_print(c) {
+            out.push(c);
+            return;
+        }
+    } else if is_print(c) {
+        out.push(c);
+        return;
+    }
+    match c {
+        '\u{7}' => out.push_str("\\a"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{b}' => out.push_str("\\v"),
+        c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+        c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+        c => out.push_str(&format!("\\U{:08x}", c as u32)),
+    }
+}
+
+/// An approximation of Go's `unicode.IsPrint`: graphic characters and the
+/// ASCII space; other spaces, controls and format characters are not.
+pub(crate) fn is_print(c: char) -> bool {
+    if c == ' ' {
+        return true;
+    }
+    if c.is_control() || c.is_whitespace() {
+        return false;
+    }
+    let u = c as u32;
+    // Format characters (Cf), private use, and noncharacters.
+    !matches!(u,
+        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E
+        | 0x2060..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB | 0xE000..=0xF8FF | 0xFFFE | 0xFFFF
+        | 0xF0000..=0x10FFFF)
+}
+
+/// Go's `strconv.CanBackquote`.
+fn can_backquote(s: &str) -> bool {
+    s.chars()
+        .all(|c| c != '`' && c != '\u{FEFF}' && (c == '\t' || !c.is_control()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn i(v: i64) -> Value {
+        Value::Int(v)
+    }
+    fn f(v: f64) -> Value {
+        Value::Float(v)
+    }
+    fn s(v: &str) -> Value {
+        Value::str(v)
+    }
+
+    #[test]
+    fn floats_print_as_go_shortest_g() {
+        for (x, want) in [
+            (1e6, "1e+06"),
+            (3.25, "3.25"),
+            (1e-5, "1e-05"),
+            (100000.0, "100000"),
+            (0.0001, "0.0001"),
+            (123456789.0, "1.23456789e+08"),
+            (1.0, "1"),
+            (0.0, "0"),
+            (-2.5, "-2.5"),
+            (1e21, "1e+21"),
+            (f64::INFINITY, "+Inf"),
+            (f64::NAN, "NaN"),
+        ] {
+            assert_eq!(format_value(&f(x)), want, "{x}");
+        }
+    }
+
+    #[test]
+    fn float_verbs_with_precision() {
+        assert_eq!(sprintf("%f", &[f(1.23456)]), "1.234560");
+        assert_eq!(sprintf("%.2f", &[f(1.23456)]), "1.23");
+        assert_eq!(sprintf("%e", &[f(1234.5678)]), "1.234568e+03");
+        assert_eq!(sprintf("%E", &[f(0.000123)]), "1.230000E-04");
+        assert_eq!(sprintf("%g", &[f(1e6)]), "1e+06");
+        assert_eq!(sprintf("%.3g", &[f(1.0)]), "1");
+        assert_eq!(sprintf("%.3g", &[f(1234.0)]), "1.23e+03");
+        assert_eq!(sprintf("%8.2f|", &[f(1.23456)]), "    1.23|");
+        assert_eq!(sprintf("%-8.2f|", &[f(1.23456)]), "1.23    |");
+        assert_eq!(sprintf("%08.2f", &[f(-1.23456)]), "-0001.23");
+        assert_eq!(sprintf("%+.1f", &[f(2.0)]), "+2.0");
+    }
+
+    #[test]
+    fn integers_with_flags() {
+        assert_eq!(sprintf("%d", &[i(42)]), "42");
+        assert_eq!(
+            sprintf("%5d|%-5d|%05d", &[i(42), i(42), i(-42)]),
+            "   42|42   |-0042"
+        );
+        assert_eq!(
+            sprintf("%x %X %o %b %O", &[i(255), i(255), i(8), i(5), i(8)]),
+            "ff FF 10 101 0o10"
+        );
+        assert_eq!(sprintf("%#x %#o %+d", &[i(255), i(8), i(3)]), "0xff 010 +3");
+        assert_eq!(
+            sprintf("%c %q %U", &[i(65), i(65), i(0x1F600)]),
+            "A 'A' U+1F600"
+        );
+        assert_eq!(sprintf("%.3d", &[i(7)]), "007");
+    }
+
+    #[test]
+    fn strings_and_quoting() {
+        assert_eq!(
+            sprintf("%s|%q|%x|%X", &[s("hi"), s("a\"b\n"), s("hi"), s("hi")]),
+            "hi|\"a\\\"b\\n\"|6869|6869"
+        );
+        assert_eq!(
+            sprintf("%.2s|%5s|%-5s|", &[s("hello"), s("ab"), s("ab")]),
+            "he|   ab|ab   |"
+        );
+        assert_eq!(sprintf("%#q", &[s("a\"b")]), "`a\"b`");
+        assert_eq!(quote("\u{7f}é\u{a0}"), "\"\\x7fé\\u00a0\"");
+    }
+
+    #[test]
+    fn bad_verbs_missing_and_extra() {
+        assert_eq!(sprintf("%d", &[s("x")]), "%!d(string=x)");
+        assert_eq!(sprintf("%s", &[i(5)]), "%!s(int=5)");
+        assert_eq!(sprintf("%d", &[f(8080.0)]), "%!d(float64=8080)");
+        assert_eq!(sprintf("%d", &[Value::Nil]), "%!d(<nil>)");
+        assert_eq!(sprintf("%d %d", &[i(1)]), "1 %!d(MISSING)");
+        assert_eq!(
+            sprintf("%d", &[i(1), s("x"), Value::Nil]),
+            "1%!(EXTRA string=x, <nil>)"
+        );
+        assert_eq!(sprintf("100%%", &[]), "100%");
+        assert_eq!(sprintf("%", &[]), "%!(NOVERB)");
+        assert_eq!(sprintf("%[2]d %[1]d", &[i(1), i(2)]), "2 1");
+        assert_eq!(sprintf("%*d", &[i(4), i(7)]), "   7");
+    }
+
+    #[test]
+    fn composite_values() {
+        let mut m = crate::value::Map::new();
+        m.insert("b".into(), i(2));
+        m.insert("a".into(), Value::Nil);
+        let list = Value::list(vec![i(1), s("x"), f(1.5)]);
+        assert_eq!(format_value(&Value::map(m)), "map[a:<nil> b:2]");
+        assert_eq!(format_value(&list), "[1 x 1.5]");
+        assert_eq!(
+            sprintf("%d", &[Value::list(vec![i(1), s("x")])]),
+            "[1 %!d(string=x)]"
+        );
+        assert_eq!(
+            sprintf("%q", &[Value::list(vec![s("a"), s("b")])]),
+            "[\"a\" \"b\"]"
+        );
+        assert_eq!(
+            sprintf("%T %T %T", &[list, Value::Nil, f(1.0)]),
+            "[]interface {} <nil> float64"
+        );
+    }
+
+    #[test]
+    fn sprint_spacing_follows_go() {
+        assert_eq!(sprint(&[i(1), i(2)]), "1 2");
+        assert_eq!(sprint(&[s("a"), i(1), s("b")]), "a1b");
+        assert_eq!(sprint(&[s("a"), s("b")]), "ab");
+        assert_eq!(sprint(&[i(1), Value::Nil]), "1 <nil>");
+        assert_eq!(sprintln(&[s("a"), s("b"), i(3)]), "a b 3\n");
+    }
+}
