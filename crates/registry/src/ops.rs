@@ -1,0 +1,280 @@
+//! DKP module distribution operations on a [`SourceRef`]: publish a version, move a
+//! channel, list a source, pull a module. Async, for the CLI and the controllers alike.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use futures_util::future::join_all;
+use serde::Serialize;
+
+use crate::archive;
+use crate::build::BuiltModule;
+use crate::channel::Channel;
+use crate::client::RegistryClient;
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::extract::{ExtractStats, LayerToExtract, extract_layers};
+use crate::image::{Image, is_gzip_layer};
+use crate::module_meta::validate_module_name;
+use crate::progress::Progress;
+use crate::release::{ReleaseMetadata, read_release_metadata};
+use crate::source::SourceRef;
+use crate::version::ModuleVersion;
+
+/// At most this many modules are read from one source (the platform's cap).
+pub const MAX_MODULES_PER_SOURCE: usize = 1500;
+
+/// What [`publish`] pushed.
+#[derive(Clone, Debug, Serialize)]
+pub struct PublishReport {
+    /// Module name.
+    pub module: String,
+    /// Version tag.
+    pub version: String,
+    /// Manifest digest of `<src>/<m>:<ver>`.
+    pub module_digest: String,
+    /// Manifest digest of `<src>/<m>/release:<ver>` (the release checksum).
+    pub release_digest: String,
+    /// Channels now pointing at this version.
+    pub channels: Vec<String>,
+}
+
+/// Publishes a built module: module image, release image, catalogue registration
+/// (`<src>:<m>`), then moves each of `channels` to this version.
+pub async fn publish(
+    client: &RegistryClient,
+    source: &SourceRef,
+    built: &BuiltModule,
+    channels: &[Channel],
+    progress: &Progress,
+) -> Result<PublishReport> {
+    let version = &built.version;
+    let module_ref = source.module_version_ref(&built.name, version);
+    let release_ref = source.release_ref(&built.name, &version.tag());
+    let (module_digest, release_digest) = futures_util::try_join!(
+        client.push_image(&module_ref, &built.module_image, progress),
+        client.push_image(&release_ref, &built.release_image, progress),
+    )?;
+    let marker = Image::from_layers(vec![archive::empty_layer()?])?;
+    client
+        .push_image(&source.catalogue_ref(&built.name), &marker, progress)
+        .await?;
+    for channel in channels {
+        client
+            .push_manifest(
+                &source.channel_ref(&built.name, *channel),
+                built.release_image.manifest_bytes.clone(),
+                &built.release_image.media_type,
+            )
+            .await?;
+    }
+    Ok(PublishReport {
+        module: built.name.clone(),
+        version: version.tag(),
+        module_digest: module_digest.to_string(),
+        release_digest: release_digest.to_string(),
+        channels: channels.iter().map(|c| c.tag().to_string()).collect(),
+    })
+}
+
+/// Points `<src>/<m>/release:<channel>` at the existing `release:<version>` by re-pushing
+/// its raw manifest (no blob transfer). Returns the release digest.
+pub async fn move_channel(
+    client: &RegistryClient,
+    source: &SourceRef,
+    module: &str,
+    version: &ModuleVersion,
+    channel: Channel,
+) -> Result<Digest> {
+    client
+        .retag(
+            &source.release_ref(module, &version.tag()),
+            &source.channel_ref(module, channel),
+        )
+        .await
+}
+
+/// Reads `<src>/<m>/release:<tag>` and its metadata.
+pub async fn read_release(
+    client: &RegistryClient,
+    source: &SourceRef,
+    module: &str,
+    tag: &str,
+) -> Result<ReleaseMetadata> {
+    let reference = source.release_ref(module, tag);
+    let image = client.pull_image(&reference, &Progress::hidden()).await?;
+    read_release_metadata(&image, &reference.whole())
+}
+
+/// One module of a source listing.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ModuleListing {
+    /// Module name.
+    pub name: String,
+    /// Released versions, ascending by semver.
+    pub versions: Vec<String>,
+    /// Channel tag -> version it currently points at.
+    pub channels: BTreeMap<String, String>,
+    /// Why the module could not be read completely (the other modules are still listed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A source's modules, sorted by name.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SourceListing {
+    /// The source that was listed.
+    pub source: String,
+    /// The modules.
+    pub modules: Vec<ModuleListing>,
+    /// Catalogue tags that were skipped (not valid module names, or over the cap).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_tags: Vec<String>,
+}
+
+/// Lists the modules of `source` with their versions and channels, as the platform
+/// discovers them: catalogue tags filtered to valid names, capped, sorted. One module's
+/// failure is reported on that module and never aborts the listing.
+pub async fn list_source(client: &RegistryClient, source: &SourceRef) -> Result<SourceListing> {
+    let mut tags = client.list_tags(&source.catalogue_ref("latest")).await?;
+    tags.sort();
+    let (mut names, mut ignored): (Vec<String>, Vec<String>) = tags
+        .into_iter()
+        .partition(|tag| validate_module_name(tag).is_ok());
+    if names.len() > MAX_MODULES_PER_SOURCE {
+        ignored.extend(names.split_off(MAX_MODULES_PER_SOURCE));
+    }
+    let modules = join_all(names.iter().map(|name| list_module(client, source, name))).await;
+    Ok(SourceListing {
+        source: source.to_string(),
+        modules,
+        ignored_tags: ignored,
+    })
+}
+
+async fn list_module(client: &RegistryClient, source: &SourceRef, name: &str) -> ModuleListing {
+    let mut listing = ModuleListing {
+        name: name.to_string(),
+        versions: Vec::new(),
+        channels: BTreeMap::new(),
+        error: None,
+    };
+    let tags = match client.list_tags(&source.release_ref(name, "latest")).await {
+        Ok(tags) => tags,
+        Err(e) => {
+            listing.error = Some(e.to_string());
+            return listing;
+        }
+    };
+    let mut versions: Vec<ModuleVersion> = tags
+        .iter()
+        .filter_map(|t| ModuleVersion::from_tag(t))
+        .collect();
+    versions.sort();
+    listing.versions = versions.iter().map(ModuleVersion::tag).collect();
+    let channels: Vec<Channel> = tags.iter().filter_map(|t| Channel::from_tag(t)).collect();
+    let releases = join_all(
+        channels
+            .iter()
+            .map(|channel| read_release(client, source, name, channel.tag())),
+    )
+    .await;
+    let mut errors = Vec::new();
+    for (channel, release) in channels.iter().zip(releases) {
+        match release {
+            Ok(release) => {
+                listing
+                    .channels
+                    .insert(channel.tag().to_string(), release.version.tag());
+            }
+            Err(e) => errors.push(format!("channel {channel}: {e}")),
+        }
+    }
+    if !errors.is_empty() {
+        listing.error = Some(errors.join("; "));
+    }
+    listing
+}
+
+/// Which version of a module to pull.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VersionSelector {
+    /// An exact version.
+    Version(ModuleVersion),
+    /// Whatever the channel points at.
+    Channel(Channel),
+}
+
+/// What [`pull_module`] extracted.
+#[derive(Clone, Debug, Serialize)]
+pub struct PullReport {
+    /// Module name.
+    pub module: String,
+    /// The version pulled.
+    pub version: String,
+    /// Manifest digest of the module image.
+    pub digest: String,
+    /// Regular files written.
+    pub files: u64,
+    /// Bytes of file content written.
+    pub bytes: u64,
+    /// Compressed bytes downloaded.
+    pub downloaded_bytes: u64,
+}
+
+/// Downloads `<src>/<m>:<ver>` (resolving a channel through its release image), verifies
+/// every digest and extracts it safely and atomically into `dest`.
+pub async fn pull_module(
+    client: &RegistryClient,
+    source: &SourceRef,
+    module: &str,
+    selector: &VersionSelector,
+    dest: &Path,
+    progress: &Progress,
+) -> Result<PullReport> {
+    validate_module_name(module).map_err(Error::Invalid)?;
+    let version = match selector {
+        VersionSelector::Version(version) => version.clone(),
+        VersionSelector::Channel(channel) => {
+            read_release(client, source, module, channel.tag())
+                .await?
+                .version
+        }
+    };
+    let reference = source.module_version_ref(module, &version);
+    let image = client.pull_image(&reference, progress).await?;
+    let stats = extract_image(&image, dest, &reference.whole())?;
+    Ok(PullReport {
+        module: module.to_string(),
+        version: version.tag(),
+        digest: image.manifest_digest.to_string(),
+        files: stats.files,
+        bytes: stats.bytes,
+        downloaded_bytes: image.blob_bytes(),
+    })
+}
+
+/// Extracts a verified image's layers into `dest` (see [`extract_layers`]), checking each
+/// layer's uncompressed digest against the config when the config lists them.
+pub fn extract_image(image: &Image, dest: &Path, what: &str) -> Result<ExtractStats> {
+    if let Some(layer) = image.layers.iter().find(|l| !is_gzip_layer(&l.media_type)) {
+        return Err(Error::metadata(
+            what,
+            format!(
+                "unsupported layer media type {:?} (expected a gzip tar layer)",
+                layer.media_type
+            ),
+        ));
+    }
+    let diff_ids = image.diff_ids()?;
+    let layers: Vec<LayerToExtract<'_>> = image
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(index, layer)| LayerToExtract {
+            gzip: &layer.data,
+            diff_id: diff_ids.as_ref().map(|ids| &ids[index]),
+        })
+        .collect();
+    extract_layers(&layers, dest)
+}
