@@ -1,1 +1,5 @@
-//! shell-operator / addon-operator hook engine: discovery, config, bindings, binding contexts, runner, outputs, queues.
+//! shell-operator / addon-operator hook engine: discovery, config, bindings,
+//! binding contexts, runner, outputs, queues.
+
+pub mod duration;
+pub mod jq;
