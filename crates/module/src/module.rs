@@ -1,0 +1,334 @@
+//! A DKP module folder loaded for values and rendering: definition, schemas,
+//! static values, and the computation of effective values.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use crate::definition::{self, ModuleDefinition};
+use crate::diagnostic::{Finding, Severity};
+use crate::globals;
+use crate::name;
+use crate::schema::{self, Schema, SchemaKind, Violation};
+use crate::values;
+
+/// A loaded module.
+#[derive(Debug, Clone)]
+pub struct Module {
+    /// The module folder.
+    pub root: PathBuf,
+    /// `module.yaml` (a definition with only the name when the file is absent).
+    pub definition: ModuleDefinition,
+    /// camelCase values key.
+    pub values_key: String,
+    /// `openapi/config-values.yaml`, prepared.
+    pub config_schema: Option<Schema>,
+    /// `openapi/values.yaml`, prepared (x-extended, registry injected).
+    pub values_schema: Option<Schema>,
+    /// The values schema with `x-required-for-helm`.
+    pub helm_schema: Option<Schema>,
+    /// Static values from the module's `values.yaml` (under the values key).
+    pub static_values: Value,
+}
+
+/// Why effective values could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValuesError {
+    /// Which layer failed: `config` (user settings) or `values` (effective values).
+    pub stage: &'static str,
+    /// What was wrong, by JSON pointer relative to the module's values.
+    pub violations: Vec<Violation>,
+}
+
+impl fmt::Display for ValuesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.stage {
+            "config" => "settings do not match openapi/config-values.yaml",
+            "helm" => "values miss fields required for Helm (x-required-for-helm)",
+            _ => "effective values do not match openapi/values.yaml",
+        };
+        writeln!(f, "{what}:")?;
+        for v in &self.violations {
+            writeln!(f, "  {v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValuesError {}
+
+impl Module {
+    /// Load the module in `root`. Errors are findings (file, position, rule).
+    pub fn load(root: &Path) -> Result<Module, Vec<Finding>> {
+        let def_path = root.join("module.yaml");
+        let definition = if def_path.exists() {
+            let loaded = definition::load(&def_path);
+            match loaded.definition {
+                Some(d)
+                    if !loaded.findings.iter().any(|f| {
+                        f.severity == Severity::Error && f.pointer.as_deref() == Some("/name")
+                    }) =>
+                {
+                    d
+                }
+                _ => {
+                    return Err(loaded
+                        .findings
+                        .into_iter()
+                        .filter(|f| f.severity == Severity::Error)
+                        .collect());
+                }
+            }
+        } else {
+            // Bundled modules may lack module.yaml: the folder name (minus its
+            // order prefix) is the module name.
+            let dir = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+            let dir_name = dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let (_, name) = name::split_dir_name(&dir_name);
+            if let Err(e) = name::check_module_name(name) {
+                return Err(vec![Finding::error(
+                    definition::RULE,
+                    &def_path,
+                    format!(
+                        "file not found: expected {} (and the folder name is no module name: {e})",
+                        def_path.display()
+                    ),
+                )]);
+            }
+            ModuleDefinition {
+                name: name.to_string(),
+                ..Default::default()
+            }
+        };
+        let values_key = name::values_key(&definition.name);
+        let openapi = root.join("openapi");
+        let read = |file: &str| -> Result<Option<Value>, Finding> {
+            let path = openapi.join(file);
+            schema::read_raw(&path).map_err(|e| {
+                Finding::error(
+                    "openapi/schema",
+                    &path,
+                    format!("invalid YAML: {}", e.message),
+                )
+                .at(e.pos)
+            })
+        };
+        let mut findings = Vec::new();
+        let config_raw = read("config-values.yaml").unwrap_or_else(|f| {
+            findings.push(f);
+            None
+        });
+        let values_raw = read("values.yaml").unwrap_or_else(|f| {
+            findings.push(f);
+            None
+        });
+        let compile = |raw: &Value, parent: Option<&Value>, kind: SchemaKind, file: &str| {
+            Schema::compile(schema::prepare(raw, parent, kind))
+                .map_err(|e| Finding::error("openapi/schema", openapi.join(file), e))
+        };
+        let mut config_schema = None;
+        if let Some(raw) = &config_raw {
+            match compile(raw, None, SchemaKind::Config, "config-values.yaml") {
+                Ok(s) => config_schema = Some(s),
+                Err(f) => findings.push(f),
+            }
+        }
+        // External modules get `registry` injected into their values schema by DKP.
+        let mut values_raw = values_raw.unwrap_or_else(
+            || json!({"type": "object", "x-extend": {"schema": "config-values.yaml"}}),
+        );
+        inject_registry(&mut values_raw, &definition.name);
+        let (mut values_schema, mut helm_schema) = (None, None);
+        match compile(
+            &values_raw,
+            config_raw.as_ref(),
+            SchemaKind::Values,
+            "values.yaml",
+        ) {
+            Ok(s) => values_schema = Some(s),
+            Err(f) => findings.push(f),
+        }
+        match compile(
+            &values_raw,
+            config_raw.as_ref(),
+            SchemaKind::Helm,
+            "values.yaml",
+        ) {
+            Ok(s) => helm_schema = Some(s),
+            Err(f) => findings.push(f),
+        }
+        let static_values = read_static_values(root, &values_key).unwrap_or_else(|f| {
+            findings.push(f);
+            Value::Object(Map::new())
+        });
+        if !findings.is_empty() {
+            return Err(findings);
+        }
+        Ok(Module {
+            root: root.to_path_buf(),
+            definition,
+            values_key,
+            config_schema,
+            values_schema,
+            helm_schema,
+            static_values,
+        })
+    }
+
+    /// The module name.
+    pub fn name(&self) -> &str {
+        &self.definition.name
+    }
+
+    /// User settings with the config schema's defaults applied, validated.
+    pub fn config_values(&self, settings: &Value) -> Result<Value, ValuesError> {
+        let mut config = settings.clone();
+        if config.is_null() {
+            config = Value::Object(Map::new());
+        }
+        if let Some(s) = &self.config_schema {
+            s.apply_defaults(&mut config);
+            let violations = s.validate(&config);
+            if !violations.is_empty() {
+                return Err(ValuesError {
+                    stage: "config",
+                    violations,
+                });
+            }
+        }
+        Ok(config)
+    }
+
+    /// The module's effective values: defaults ⊕ static ⊕ validated
+    /// settings ⊕ internal, validated against the values schema (and, when
+    /// `for_helm`, the `x-required-for-helm` fields).
+    pub fn module_values(
+        &self,
+        settings: &Value,
+        internal: Option<&Value>,
+        for_helm: bool,
+    ) -> Result<Value, ValuesError> {
+        let config = self.config_values(settings)?;
+        let mut v = self.static_values.clone();
+        if !v.is_object() {
+            v = Value::Object(Map::new());
+        }
+        values::merge(&mut v, config);
+        if let Some(i) = internal {
+            values::merge(&mut v, i.clone());
+        }
+        if let Some(s) = &self.values_schema {
+            s.apply_defaults(&mut v);
+            let violations = s.validate(&v);
+            if !violations.is_empty() {
+                return Err(ValuesError {
+                    stage: "values",
+                    violations,
+                });
+            }
+        }
+        if for_helm && let Some(s) = &self.helm_schema {
+            let violations = s.validate(&v);
+            if !violations.is_empty() {
+                return Err(ValuesError {
+                    stage: "helm",
+                    violations,
+                });
+            }
+        }
+        Ok(v)
+    }
+
+    /// Values as templates see them: `{"global": {...}, "<valuesKey>": {...}}`.
+    /// `global` is the documented DKP defaults with `global_overrides` merged in.
+    pub fn template_values(
+        &self,
+        settings: &Value,
+        internal: Option<&Value>,
+        global_overrides: Option<&Value>,
+        for_helm: bool,
+    ) -> Result<Value, ValuesError> {
+        let mut global = globals::default_globals();
+        if let Some(g) = global_overrides {
+            values::merge(&mut global, g.clone());
+        }
+        let module = self.module_values(settings, internal, for_helm)?;
+        let mut root = Map::new();
+        root.insert("global".into(), global);
+        root.insert(self.values_key.clone(), module);
+        Ok(Value::Object(root))
+    }
+}
+
+/// DKP's registry injection for downloaded modules (module-layout §5.3):
+/// `properties.registry` with defaults `base`, `dockercfg`, `scheme`, `ca`.
+fn inject_registry(values_schema: &mut Value, module: &str) {
+    let Some(obj) = values_schema.as_object_mut() else {
+        return;
+    };
+    let props = obj
+        .entry("properties")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(p) = props.as_object_mut()
+        && !p.contains_key("registry")
+    {
+        p.insert(
+            "registry".into(),
+            json!({
+                "type": "object",
+                "default": {},
+                "properties": {
+                    "base": {"type": "string", "default": format!("registry.example.com/modules/{module}")},
+                    "dockercfg": {"type": "string", "default": "eyJhdXRocyI6eyJyZWdpc3RyeS5leGFtcGxlLmNvbSI6e319fQ=="},
+                    "scheme": {"type": "string", "default": "https"},
+                    "ca": {"type": "string", "default": ""}
+                }
+            }),
+        );
+    }
+}
+
+/// The module's static `values.yaml` (addon-operator style: the module's
+/// values under its values key; a file without that key is taken whole).
+fn read_static_values(root: &Path, key: &str) -> Result<Value, Finding> {
+    let path = root.join("values.yaml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Value::Object(Map::new())),
+        Err(e) => {
+            return Err(Finding::error(
+                "module/values",
+                &path,
+                format!("cannot read: {e}"),
+            ));
+        }
+    };
+    let v = goyaml::from_str(&text).map_err(|e| {
+        Finding::error(
+            "module/values",
+            &path,
+            format!("invalid YAML: {}", e.message),
+        )
+        .at(e.pos)
+    })?;
+    Ok(match v {
+        Value::Null => Value::Object(Map::new()),
+        Value::Object(mut m) if m.contains_key(key) => m.remove(key).unwrap_or_default(),
+        other @ Value::Object(_) => other,
+        other => {
+            return Err(Finding::error(
+                "module/values",
+                &path,
+                format!(
+                    "expected a mapping of values, found {}",
+                    serde_json::to_string(&other).unwrap_or_default()
+                ),
+            ));
+        }
+    })
+}
