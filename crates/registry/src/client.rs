@@ -333,19 +333,26 @@ fn classify(error: OciDistributionError, reference: &Reference, operation: &str)
     {
         return Error::UntrustedCertificate { registry, detail };
     }
-    let unauthorized = match &error {
-        OciDistributionError::UnauthorizedError { .. }
-        | OciDistributionError::AuthenticationFailure(_) => true,
-        OciDistributionError::ServerError { code, .. } => *code == 401 || *code == 403,
-        OciDistributionError::RegistryError { envelope, .. } => envelope.errors.iter().any(|e| {
-            matches!(
-                e.code,
-                oci_client::errors::OciErrorCode::Unauthorized
-                    | oci_client::errors::OciErrorCode::Denied
-            )
-        }),
-        _ => false,
+    let http_status = match &error {
+        OciDistributionError::RequestError(e) => e.status().map(|s| s.as_u16()),
+        OciDistributionError::ServerError { code, .. } => Some(*code),
+        _ => None,
     };
+    let unauthorized = http_status.is_some_and(|code| code == 401 || code == 403)
+        || match &error {
+            OciDistributionError::UnauthorizedError { .. }
+            | OciDistributionError::AuthenticationFailure(_) => true,
+            OciDistributionError::RegistryError { envelope, .. } => {
+                envelope.errors.iter().any(|e| {
+                    matches!(
+                        e.code,
+                        oci_client::errors::OciErrorCode::Unauthorized
+                            | oci_client::errors::OciErrorCode::Denied
+                    )
+                })
+            }
+            _ => false,
+        };
     if unauthorized {
         return Error::Auth {
             registry,
@@ -353,19 +360,21 @@ fn classify(error: OciDistributionError, reference: &Reference, operation: &str)
             detail,
         };
     }
-    let not_found = match &error {
-        OciDistributionError::ImageManifestNotFoundError(_) => true,
-        OciDistributionError::ServerError { code, .. } => *code == 404,
-        OciDistributionError::RegistryError { envelope, .. } => envelope.errors.iter().any(|e| {
-            matches!(
-                e.code,
-                oci_client::errors::OciErrorCode::ManifestUnknown
-                    | oci_client::errors::OciErrorCode::NameUnknown
-                    | oci_client::errors::OciErrorCode::BlobUnknown
-            )
-        }),
-        _ => false,
-    };
+    let not_found = http_status == Some(404)
+        || match &error {
+            OciDistributionError::ImageManifestNotFoundError(_) => true,
+            OciDistributionError::RegistryError { envelope, .. } => {
+                envelope.errors.iter().any(|e| {
+                    matches!(
+                        e.code,
+                        oci_client::errors::OciErrorCode::ManifestUnknown
+                            | oci_client::errors::OciErrorCode::NameUnknown
+                            | oci_client::errors::OciErrorCode::BlobUnknown
+                    )
+                })
+            }
+            _ => false,
+        };
     if not_found {
         return Error::NotFound {
             reference: reference.whole(),
