@@ -47,6 +47,11 @@ pub fn format_value(v: &Value) -> String {
     out
 }
 
+/// Append Go's `%v` of one value to `out` (no intermediate string for strings).
+pub fn write_value(out: &mut String, v: &Value) {
+    print_arg(out, v, 'v', &Spec::default());
+}
+
 /// Go's `%T`: the type name of a value (`int`, `float64`, `string`,
 /// `[]interface {}`, `map[string]interface {}`, `<nil>`, or the object's type).
 pub fn type_name(v: &Value) -> String {

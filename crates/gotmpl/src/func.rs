@@ -21,7 +21,9 @@ pub struct FuncError {
 impl FuncError {
     /// An error with a message.
     pub fn new(message: impl Into<String>) -> Self {
-        FuncError { message: message.into() }
+        FuncError {
+            message: message.into(),
+        }
     }
 }
 
@@ -41,7 +43,9 @@ impl From<String> for FuncError {
 
 impl From<&str> for FuncError {
     fn from(message: &str) -> Self {
-        FuncError { message: message.to_string() }
+        FuncError {
+            message: message.to_string(),
+        }
     }
 }
 
@@ -53,12 +57,25 @@ pub trait CallContext {
     /// Parse `text` as a new template in a copy of the current set, so it
     /// sees every `define`, and execute it with `data` (Helm's `tpl`).
     fn execute_text(&mut self, text: &str, data: &Value) -> Result<String, FuncError>;
+    /// Like [`CallContext::execute_text`], parsing `text` as a template named
+    /// `name` (error messages show that name). Contexts that cannot name it
+    /// fall back to `execute_text`.
+    fn execute_text_named(
+        &mut self,
+        name: &str,
+        text: &str,
+        data: &Value,
+    ) -> Result<String, FuncError> {
+        let _ = name;
+        self.execute_text(text, data)
+    }
     /// The name of the template being executed (for error messages).
     fn template_name(&self) -> &str;
 }
 
 /// A function as the registry holds it.
-pub type Function = Arc<dyn Fn(&mut dyn CallContext, &[Value]) -> Result<Value, FuncError> + Send + Sync>;
+pub type Function =
+    Arc<dyn Fn(&mut dyn CallContext, &[Value]) -> Result<Value, FuncError> + Send + Sync>;
 
 /// Named functions available to templates, on top of the builtins.
 #[derive(Clone, Default)]
@@ -85,7 +102,10 @@ impl FuncMap {
         name: impl Into<String>,
         f: impl Fn(&[Value]) -> Result<Value, FuncError> + Send + Sync + 'static,
     ) {
-        self.funcs.insert(name.into(), Arc::new(move |_: &mut dyn CallContext, args: &[Value]| f(args)));
+        self.funcs.insert(
+            name.into(),
+            Arc::new(move |_: &mut dyn CallContext, args: &[Value]| f(args)),
+        );
     }
     /// Look a function up by name.
     pub fn get(&self, name: &str) -> Option<&Function> {

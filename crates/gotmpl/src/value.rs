@@ -122,9 +122,13 @@ impl Value {
                 _ => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
             serde_json::Value::String(s) => Value::str(s),
-            serde_json::Value::Array(a) => Value::list(a.iter().map(|x| Self::from_json_with(x, floats)).collect()),
+            serde_json::Value::Array(a) => {
+                Value::list(a.iter().map(|x| Self::from_json_with(x, floats)).collect())
+            }
             serde_json::Value::Object(o) => Value::map(
-                o.iter().map(|(k, x)| (k.clone(), Self::from_json_with(x, floats))).collect(),
+                o.iter()
+                    .map(|(k, x)| (k.clone(), Self::from_json_with(x, floats)))
+                    .collect(),
             ),
         }
     }
@@ -135,10 +139,16 @@ impl Value {
             Value::Nil => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Int(i) => serde_json::Value::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
             Value::String(s) => serde_json::Value::String(s.to_string()),
             Value::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect()),
-            Value::Map(m) => serde_json::Value::Object(m.borrow().iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Value::Map(m) => serde_json::Value::Object(
+                m.borrow()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ),
             Value::Object(o) => o.to_data().map_or(serde_json::Value::Null, |d| d.to_json()),
         }
     }

@@ -1,0 +1,836 @@
+//! The executor: walks a tree over a value, as Go's `text/template/exec.go`.
+//!
+//! Values are carried in [`Slot`]s, which keep the two distinctions Go's
+//! reflection makes and templates can observe: "no value" (an invalid
+//! `reflect.Value`, printed `<no value>`, whose fields are silently no value)
+//! versus a nil interface (whose fields fail with `nil pointer evaluating
+//! interface {}.X`), and the static type `interface {}` of map elements and
+//! list items, which Go names in `can't evaluate field X in type interface {}`.
+
+use std::fmt::Write as _;
+
+use crate::builtins::{self, BuiltinError};
+use crate::fmt;
+use crate::func::{CallContext, FuncError};
+use crate::set::{MissingKey, Templates};
+use crate::tree::{
+    Arg, BranchNode, ChainNode, CommandNode, FieldNode, ListNode, Node, NumberNode, PipeNode, Tree,
+    VariableNode,
+};
+use crate::value::Value;
+
+/// Where in a template an execution error happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The name the template text was parsed as (a file name for Helm).
+    pub parse_name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 0-based byte column within the line, as Go counts it.
+    pub col: usize,
+}
+
+/// A template that failed to execute. Displays as Go's
+/// `template: NAME:LINE:COL: executing "NAME" at <NODE>: MESSAGE`.
+#[derive(Debug, Clone)]
+pub struct ExecError {
+    /// The template being executed.
+    pub name: String,
+    /// Where, when the error is tied to a node.
+    pub location: Option<Box<Location>>,
+    /// The node as Go prints it (`.Values.foo`, `include "x" .`).
+    pub context: Option<String>,
+    /// What went wrong, as Go words it (`error calling X: ...` for function errors).
+    pub message: String,
+    /// The error a function returned, when that is the cause.
+    pub cause: Option<Box<FuncError>>,
+}
+
+impl std::fmt::Display for ExecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.location, &self.context) {
+            (Some(l), Some(c)) => write!(
+                f,
+                "template: {}:{}:{}: executing {} at <{}>: {}",
+                l.parse_name,
+                l.line,
+                l.col,
+                fmt::quote(&self.name),
+                c,
+                self.message
+            ),
+            _ => write!(f, "template: {}: {}", self.name, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ExecError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_ref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
+
+type R<T> = Result<T, Box<ExecError>>;
+
+/// Why a walk stopped early.
+enum Stop {
+    Break,
+    Continue,
+    Error(Box<ExecError>),
+}
+
+impl From<Box<ExecError>> for Stop {
+    fn from(e: Box<ExecError>) -> Self {
+        Stop::Error(e)
+    }
+}
+
+/// A value during evaluation (see the module docs).
+#[derive(Clone, Debug)]
+enum Slot {
+    /// Go's invalid `reflect.Value`: no value at all.
+    Missing,
+    /// A value of its own concrete type.
+    Val(Value),
+    /// A value whose static type is `interface {}` (a map element or list item).
+    Iface(Value),
+}
+
+impl Slot {
+    /// Go's "dig down one level" of an `interface {}` pipeline result.
+    fn dig(self) -> Slot {
+        match self {
+            Slot::Iface(Value::Nil) | Slot::Val(Value::Nil) => Slot::Missing,
+            Slot::Iface(v) => Slot::Val(v),
+            s => s,
+        }
+    }
+    /// The value a function receives (no value becomes nil).
+    fn value(&self) -> Value {
+        match self {
+            Slot::Missing => Value::Nil,
+            Slot::Val(v) | Slot::Iface(v) => v.clone(),
+        }
+    }
+    fn truthy(&self) -> bool {
+        match self {
+            Slot::Missing => false,
+            Slot::Val(v) | Slot::Iface(v) => v.truthy(),
+        }
+    }
+    /// A slot for a data value handed in from outside (nil is no value).
+    fn from_data(v: &Value) -> Slot {
+        match v {
+            Value::Nil => Slot::Missing,
+            v => Slot::Val(v.clone()),
+        }
+    }
+    /// A function or method result: a nil result is a nil interface.
+    fn from_result(v: Value) -> Slot {
+        match v {
+            Value::Nil => Slot::Iface(Value::Nil),
+            v => Slot::Val(v),
+        }
+    }
+}
+
+/// The node an error refers to.
+#[derive(Clone, Copy)]
+enum At<'s> {
+    None,
+    Node(&'s Node),
+    Arg(&'s Arg),
+    Cmd(&'s CommandNode),
+    Pipe(&'s PipeNode),
+}
+
+/// Execute template `name` of `set` at template nesting `depth`.
+pub(crate) fn execute(
+    set: &Templates,
+    name: &str,
+    data: &Value,
+    out: &mut String,
+    depth: usize,
+) -> R<()> {
+    let Some(tree) = set.tree(name) else {
+        return Err(Box::new(ExecError {
+            name: set.name().to_string(),
+            location: None,
+            context: None,
+            message: format!(
+                "no template {} associated with template {}",
+                fmt::quote(name),
+                fmt::quote(set.name())
+            ),
+            cause: None,
+        }));
+    };
+    let dot = Slot::from_data(data);
+    let mut state = State {
+        set,
+        tree,
+        vars: vec![("$", dot.clone())],
+        depth,
+        at: At::None,
+    };
+    match state.walk_list(&dot, &tree.root, out) {
+        Ok(()) | Err(Stop::Break) | Err(Stop::Continue) => Ok(()),
+        Err(Stop::Error(e)) => Err(e),
+    }
+}
+
+struct State<'s> {
+    set: &'s Templates,
+    tree: &'s Tree,
+    vars: Vec<(&'s str, Slot)>,
+    depth: usize,
+    at: At<'s>,
+}
+
+/// Stack headroom below which nested evaluation moves to a fresh stack segment.
+const RED_ZONE: usize = 128 * 1024;
+/// Size of each fresh stack segment.
+const STACK_SEGMENT: usize = 2 * 1024 * 1024;
+
+impl<'s> State<'s> {
+    // ---- errors ----
+
+    fn error(&self, message: String) -> Box<ExecError> {
+        self.error_with_cause(message, None)
+    }
+
+    fn error_with_cause(&self, message: String, cause: Option<FuncError>) -> Box<ExecError> {
+        let (pos, context) = match self.at {
+            At::None => {
+                return Box::new(ExecError {
+                    name: self.tree.name.clone(),
+                    location: None,
+                    context: None,
+                    message,
+                    cause: cause.map(Box::new),
+                });
+            }
+            At::Node(n) => (n.pos(), n.to_string()),
+            At::Arg(a) => (a.pos(), a.to_string()),
+            At::Cmd(c) => (c.pos, c.to_string()),
+            At::Pipe(p) => (p.pos, p.to_string()),
+        };
+        let (line, col) = self.tree.line_col(pos);
+        Box::new(ExecError {
+            name: self.tree.name.clone(),
+            location: Some(Box::new(Location {
+                parse_name: self.tree.parse_name.to_string(),
+                line,
+                col,
+            })),
+            context: Some(context),
+            message,
+            cause: cause.map(Box::new),
+        })
+    }
+
+    // ---- variables ----
+
+    fn var_value(&self, name: &str) -> R<Slot> {
+        match self.vars.iter().rev().find(|(n, _)| *n == name) {
+            Some((_, v)) => Ok(v.clone()),
+            None => Err(self.error(format!("undefined variable: {name}"))),
+        }
+    }
+
+    fn set_var(&mut self, name: &str, value: Slot) -> R<()> {
+        match self.vars.iter_mut().rev().find(|(n, _)| *n == name) {
+            Some(slot) => {
+                slot.1 = value;
+                Ok(())
+            }
+            None => Err(self.error(format!("undefined variable: {name}"))),
+        }
+    }
+
+    fn set_top_var(&mut self, n: usize, value: Slot) {
+        let len = self.vars.len();
+        if n <= len {
+            self.vars[len - n].1 = value;
+        }
+    }
+
+    // ---- walking ----
+
+    fn walk_list(&mut self, dot: &Slot, list: &'s ListNode, out: &mut String) -> Result<(), Stop> {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            for node in &list.nodes {
+                self.walk(dot, node, out)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn walk(&mut self, dot: &Slot, node: &'s Node, out: &mut String) -> Result<(), Stop> {
+        self.at = At::Node(node);
+        match node {
+            Node::Text(t) => out.push_str(&t.text),
+            Node::Comment(_) => {}
+            Node::Action(a) => {
+                let v = self.eval_pipeline(dot, &a.pipe)?;
+                if a.pipe.decl.is_empty() {
+                    self.at = At::Node(node);
+                    print_slot(out, &v);
+                }
+            }
+            Node::If(b) => self.walk_if_or_with(dot, b, false, out)?,
+            Node::With(b) => self.walk_if_or_with(dot, b, true, out)?,
+            Node::Range(b) => self.walk_range(dot, node, b, out)?,
+            Node::Template(t) => {
+                let Some(tree) = self.set.tree(&t.name) else {
+                    return Err(self
+                        .error(format!("template {} not defined", fmt::quote(&t.name)))
+                        .into());
+                };
+                if self.depth >= self.set.options().max_template_depth {
+                    let max = self.set.options().max_template_depth;
+                    return Err(self
+                        .error(format!("exceeded maximum template depth ({max})"))
+                        .into());
+                }
+                let new_dot = match &t.pipe {
+                    Some(p) => self.eval_pipeline(dot, p)?,
+                    None => Slot::Missing,
+                };
+                let mut inner = State {
+                    set: self.set,
+                    tree,
+                    vars: vec![("$", new_dot.clone())],
+                    depth: self.depth + 1,
+                    at: At::None,
+                };
+                match inner.walk_list(&new_dot, &tree.root, out) {
+                    Ok(()) | Err(Stop::Break) | Err(Stop::Continue) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Node::Break(_) => return Err(Stop::Break),
+            Node::Continue(_) => return Err(Stop::Continue),
+        }
+        Ok(())
+    }
+
+    fn walk_if_or_with(
+        &mut self,
+        dot: &Slot,
+        b: &'s BranchNode,
+        with: bool,
+        out: &mut String,
+    ) -> Result<(), Stop> {
+        let mark = self.vars.len();
+        let val = self.eval_pipeline(dot, &b.pipe)?;
+        let r = if val.truthy() {
+            if with {
+                self.walk_list(&val, &b.list, out)
+            } else {
+                self.walk_list(dot, &b.list, out)
+            }
+        } else if let Some(e) = &b.else_list {
+            self.walk_list(dot, e, out)
+        } else {
+            Ok(())
+        };
+        self.vars.truncate(mark);
+        r
+    }
+
+    fn walk_range(
+        &mut self,
+        dot: &Slot,
+        node: &'s Node,
+        r: &'s BranchNode,
+        out: &mut String,
+    ) -> Result<(), Stop> {
+        self.at = At::Node(node);
+        let mark = self.vars.len();
+        let result = self.walk_range_inner(dot, r, out);
+        self.vars.truncate(mark);
+        result
+    }
+
+    fn walk_range_inner(
+        &mut self,
+        dot: &Slot,
+        r: &'s BranchNode,
+        out: &mut String,
+    ) -> Result<(), Stop> {
+        let val = self.eval_pipeline(dot, &r.pipe)?;
+        let mark = self.vars.len();
+        let mut value = val.value();
+        if let Value::Object(o) = &value
+            && let Some(d) = o.to_data()
+        {
+            value = d;
+        }
+        // Collect the iterations first: the body may change a map being ranged over.
+        let items: Vec<(Slot, Slot)> = match &value {
+            Value::List(l) => l
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (Slot::Val(Value::Int(i as i64)), Slot::Iface(e.clone())))
+                .collect(),
+            Value::Map(m) => m
+                .borrow()
+                .iter()
+                .map(|(k, e)| (Slot::Val(Value::str(k)), Slot::Iface(e.clone())))
+                .collect(),
+            Value::Int(n) => {
+                if r.pipe.decl.len() > 1 {
+                    return Err(self
+                        .error(format!(
+                            "can't use {n} to iterate over more than one variable"
+                        ))
+                        .into());
+                }
+                (0..(*n).max(0))
+                    .map(|i| (Slot::Val(Value::Int(i)), Slot::Val(Value::Int(i))))
+                    .collect()
+            }
+            Value::Nil => Vec::new(),
+            other => {
+                return Err(self
+                    .error(format!(
+                        "range can't iterate over {}",
+                        fmt::format_value(other)
+                    ))
+                    .into());
+            }
+        };
+        if items.is_empty() {
+            if let Some(e) = &r.else_list {
+                return self.walk_list(dot, e, out);
+            }
+            return Ok(());
+        }
+        let decl = &r.pipe.decl;
+        for (index, elem) in items {
+            if !decl.is_empty() {
+                if r.pipe.is_assign {
+                    let first = if decl.len() > 1 {
+                        index.clone()
+                    } else {
+                        elem.clone()
+                    };
+                    self.set_var(&decl[0].ident[0], first)?;
+                } else {
+                    self.set_top_var(1, elem.clone());
+                }
+            }
+            if decl.len() > 1 {
+                if r.pipe.is_assign {
+                    self.set_var(&decl[1].ident[0], elem.clone())?;
+                } else {
+                    self.set_top_var(2, index);
+                }
+            }
+            let res = self.walk_list(&elem, &r.list, out);
+            self.vars.truncate(mark);
+            match res {
+                Ok(()) | Err(Stop::Continue) => {}
+                Err(Stop::Break) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    // ---- evaluation ----
+
+    fn eval_pipeline(&mut self, dot: &Slot, pipe: &'s PipeNode) -> R<Slot> {
+        self.at = At::Pipe(pipe);
+        let mut value: Option<Slot> = None;
+        for cmd in &pipe.cmds {
+            let v = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+                self.eval_command(dot, cmd, value.take())
+            })?;
+            value = Some(v.dig());
+        }
+        let value = value.unwrap_or(Slot::Missing);
+        for var in &pipe.decl {
+            if pipe.is_assign {
+                self.set_var(&var.ident[0], value.clone())?;
+            } else {
+                self.vars.push((&var.ident[0], value.clone()));
+            }
+        }
+        Ok(value)
+    }
+
+    fn not_a_function(&self, args: &[Arg], fin: &Option<Slot>) -> R<()> {
+        if args.len() > 1 || fin.is_some() {
+            return Err(self.error(format!("can't give argument to non-function {}", args[0])));
+        }
+        Ok(())
+    }
+
+    fn eval_command(&mut self, dot: &Slot, cmd: &'s CommandNode, fin: Option<Slot>) -> R<Slot> {
+        let first = &cmd.args[0];
+        match first {
+            Arg::Field(f) => return self.eval_field_node(dot, f, first, &cmd.args, fin),
+            Arg::Chain(c) => return self.eval_chain_node(dot, c, first, &cmd.args, fin),
+            Arg::Identifier(_, name) => {
+                return self.eval_function(dot, name, first, At::Cmd(cmd), &cmd.args, fin);
+            }
+            Arg::Pipe(p) => {
+                self.not_a_function(&cmd.args, &fin)?;
+                return self.eval_pipeline(dot, p);
+            }
+            Arg::Variable(v) => return self.eval_variable_node(dot, v, first, &cmd.args, fin),
+            _ => {}
+        }
+        self.at = At::Arg(first);
+        self.not_a_function(&cmd.args, &fin)?;
+        match first {
+            Arg::Bool(_, b) => Ok(Slot::Val(Value::Bool(*b))),
+            Arg::Dot(_) => Ok(dot.clone()),
+            Arg::Nil(_) => Err(self.error("nil is not a command".to_string())),
+            Arg::Number(n) => self.ideal_constant(n),
+            Arg::String(s) => Ok(Slot::Val(Value::str(&s.text))),
+            other => Err(self.error(format!(
+                "can't evaluate command {}",
+                fmt::quote(&other.to_string())
+            ))),
+        }
+    }
+
+    fn ideal_constant(&self, n: &NumberNode) -> R<Slot> {
+        let text = &*n.text;
+        if n.is_complex {
+            return Err(self.error(format!("complex constant {text} is not supported")));
+        }
+        let is_hex_int = text.len() > 2
+            && text.starts_with('0')
+            && matches!(text.as_bytes()[1], b'x' | b'X')
+            && !text.contains(['p', 'P']);
+        let is_rune = text.starts_with('\'');
+        if n.is_float && !is_hex_int && !is_rune && text.contains(['.', 'e', 'E', 'p', 'P']) {
+            return Ok(Slot::Val(Value::Float(n.float64)));
+        }
+        if n.is_int {
+            return Ok(Slot::Val(Value::Int(n.int64)));
+        }
+        if n.is_uint {
+            return Err(self.error(format!("{text} overflows int")));
+        }
+        Ok(Slot::Missing)
+    }
+
+    fn eval_field_node(
+        &mut self,
+        dot: &Slot,
+        field: &'s FieldNode,
+        node: &'s Arg,
+        args: &'s [Arg],
+        fin: Option<Slot>,
+    ) -> R<Slot> {
+        self.at = At::Arg(node);
+        self.eval_field_chain(dot, dot.clone(), node, &field.ident, args, fin)
+    }
+
+    fn eval_chain_node(
+        &mut self,
+        dot: &Slot,
+        chain: &'s ChainNode,
+        node: &'s Arg,
+        args: &'s [Arg],
+        fin: Option<Slot>,
+    ) -> R<Slot> {
+        self.at = At::Arg(node);
+        if let Arg::Nil(_) = *chain.node {
+            return Err(self.error(format!("indirection through explicit nil in {chain}")));
+        }
+        let pipe = self.eval_arg(dot, &chain.node)?;
+        self.eval_field_chain(dot, pipe, node, &chain.field, args, fin)
+    }
+
+    fn eval_variable_node(
+        &mut self,
+        dot: &Slot,
+        var: &'s VariableNode,
+        node: &'s Arg,
+        args: &'s [Arg],
+        fin: Option<Slot>,
+    ) -> R<Slot> {
+        self.at = At::Arg(node);
+        let value = self.var_value(&var.ident[0])?;
+        if var.ident.len() == 1 {
+            if args.len() > 1 || fin.is_some() {
+                return Err(self.error(format!("can't give argument to non-function {node}")));
+            }
+            return Ok(value);
+        }
+        self.eval_field_chain(dot, value, node, &var.ident[1..], args, fin)
+    }
+
+    fn eval_field_chain(
+        &mut self,
+        dot: &Slot,
+        receiver: Slot,
+        node: &'s Arg,
+        ident: &'s [Box<str>],
+        args: &'s [Arg],
+        fin: Option<Slot>,
+    ) -> R<Slot> {
+        let n = ident.len();
+        let mut receiver = receiver;
+        for id in &ident[..n - 1] {
+            receiver = self.eval_field(dot, id, node, &[], None, receiver)?;
+        }
+        self.eval_field(dot, &ident[n - 1], node, args, fin, receiver)
+    }
+
+    fn eval_field(
+        &mut self,
+        dot: &Slot,
+        name: &str,
+        node: &'s Arg,
+        args: &'s [Arg],
+        fin: Option<Slot>,
+        receiver: Slot,
+    ) -> R<Slot> {
+        let (value, iface) = match receiver {
+            Slot::Missing => {
+                if self.set.options().missing_key == MissingKey::Error {
+                    return Err(
+                        self.error(format!("nil data; no entry for key {}", fmt::quote(name)))
+                    );
+                }
+                return Ok(Slot::Missing);
+            }
+            Slot::Val(v) => (v, false),
+            Slot::Iface(v) => (v, true),
+        };
+        let typ = || {
+            if iface {
+                "interface {}".to_string()
+            } else {
+                fmt::type_name(&value)
+            }
+        };
+        let has_args = args.len() > 1 || fin.is_some();
+        match &value {
+            Value::Nil => Err(self.error(format!("nil pointer evaluating {}.{name}", typ()))),
+            Value::Map(m) => {
+                if has_args {
+                    return Err(self.error(format!("{name} is not a method but has arguments")));
+                }
+                let found = m.borrow().get(name).cloned();
+                match found {
+                    Some(v) => Ok(Slot::Iface(v)),
+                    None => {
+                        match self.set.options().missing_key {
+                            MissingKey::Default => Ok(Slot::Missing),
+                            MissingKey::Zero => Ok(Slot::Iface(Value::Nil)),
+                            MissingKey::Error => Err(self
+                                .error(format!("map has no entry for key {}", fmt::quote(name)))),
+                        }
+                    }
+                }
+            }
+            Value::Object(o) => {
+                let field = if has_args { None } else { o.field(name) };
+                if let Some(f) = field {
+                    return Ok(Slot::from_result(f));
+                }
+                let rest = if args.is_empty() { &[][..] } else { &args[1..] };
+                let mut argv = Vec::with_capacity(rest.len() + 1);
+                for a in rest {
+                    argv.push(self.eval_arg(dot, a)?.value());
+                }
+                if let Some(f) = &fin {
+                    argv.push(f.value());
+                }
+                match o.call(name, &argv) {
+                    Some(Ok(v)) => Ok(Slot::from_result(v)),
+                    Some(Err(e)) => {
+                        self.at = At::Arg(node);
+                        let cause = FuncError::new(e);
+                        Err(self.error_with_cause(
+                            format!("error calling {name}: {cause}"),
+                            Some(cause),
+                        ))
+                    }
+                    None if has_args && o.field(name).is_some() => Err(self.error(format!(
+                        "{name} has arguments but cannot be invoked as function"
+                    ))),
+                    None => {
+                        Err(self.error(format!("can't evaluate field {name} in type {}", typ())))
+                    }
+                }
+            }
+            _ => Err(self.error(format!("can't evaluate field {name} in type {}", typ()))),
+        }
+    }
+
+    fn eval_function(
+        &mut self,
+        dot: &Slot,
+        name: &str,
+        ident: &'s Arg,
+        call_node: At<'s>,
+        args: &'s [Arg],
+        fin: Option<Slot>,
+    ) -> R<Slot> {
+        self.at = At::Arg(ident);
+        let rest = if args.is_empty() { &[][..] } else { &args[1..] };
+        let user = self.set.funcs().get(name);
+        if user.is_none() {
+            let Some(arity) = builtins::builtin_arity(name) else {
+                return Err(self.error(format!("{} is not a defined function", fmt::quote(name))));
+            };
+            let num_in = rest.len() + usize::from(fin.is_some());
+            if arity.variadic {
+                if num_in < arity.fixed {
+                    return Err(self.error(format!(
+                        "wrong number of args for {name}: want at least {} got {}",
+                        arity.fixed,
+                        rest.len()
+                    )));
+                }
+            } else if num_in != arity.fixed {
+                return Err(self.error(format!(
+                    "wrong number of args for {name}: want {} got {num_in}",
+                    arity.fixed
+                )));
+            }
+            if name == "and" || name == "or" {
+                return self.eval_and_or(dot, name == "or", rest, fin);
+            }
+        }
+        let mut argv = Vec::with_capacity(rest.len() + 1);
+        for a in rest {
+            argv.push(self.eval_arg(dot, a)?.value());
+        }
+        if let Some(f) = &fin {
+            argv.push(f.value());
+        }
+        let result = match user {
+            Some(f) => {
+                let f = f.clone();
+                f(self, &argv).map_err(|e| {
+                    self.at = call_node;
+                    self.error_with_cause(format!("error calling {name}: {e}"), Some(e))
+                })?
+            }
+            None => match builtins::call_builtin(name, &argv) {
+                Ok(v) => v,
+                Err(BuiltinError::Plain(m)) => return Err(self.error(m)),
+                Err(BuiltinError::Call(m)) => {
+                    self.at = call_node;
+                    let cause = FuncError::new(m);
+                    return Err(self
+                        .error_with_cause(format!("error calling {name}: {cause}"), Some(cause)));
+                }
+            },
+        };
+        Ok(Slot::from_result(result))
+    }
+
+    /// `and`/`or`: evaluate arguments left to right, stopping at the first
+    /// false (`and`) or true (`or`) one; otherwise the last argument.
+    fn eval_and_or(
+        &mut self,
+        dot: &Slot,
+        is_or: bool,
+        args: &'s [Arg],
+        fin: Option<Slot>,
+    ) -> R<Slot> {
+        let mut v = Slot::Missing;
+        for a in args {
+            v = self.eval_arg(dot, a)?;
+            if v.truthy() == is_or {
+                return Ok(v);
+            }
+        }
+        if let Some(f) = fin {
+            v = f;
+        }
+        Ok(v)
+    }
+
+    fn eval_arg(&mut self, dot: &Slot, n: &'s Arg) -> R<Slot> {
+        self.at = At::Arg(n);
+        match n {
+            Arg::Dot(_) => Ok(dot.clone()),
+            Arg::Nil(_) => Ok(Slot::Iface(Value::Nil)),
+            Arg::Field(f) => self.eval_field_node(dot, f, n, std::slice::from_ref(n), None),
+            Arg::Variable(v) => self.eval_variable_node(dot, v, n, &[], None),
+            Arg::Pipe(p) => self.eval_pipeline(dot, p),
+            Arg::Identifier(_, name) => self.eval_function(dot, name, n, At::Arg(n), &[], None),
+            Arg::Chain(c) => self.eval_chain_node(dot, c, n, &[], None),
+            Arg::Bool(_, b) => Ok(Slot::Val(Value::Bool(*b))),
+            Arg::Number(num) => self.ideal_constant(num),
+            Arg::String(s) => Ok(Slot::Val(Value::str(&s.text))),
+        }
+    }
+}
+
+/// Print an action's value as Go's `fmt.Fprint` does, with no value as `<no value>`.
+fn print_slot(out: &mut String, v: &Slot) {
+    match v {
+        Slot::Missing | Slot::Val(Value::Nil) | Slot::Iface(Value::Nil) => {
+            out.push_str("<no value>")
+        }
+        Slot::Val(Value::String(s)) | Slot::Iface(Value::String(s)) => out.push_str(s),
+        Slot::Val(Value::Int(i)) | Slot::Iface(Value::Int(i)) => {
+            let _ = write!(out, "{i}");
+        }
+        Slot::Val(v) | Slot::Iface(v) => fmt::write_value(out, v),
+    }
+}
+
+impl CallContext for State<'_> {
+    fn execute_template(&mut self, name: &str, data: &Value) -> Result<String, FuncError> {
+        let max = self.set.options().max_template_depth;
+        if self.depth >= max {
+            return Err(FuncError::new(format!(
+                "exceeded maximum template depth ({max})"
+            )));
+        }
+        let mut out = String::new();
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            execute(self.set, name, data, &mut out, self.depth + 1)
+        })
+        .map_err(|e| FuncError::new(e.to_string()))?;
+        Ok(out)
+    }
+
+    fn execute_text(&mut self, text: &str, data: &Value) -> Result<String, FuncError> {
+        let name = self.tree.name.clone();
+        self.execute_text_named(&name, text, data)
+    }
+
+    fn execute_text_named(
+        &mut self,
+        name: &str,
+        text: &str,
+        data: &Value,
+    ) -> Result<String, FuncError> {
+        let max = self.set.options().max_template_depth;
+        if self.depth >= max {
+            return Err(FuncError::new(format!(
+                "exceeded maximum template depth ({max})"
+            )));
+        }
+        let mut set = self.set.clone();
+        set.parse(name, text)
+            .map_err(|e| FuncError::new(e.to_string()))?;
+        let mut out = String::new();
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            execute(&set, name, data, &mut out, self.depth + 1)
+        })
+        .map_err(|e| FuncError::new(e.to_string()))?;
+        Ok(out)
+    }
+
+    fn template_name(&self) -> &str {
+        &self.tree.name
+    }
+}

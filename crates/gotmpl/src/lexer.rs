@@ -1,0 +1,775 @@
+//! The lexer: template text → items, as Go's `text/template/parse/lex.go`.
+//!
+//! The whole input is lexed up front into a vector the parser walks with
+//! look-ahead. Lexing stops at the first error, which becomes an
+//! [`ItemKind::Error`] item; the parser reports it when it gets there, so
+//! errors come out in the same order as Go's concurrent lexer produces them.
+
+/// What an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    /// A lexing error; the item value is the message.
+    Error,
+    /// `true` or `false`.
+    Bool,
+    /// A printable ASCII character inside an action (only `,` is meaningful).
+    Char,
+    /// A character constant such as `'a'`.
+    CharConstant,
+    /// A comment (only emitted when comments are kept).
+    Comment,
+    /// A complex constant such as `1+2i`.
+    Complex,
+    /// `=`.
+    Assign,
+    /// `:=`.
+    Declare,
+    /// End of input.
+    Eof,
+    /// A field name such as `.Field`.
+    Field,
+    /// An identifier (function name).
+    Identifier,
+    /// The left delimiter `{{`.
+    LeftDelim,
+    /// `(`.
+    LeftParen,
+    /// A number.
+    Number,
+    /// `|`.
+    Pipe,
+    /// A raw string such as `` `abc` ``.
+    RawString,
+    /// The right delimiter `}}`.
+    RightDelim,
+    /// `)`.
+    RightParen,
+    /// A run of spaces inside an action.
+    Space,
+    /// A quoted string such as `"abc"`.
+    String,
+    /// Plain text outside actions.
+    Text,
+    /// A variable such as `$x`.
+    Variable,
+    /// The keyword `block`.
+    Block,
+    /// The keyword `break`.
+    Break,
+    /// The keyword `continue`.
+    Continue,
+    /// The cursor `.`.
+    Dot,
+    /// The keyword `define`.
+    Define,
+    /// The keyword `else`.
+    Else,
+    /// The keyword `end`.
+    End,
+    /// The keyword `if`.
+    If,
+    /// The keyword `nil`.
+    Nil,
+    /// The keyword `range`.
+    Range,
+    /// The keyword `template`.
+    Template,
+    /// The keyword `with`.
+    With,
+}
+
+impl ItemKind {
+    /// Whether this is a keyword (printed as `<word>` in messages).
+    pub fn is_keyword(self) -> bool {
+        matches!(
+            self,
+            ItemKind::Block
+                | ItemKind::Break
+                | ItemKind::Continue
+                | ItemKind::Dot
+                | ItemKind::Define
+                | ItemKind::Else
+                | ItemKind::End
+                | ItemKind::If
+                | ItemKind::Nil
+                | ItemKind::Range
+                | ItemKind::Template
+                | ItemKind::With
+        )
+    }
+}
+
+/// One lexed item.
+#[derive(Debug, Clone, Copy)]
+pub struct Item<'a> {
+    /// What it is.
+    pub kind: ItemKind,
+    /// Byte offset of the item in the input.
+    pub pos: usize,
+    /// The item's text (the message for errors).
+    pub val: &'a str,
+    /// 1-based line of the start of the item.
+    pub line: usize,
+}
+
+impl std::fmt::Display for Item<'_> {
+    /// Go's `item.String()`, used in parse error messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            ItemKind::Eof => f.write_str("EOF"),
+            ItemKind::Error => write!(f, "error at {}", crate::fmt::quote(self.val)),
+            k if k.is_keyword() => write!(f, "<{}>", self.val),
+            _ if self.val.chars().count() > 10 => {
+                let head: String = self.val.chars().take(10).collect();
+                write!(f, "{}...", crate::fmt::quote(&head))
+            }
+            _ => f.write_str(&crate::fmt::quote(self.val)),
+        }
+    }
+}
+
+/// Lexer options.
+#[derive(Debug, Clone, Copy)]
+pub struct LexOptions {
+    /// Emit comment items (Go's `ParseComments` mode).
+    pub emit_comments: bool,
+    /// `break` is a keyword (no function of that name exists).
+    pub break_ok: bool,
+    /// `continue` is a keyword (no function of that name exists).
+    pub continue_ok: bool,
+}
+
+impl Default for LexOptions {
+    fn default() -> Self {
+        LexOptions {
+            emit_comments: false,
+            break_ok: true,
+            continue_ok: true,
+        }
+    }
+}
+
+const LEFT_DELIM: &str = "{{";
+const RIGHT_DELIM: &str = "}}";
+const LEFT_COMMENT: &str = "/*";
+const RIGHT_COMMENT: &str = "*/";
+/// A trim marker plus the space that must accompany it.
+const TRIM_MARKER_LEN: usize = 2;
+
+/// The items of a whole input.
+#[derive(Debug)]
+pub struct Lexed<'a> {
+    /// The items; the last is always `Eof` or `Error`.
+    pub items: Vec<Item<'a>>,
+    /// The message of the final `Error` item (empty when lexing succeeded).
+    pub error: String,
+}
+
+/// Lex `input` completely.
+pub fn lex(input: &str, options: LexOptions) -> Lexed<'_> {
+    let mut lexer = Lexer {
+        input,
+        pos: 0,
+        start: 0,
+        items: Vec::new(),
+        paren_depth: 0,
+        options,
+        error: String::new(),
+    };
+    lexer.run();
+    Lexed {
+        items: lexer.items,
+        error: lexer.error,
+    }
+}
+
+struct Lexer<'a> {
+    input: &'a str,
+    pos: usize,
+    start: usize,
+    items: Vec<Item<'a>>,
+    paren_depth: usize,
+    options: LexOptions,
+    error: String,
+}
+
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+fn is_alphanumeric(c: char) -> bool {
+    c == '_' || c.is_alphabetic() || c.is_numeric()
+}
+
+fn has_left_trim_marker(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && b[0] == b'-' && is_space(b[1] as char)
+}
+
+fn has_right_trim_marker(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && is_space(b[0] as char) && b[1] == b'-'
+}
+
+/// Length of the trailing spaces of `s`.
+fn right_trim_length(s: &str) -> usize {
+    s.len() - s.trim_end_matches(is_space).len()
+}
+
+/// Length of the leading spaces of `s`.
+fn left_trim_length(s: &str) -> usize {
+    s.len() - s.trim_start_matches(is_space).len()
+}
+
+/// Go's `%#U` of a rune: `U+0023 '#'`.
+fn sharp_u(c: char) -> String {
+    if crate::fmt::is_print(c) {
+        format!("U+{:04X} '{}'", c as u32, c)
+    } else {
+        format!("U+{:04X}", c as u32)
+    }
+}
+
+impl<'a> Lexer<'a> {
+    fn line_at(&self, pos: usize) -> usize {
+        // Lines are counted lazily from the last emitted item to keep lexing linear.
+        let (base_pos, base_line) = self.items.last().map_or((0, 1), |it| {
+            if it.kind == ItemKind::Error {
+                (0, 1)
+            } else {
+                (it.pos, it.line)
+            }
+        });
+        if pos >= base_pos {
+            base_line
+                + self.input[base_pos..pos]
+                    .bytes()
+                    .filter(|&b| b == b'\n')
+                    .count()
+        } else {
+            1 + self.input[..pos].bytes().filter(|&b| b == b'\n').count()
+        }
+    }
+
+    fn emit(&mut self, kind: ItemKind) {
+        let line = self.line_at(self.start);
+        self.items.push(Item {
+            kind,
+            pos: self.start,
+            val: &self.input[self.start..self.pos],
+            line,
+        });
+        self.start = self.pos;
+    }
+
+    fn error(&mut self, message: String) {
+        let line = self.line_at(self.start);
+        // The item's text is the offending input; the message is kept beside the items.
+        self.items.push(Item {
+            kind: ItemKind::Error,
+            pos: self.start,
+            val: &self.input[self.start..self.pos],
+            line,
+        });
+        self.error = message;
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.input[self.pos..].chars().next()
+    }
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn rest(&self) -> &'a str {
+        &self.input[self.pos..]
+    }
+
+    /// Whether the lexer is at a right delimiter, and whether it carries a trim marker.
+    fn at_right_delim(&self) -> (bool, bool) {
+        let rest = self.rest();
+        if has_right_trim_marker(rest) && rest[TRIM_MARKER_LEN..].starts_with(RIGHT_DELIM) {
+            return (true, true);
+        }
+        (rest.starts_with(RIGHT_DELIM), false)
+    }
+
+    fn at_terminator(&self) -> bool {
+        match self.peek() {
+            None => true,
+            Some(c) if is_space(c) => true,
+            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
+            _ => self.rest().starts_with(RIGHT_DELIM),
+        }
+    }
+
+    fn run(&mut self) {
+        loop {
+            // Text up to the next action.
+            match self.rest().find(LEFT_DELIM) {
+                None => {
+                    self.pos = self.input.len();
+                    if self.pos > self.start {
+                        self.emit(ItemKind::Text);
+                    }
+                    self.emit(ItemKind::Eof);
+                    return;
+                }
+                Some(x) => {
+                    if x > 0 {
+                        self.pos += x;
+                        let delim_end = self.pos + LEFT_DELIM.len();
+                        let trim = if has_left_trim_marker(&self.input[delim_end..]) {
+                            right_trim_length(&self.input[self.start..self.pos])
+                        } else {
+                            0
+                        };
+                        let text_end = self.pos - trim;
+                        if text_end > self.start {
+                            let line = self.line_at(self.start);
+                            self.items.push(Item {
+                                kind: ItemKind::Text,
+                                pos: self.start,
+                                val: &self.input[self.start..text_end],
+                                line,
+                            });
+                        }
+                        self.start = self.pos;
+                    }
+                    if !self.lex_left_delim() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// At `{{`: a comment or an action. Returns false when lexing stopped on an error.
+    fn lex_left_delim(&mut self) -> bool {
+        self.pos += LEFT_DELIM.len();
+        let trim = has_left_trim_marker(self.rest());
+        let after_marker = if trim { TRIM_MARKER_LEN } else { 0 };
+        if self.input[self.pos + after_marker..].starts_with(LEFT_COMMENT) {
+            self.pos += after_marker;
+            self.start = self.pos;
+            return self.lex_comment();
+        }
+        let line = self.line_at(self.start);
+        self.items.push(Item {
+            kind: ItemKind::LeftDelim,
+            pos: self.start,
+            val: &self.input[self.start..self.pos],
+            line,
+        });
+        self.pos += after_marker;
+        self.start = self.pos;
+        self.paren_depth = 0;
+        self.lex_inside_action()
+    }
+
+    fn lex_comment(&mut self) -> bool {
+        self.pos += LEFT_COMMENT.len();
+        let Some(x) = self.rest().find(RIGHT_COMMENT) else {
+            self.error("unclosed comment".to_string());
+            return false;
+        };
+        self.pos += x + RIGHT_COMMENT.len();
+        let (delim, trim) = self.at_right_delim();
+        if !delim {
+            self.error("comment ends before closing delimiter".to_string());
+            return false;
+        }
+        if self.options.emit_comments {
+            self.emit(ItemKind::Comment);
+        }
+        if trim {
+            self.pos += TRIM_MARKER_LEN;
+        }
+        self.pos += RIGHT_DELIM.len();
+        if trim {
+            self.pos += left_trim_length(self.rest());
+        }
+        self.start = self.pos;
+        true
+    }
+
+    fn lex_right_delim(&mut self) {
+        let (_, trim) = self.at_right_delim();
+        if trim {
+            self.pos += TRIM_MARKER_LEN;
+            self.start = self.pos;
+        }
+        self.pos += RIGHT_DELIM.len();
+        self.emit(ItemKind::RightDelim);
+        if trim {
+            self.pos += left_trim_length(self.rest());
+            self.start = self.pos;
+        }
+    }
+
+    /// Inside `{{ }}`. Returns false when lexing stopped on an error.
+    fn lex_inside_action(&mut self) -> bool {
+        loop {
+            let (delim, _) = self.at_right_delim();
+            if delim {
+                if self.paren_depth == 0 {
+                    self.lex_right_delim();
+                    return true;
+                }
+                self.error("unclosed left paren".to_string());
+                return false;
+            }
+            let Some(c) = self.next() else {
+                self.error("unclosed action".to_string());
+                return false;
+            };
+            let ok = match c {
+                c if is_space(c) => {
+                    self.pos -= c.len_utf8();
+                    self.lex_space()
+                }
+                '=' => {
+                    self.emit(ItemKind::Assign);
+                    true
+                }
+                ':' => {
+                    if self.next() != Some('=') {
+                        self.error("expected :=".to_string());
+                        false
+                    } else {
+                        self.emit(ItemKind::Declare);
+                        true
+                    }
+                }
+                '|' => {
+                    self.emit(ItemKind::Pipe);
+                    true
+                }
+                '"' => self.lex_quote(),
+                '`' => self.lex_raw_quote(),
+                '$' => self.lex_variable(),
+                '\'' => self.lex_char(),
+                '.' if self.peek().is_some_and(|c| !c.is_ascii_digit()) => {
+                    self.lex_field_or_variable(ItemKind::Field)
+                }
+                '.' | '+' | '-' | '0'..='9' => {
+                    self.pos -= 1;
+                    self.lex_number()
+                }
+                c if is_alphanumeric(c) => {
+                    self.pos -= c.len_utf8();
+                    self.lex_identifier()
+                }
+                '(' => {
+                    self.paren_depth += 1;
+                    self.emit(ItemKind::LeftParen);
+                    true
+                }
+                ')' => {
+                    if self.paren_depth == 0 {
+                        self.error("unexpected right paren".to_string());
+                        false
+                    } else {
+                        self.paren_depth -= 1;
+                        self.emit(ItemKind::RightParen);
+                        true
+                    }
+                }
+                c if c.is_ascii() && crate::fmt::is_print(c) => {
+                    self.emit(ItemKind::Char);
+                    true
+                }
+                c => {
+                    self.error(format!("unrecognized character in action: {}", sharp_u(c)));
+                    false
+                }
+            };
+            if !ok {
+                return false;
+            }
+            if self
+                .items
+                .last()
+                .is_some_and(|it| it.kind == ItemKind::RightDelim)
+            {
+                return true;
+            }
+        }
+    }
+
+    fn lex_space(&mut self) -> bool {
+        let mut num_spaces = 0;
+        while let Some(c) = self.peek() {
+            if !is_space(c) {
+                break;
+            }
+            self.pos += 1;
+            num_spaces += 1;
+        }
+        // A trim-marked right delimiter is a space followed by '-': leave that space for it.
+        let before = &self.input[self.pos - 1..];
+        if has_right_trim_marker(before) && before[TRIM_MARKER_LEN..].starts_with(RIGHT_DELIM) {
+            self.pos -= 1;
+            if num_spaces == 1 {
+                self.lex_right_delim();
+                return true;
+            }
+        }
+        self.emit(ItemKind::Space);
+        true
+    }
+
+    fn lex_identifier(&mut self) -> bool {
+        while let Some(c) = self.peek() {
+            if !is_alphanumeric(c) {
+                break;
+            }
+            self.pos += c.len_utf8();
+        }
+        if !self.at_terminator() {
+            let c = self.peek().unwrap_or('\0');
+            self.error(format!("bad character {}", sharp_u(c)));
+            return false;
+        }
+        let word = &self.input[self.start..self.pos];
+        let kind = match word {
+            "block" => ItemKind::Block,
+            "break" if self.options.break_ok => ItemKind::Break,
+            "continue" if self.options.continue_ok => ItemKind::Continue,
+            "define" => ItemKind::Define,
+            "else" => ItemKind::Else,
+            "end" => ItemKind::End,
+            "if" => ItemKind::If,
+            "range" => ItemKind::Range,
+            "nil" => ItemKind::Nil,
+            "template" => ItemKind::Template,
+            "with" => ItemKind::With,
+            "true" | "false" => ItemKind::Bool,
+            _ => ItemKind::Identifier,
+        };
+        self.emit(kind);
+        true
+    }
+
+    fn lex_variable(&mut self) -> bool {
+        if self.at_terminator() {
+            self.emit(ItemKind::Variable);
+            return true;
+        }
+        self.lex_field_or_variable(ItemKind::Variable)
+    }
+
+    fn lex_field_or_variable(&mut self, kind: ItemKind) -> bool {
+        if self.at_terminator() {
+            self.emit(if kind == ItemKind::Variable {
+                ItemKind::Variable
+            } else {
+                ItemKind::Dot
+            });
+            return true;
+        }
+        while let Some(c) = self.peek() {
+            if !is_alphanumeric(c) {
+                break;
+            }
+            self.pos += c.len_utf8();
+        }
+        if !self.at_terminator() {
+            let c = self.peek().unwrap_or('\0');
+            self.error(format!("bad character {}", sharp_u(c)));
+            return false;
+        }
+        self.emit(kind);
+        true
+    }
+
+    fn lex_char(&mut self) -> bool {
+        loop {
+            match self.next() {
+                Some('\\') => match self.next() {
+                    Some(c) if c != '\n' => {}
+                    _ => {
+                        self.error("unterminated character constant".to_string());
+                        return false;
+                    }
+                },
+                None | Some('\n') => {
+                    self.error("unterminated character constant".to_string());
+                    return false;
+                }
+                Some('\'') => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(ItemKind::CharConstant);
+        true
+    }
+
+    fn lex_quote(&mut self) -> bool {
+        loop {
+            match self.next() {
+                Some('\\') => match self.next() {
+                    Some(c) if c != '\n' => {}
+                    _ => {
+                        self.error("unterminated quoted string".to_string());
+                        return false;
+                    }
+                },
+                None | Some('\n') => {
+                    self.error("unterminated quoted string".to_string());
+                    return false;
+                }
+                Some('"') => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(ItemKind::String);
+        true
+    }
+
+    fn lex_raw_quote(&mut self) -> bool {
+        loop {
+            match self.next() {
+                None => {
+                    self.error("unterminated raw quoted string".to_string());
+                    return false;
+                }
+                Some('`') => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(ItemKind::RawString);
+        true
+    }
+
+    fn lex_number(&mut self) -> bool {
+        if !self.scan_number() {
+            let text = self.input[self.start..self.pos].to_string();
+            self.error(format!("bad number syntax: {}", crate::fmt::quote(&text)));
+            return false;
+        }
+        if matches!(self.peek(), Some('+' | '-')) {
+            // Complex: 1+2i. No spaces, must end in 'i'.
+            if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
+                let text = self.input[self.start..self.pos].to_string();
+                self.error(format!("bad number syntax: {}", crate::fmt::quote(&text)));
+                return false;
+            }
+            self.emit(ItemKind::Complex);
+            return true;
+        }
+        self.emit(ItemKind::Number);
+        true
+    }
+
+    fn accept(&mut self, valid: &str) -> bool {
+        match self.peek() {
+            Some(c) if valid.contains(c) => {
+                self.pos += c.len_utf8();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn accept_run(&mut self, valid: &str) {
+        while self.accept(valid) {}
+    }
+
+    fn scan_number(&mut self) -> bool {
+        self.accept("+-");
+        let mut digits = "0123456789_";
+        if self.accept("0") {
+            if self.accept("xX") {
+                digits = "0123456789abcdefABCDEF_";
+            } else if self.accept("oO") {
+                digits = "01234567_";
+            } else if self.accept("bB") {
+                digits = "01_";
+            }
+        }
+        self.accept_run(digits);
+        if self.accept(".") {
+            self.accept_run(digits);
+        }
+        if digits.len() == 11 && self.accept("eE") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        if digits.len() == 23 && self.accept("pP") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        self.accept("i");
+        if self.peek().is_some_and(is_alphanumeric) {
+            self.next();
+            return false;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(s: &str) -> Vec<ItemKind> {
+        lex(s, LexOptions::default())
+            .items
+            .iter()
+            .map(|i| i.kind)
+            .collect()
+    }
+
+    #[test]
+    fn lexes_actions_and_text() {
+        use ItemKind::*;
+        assert_eq!(
+            kinds("a{{.X | printf \"%d\" 1}}b"),
+            vec![
+                Text, LeftDelim, Field, Space, Pipe, Space, Identifier, Space, String, Space,
+                Number, RightDelim, Text, Eof
+            ]
+        );
+        assert_eq!(
+            kinds("{{$x := 3}}"),
+            vec![
+                LeftDelim, Variable, Space, Declare, Space, Number, RightDelim, Eof
+            ]
+        );
+        assert_eq!(
+            kinds("{{range .}}{{end}}"),
+            vec![
+                LeftDelim, Range, Space, Dot, RightDelim, LeftDelim, End, RightDelim, Eof
+            ]
+        );
+    }
+
+    #[test]
+    fn trim_markers_remove_spaces() {
+        let items = lex("x \n{{- 3 -}}\n y", LexOptions::default()).items;
+        let texts: Vec<&str> = items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Text)
+            .map(|i| i.val)
+            .collect();
+        assert_eq!(texts, vec!["x", "y"]);
+        // "{{-3}}" is a negative number, not a trim marker.
+        assert_eq!(lex("{{-3}}", LexOptions::default()).items[1].val, "-3");
+    }
+
+    #[test]
+    fn errors_carry_lines() {
+        let lexed = lex("a\n{{\n\"x", LexOptions::default());
+        let last = lexed.items.last().unwrap();
+        assert_eq!(
+            (last.kind, lexed.error.as_str(), last.line),
+            (ItemKind::Error, "unterminated quoted string", 3)
+        );
+        let lexed = lex("{{a#}}", LexOptions::default());
+        assert_eq!(lexed.error, "bad character U+0023 '#'");
+    }
+}

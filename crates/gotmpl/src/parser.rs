@@ -1,0 +1,1098 @@
+//! The parser: items → trees, as Go's `text/template/parse/parse.go`.
+//!
+//! One parse yields the template named by the caller plus one tree per
+//! `{{define}}`/`{{block}}`. Function names are checked at parse time, as in
+//! Go (`function "x" not defined`). Errors are [`ParseError`]s worded as Go
+//! words them: `template: NAME:LINE: message`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::lexer::{Item, ItemKind, LexOptions, lex};
+use crate::tree::{
+    ActionNode, Arg, BranchNode, ChainNode, CommandNode, FieldNode, ListNode, Node, NumberNode,
+    PipeNode, StringNode, TemplateNode, TextNode, Tree, VariableNode,
+};
+
+/// A template that failed to parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// The name the text was parsed as.
+    pub name: String,
+    /// 1-based line of the error.
+    pub line: usize,
+    /// What went wrong, as Go words it.
+    pub message: String,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "template: {}:{}: {}", self.name, self.line, self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parser settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseOptions {
+    /// Keep comments as nodes (Go's `ParseComments`).
+    pub keep_comments: bool,
+    /// Maximum nesting of parenthesized pipelines and control structures;
+    /// beyond it parsing fails with `max expression depth exceeded` instead
+    /// of exhausting the stack.
+    pub max_depth: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            keep_comments: false,
+            max_depth: 1000,
+        }
+    }
+}
+
+/// Parse `text` as template `name`. `has_function` says whether a function
+/// name is defined. Returns the trees in definition order: the defines, then
+/// the template itself.
+pub fn parse(
+    name: &str,
+    text: &str,
+    has_function: &dyn Fn(&str) -> bool,
+    options: ParseOptions,
+) -> Result<Vec<Tree>, ParseError> {
+    let lex_options = LexOptions {
+        emit_comments: options.keep_comments,
+        break_ok: !has_function("break"),
+        continue_ok: !has_function("continue"),
+    };
+    let lexed = lex(text, lex_options);
+    let mut p = Parser {
+        items: lexed.items,
+        lex_error: lexed.error,
+        next: 0,
+        furthest: 0,
+        parse_name: Arc::from(name),
+        text: Arc::from(text),
+        has_function,
+        vars: vec!["$".to_string()],
+        range_depth: 0,
+        action_line: 0,
+        depth: 0,
+        max_depth: options.max_depth,
+        trees: Vec::new(),
+        index: HashMap::new(),
+    };
+    let root = p.parse_top()?;
+    p.add(name.to_string(), root)?;
+    Ok(p.trees)
+}
+
+struct Parser<'a, 'f> {
+    items: Vec<Item<'a>>,
+    lex_error: String,
+    next: usize,
+    furthest: usize,
+    parse_name: Arc<str>,
+    text: Arc<str>,
+    has_function: &'f dyn Fn(&str) -> bool,
+    vars: Vec<String>,
+    range_depth: usize,
+    action_line: usize,
+    depth: usize,
+    max_depth: usize,
+    trees: Vec<Tree>,
+    index: HashMap<String, usize>,
+}
+
+/// What ends a list: `{{end}}` or `{{else}}` (with its position).
+enum ListEnd {
+    End,
+    Else(usize),
+}
+
+type PResult<T> = Result<T, ParseError>;
+
+impl<'a> Parser<'a, '_> {
+    // ---- token access (Go's next/backup/peek with three-token look-ahead) ----
+
+    fn item(&mut self, i: usize) -> Item<'a> {
+        let i = i.min(self.items.len() - 1);
+        self.furthest = self.furthest.max(i);
+        self.items[i]
+    }
+
+    fn next(&mut self) -> Item<'a> {
+        let it = self.item(self.next);
+        self.next += 1;
+        it
+    }
+
+    fn backup(&mut self) {
+        self.next -= 1;
+    }
+
+    fn peek(&mut self) -> Item<'a> {
+        self.item(self.next)
+    }
+
+    fn next_non_space(&mut self) -> Item<'a> {
+        loop {
+            let it = self.next();
+            if it.kind != ItemKind::Space {
+                return it;
+            }
+        }
+    }
+
+    fn peek_non_space(&mut self) -> Item<'a> {
+        let it = self.next_non_space();
+        self.backup();
+        it
+    }
+
+    // ---- errors ----
+
+    fn errorf<T>(&mut self, message: String) -> PResult<T> {
+        let line = self.items[self.furthest.min(self.items.len() - 1)].line;
+        Err(ParseError {
+            name: self.parse_name.to_string(),
+            line,
+            message,
+        })
+    }
+
+    fn item_text(&self, it: &Item<'_>) -> String {
+        if it.kind == ItemKind::Error {
+            self.lex_error.clone()
+        } else {
+            it.to_string()
+        }
+    }
+
+    fn unexpected<T>(&mut self, it: Item<'a>, context: &str) -> PResult<T> {
+        if it.kind == ItemKind::Error {
+            let mut extra = String::new();
+            if self.action_line != 0 && self.action_line != it.line {
+                extra = format!(
+                    " in action started at {}:{}",
+                    self.parse_name, self.action_line
+                );
+                if self.lex_error.ends_with(" action") {
+                    extra = extra[" in action".len()..].to_string();
+                }
+            }
+            let msg = format!("{}{}", self.lex_error, extra);
+            return self.errorf(msg);
+        }
+        let msg = format!("unexpected {} in {}", self.item_text(&it), context);
+        self.errorf(msg)
+    }
+
+    fn expect(&mut self, kind: ItemKind, context: &str) -> PResult<Item<'a>> {
+        let it = self.next_non_space();
+        if it.kind != kind {
+            return self.unexpected(it, context);
+        }
+        Ok(it)
+    }
+
+    // ---- structure ----
+
+    fn add(&mut self, name: String, root: ListNode) -> PResult<()> {
+        let tree = Tree {
+            name: name.clone(),
+            parse_name: self.parse_name.clone(),
+            root,
+            text: self.text.clone(),
+        };
+        match self.index.get(&name) {
+            None => {
+                self.index.insert(name, self.trees.len());
+                self.trees.push(tree);
+            }
+            Some(&i) if self.trees[i].is_empty() => self.trees[i] = tree,
+            Some(_) if tree.is_empty() => {}
+            Some(_) => {
+                return self.errorf(format!(
+                    "template: multiple definition of template {}",
+                    crate::fmt::quote(&name)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn parse_top(&mut self) -> PResult<ListNode> {
+        let mut root = ListNode {
+            pos: self.peek().pos,
+            nodes: Vec::new(),
+        };
+        while self.peek().kind != ItemKind::Eof {
+            if self.peek().kind == ItemKind::LeftDelim {
+                let delim_index = self.next;
+                self.next();
+                if self.next_non_space().kind == ItemKind::Define {
+                    self.parse_definition()?;
+                    continue;
+                }
+                self.next = delim_index;
+            }
+            match self.text_or_action()? {
+                Parsed::Node(n) => root.nodes.push(n),
+                Parsed::End => return self.errorf("unexpected {{end}}".to_string()),
+                Parsed::Else(_) => return self.errorf("unexpected {{else}}".to_string()),
+            }
+        }
+        Ok(root)
+    }
+
+    fn parse_definition(&mut self) -> PResult<()> {
+        const CONTEXT: &str = "define clause";
+        let name_item = self.next_non_space();
+        if !matches!(name_item.kind, ItemKind::String | ItemKind::RawString) {
+            return self.unexpected(name_item, CONTEXT);
+        }
+        let name = self.unquote(name_item.val)?;
+        self.expect(ItemKind::RightDelim, CONTEXT)?;
+        // A definition starts with a fresh variable scope.
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_range = std::mem::replace(&mut self.range_depth, 0);
+        let (list, end) = self.item_list()?;
+        self.vars = saved_vars;
+        self.range_depth = saved_range;
+        if let ListEnd::Else(_) = end {
+            return self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}"));
+        }
+        self.add(name, list)
+    }
+
+    fn item_list(&mut self) -> PResult<(ListNode, ListEnd)> {
+        let mut list = ListNode {
+            pos: self.peek_non_space().pos,
+            nodes: Vec::new(),
+        };
+        while self.peek_non_space().kind != ItemKind::Eof {
+            match self.text_or_action()? {
+                Parsed::Node(n) => list.nodes.push(n),
+                Parsed::End => return Ok((list, ListEnd::End)),
+                Parsed::Else(p) => return Ok((list, ListEnd::Else(p))),
+            }
+        }
+        self.errorf("unexpected EOF".to_string())
+    }
+
+    fn text_or_action(&mut self) -> PResult<Parsed> {
+        let it = self.next_non_space();
+        match it.kind {
+            ItemKind::Text => Ok(Parsed::Node(Node::Text(TextNode {
+                pos: it.pos,
+                text: it.val.into(),
+            }))),
+            ItemKind::LeftDelim => {
+                self.action_line = it.line;
+                let r = self.action();
+                self.action_line = 0;
+                r
+            }
+            ItemKind::Comment => Ok(Parsed::Node(Node::Comment(crate::tree::CommentNode {
+                pos: it.pos,
+                text: it.val.into(),
+            }))),
+            _ => self.unexpected(it, "input"),
+        }
+    }
+
+    fn action(&mut self) -> PResult<Parsed> {
+        let it = self.next_non_space();
+        match it.kind {
+            ItemKind::Block => return self.block_control().map(Parsed::Node),
+            ItemKind::Break | ItemKind::Continue => {
+                let is_break = it.kind == ItemKind::Break;
+                let word = if is_break {
+                    "{{break}}"
+                } else {
+                    "{{continue}}"
+                };
+                let t = self.next_non_space();
+                if t.kind != ItemKind::RightDelim {
+                    return self.unexpected(t, word);
+                }
+                if self.range_depth == 0 {
+                    return self.errorf(format!("{word} outside {{{{range}}}}"));
+                }
+                return Ok(Parsed::Node(if is_break {
+                    Node::Break(it.pos)
+                } else {
+                    Node::Continue(it.pos)
+                }));
+            }
+            ItemKind::Else => return self.else_control(),
+            ItemKind::End => {
+                let t = self.expect(ItemKind::RightDelim, "end")?;
+                let _ = t;
+                return Ok(Parsed::End);
+            }
+            ItemKind::If => return self.branch_control("if").map(|b| Parsed::Node(Node::If(b))),
+            ItemKind::Range => {
+                return self
+                    .branch_control("range")
+                    .map(|b| Parsed::Node(Node::Range(b)));
+            }
+            ItemKind::With => {
+                return self
+                    .branch_control("with")
+                    .map(|b| Parsed::Node(Node::With(b)));
+            }
+            ItemKind::Template => return self.template_control().map(Parsed::Node),
+            _ => {}
+        }
+        self.backup();
+        let it = self.peek();
+        let pipe = self.pipeline("command", ItemKind::RightDelim)?;
+        Ok(Parsed::Node(Node::Action(ActionNode {
+            pos: it.pos,
+            line: it.line,
+            pipe,
+        })))
+    }
+
+    fn else_control(&mut self) -> PResult<Parsed> {
+        let peek = self.peek_non_space();
+        // "{{else if" and "{{else with" leave the keyword pending for the caller.
+        if matches!(peek.kind, ItemKind::If | ItemKind::With) {
+            return Ok(Parsed::Else(peek.pos));
+        }
+        let t = self.expect(ItemKind::RightDelim, "else")?;
+        Ok(Parsed::Else(t.pos))
+    }
+
+    fn enter(&mut self) -> PResult<()> {
+        if self.depth >= self.max_depth {
+            return self.errorf("max expression depth exceeded".to_string());
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn branch_control(&mut self, context: &'static str) -> PResult<BranchNode> {
+        self.enter()?;
+        let mark = self.vars.len();
+        let r = self.branch_control_inner(context);
+        self.vars.truncate(mark);
+        self.depth -= 1;
+        r
+    }
+
+    fn branch_control_inner(&mut self, context: &'static str) -> PResult<BranchNode> {
+        let pipe = self.pipeline(context, ItemKind::RightDelim)?;
+        if context == "range" {
+            self.range_depth += 1;
+        }
+        let listed = self.item_list();
+        if context == "range" {
+            self.range_depth -= 1;
+        }
+        let (list, end) = listed?;
+        let mut else_list = None;
+        if let ListEnd::Else(else_pos) = end {
+            let peek = self.peek().kind;
+            if context == "if" && peek == ItemKind::If {
+                self.next();
+                let inner = self.branch_control("if")?;
+                else_list = Some(ListNode {
+                    pos: else_pos,
+                    nodes: vec![Node::If(inner)],
+                });
+            } else if context == "with" && peek == ItemKind::With {
+                self.next();
+                let inner = self.branch_control("with")?;
+                else_list = Some(ListNode {
+                    pos: else_pos,
+                    nodes: vec![Node::With(inner)],
+                });
+            } else {
+                let (l, end) = self.item_list()?;
+                if let ListEnd::Else(_) = end {
+                    return self.errorf("expected end; found {{else}}".to_string());
+                }
+                else_list = Some(l);
+            }
+        }
+        Ok(BranchNode {
+            pos: pipe.pos,
+            line: pipe.line,
+            pipe,
+            list,
+            else_list,
+        })
+    }
+
+    fn block_control(&mut self) -> PResult<Node> {
+        const CONTEXT: &str = "block clause";
+        let it = self.next_non_space();
+        let name = self.template_name(it, CONTEXT)?;
+        let pipe = self.pipeline(CONTEXT, ItemKind::RightDelim)?;
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_range = std::mem::replace(&mut self.range_depth, 0);
+        let listed = self.item_list();
+        self.vars = saved_vars;
+        self.range_depth = saved_range;
+        let (list, end) = listed?;
+        if let ListEnd::Else(_) = end {
+            return self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}"));
+        }
+        self.add(name.clone(), list)?;
+        Ok(Node::Template(TemplateNode {
+            pos: it.pos,
+            line: it.line,
+            name,
+            pipe: Some(pipe),
+        }))
+    }
+
+    fn template_control(&mut self) -> PResult<Node> {
+        const CONTEXT: &str = "template clause";
+        let it = self.next_non_space();
+        let name = self.template_name(it, CONTEXT)?;
+        let mut pipe = None;
+        if self.next_non_space().kind != ItemKind::RightDelim {
+            self.backup();
+            pipe = Some(self.pipeline(CONTEXT, ItemKind::RightDelim)?);
+        }
+        Ok(Node::Template(TemplateNode {
+            pos: it.pos,
+            line: it.line,
+            name,
+            pipe,
+        }))
+    }
+
+    fn template_name(&mut self, it: Item<'a>, context: &str) -> PResult<String> {
+        match it.kind {
+            ItemKind::String | ItemKind::RawString => self.unquote(it.val),
+            _ => self.unexpected(it, context),
+        }
+    }
+
+    fn pipeline(&mut self, context: &str, end: ItemKind) -> PResult<PipeNode> {
+        let start = self.peek_non_space();
+        let mut pipe = PipeNode {
+            pos: start.pos,
+            line: start.line,
+            is_assign: false,
+            decl: Vec::new(),
+            cmds: Vec::new(),
+        };
+        // Declarations or assignments.
+        loop {
+            let v = self.peek_non_space();
+            if v.kind != ItemKind::Variable {
+                break;
+            }
+            // Skip spaces up to the variable.
+            let before_var = self.next;
+            self.next_non_space();
+            let after_var = self.next;
+            let token_after = self.peek();
+            let nxt = self.peek_non_space();
+            match nxt.kind {
+                ItemKind::Assign | ItemKind::Declare => {
+                    pipe.is_assign = nxt.kind == ItemKind::Assign;
+                    self.next_non_space();
+                    pipe.decl.push(VariableNode {
+                        pos: v.pos,
+                        ident: vec![v.val.into()],
+                    });
+                    self.vars.push(v.val.to_string());
+                }
+                ItemKind::Char if nxt.val == "," => {
+                    self.next_non_space();
+                    pipe.decl.push(VariableNode {
+                        pos: v.pos,
+                        ident: vec![v.val.into()],
+                    });
+                    if context == "range" && pipe.decl.len() < 2 {
+                        match self.peek_non_space().kind {
+                            ItemKind::Variable | ItemKind::RightDelim | ItemKind::RightParen => {
+                                continue;
+                            }
+                            _ => {
+                                return self
+                                    .errorf("range can only initialize variables".to_string());
+                            }
+                        }
+                    }
+                    return self.errorf(format!("too many declarations in {context}"));
+                }
+                _ if token_after.kind == ItemKind::Space => {
+                    let _ = after_var;
+                    self.next = before_var;
+                }
+                _ => {
+                    self.next = before_var;
+                }
+            }
+            break;
+        }
+        loop {
+            let it = self.next_non_space();
+            match it.kind {
+                k if k == end => {
+                    self.check_pipeline(&pipe, context)?;
+                    return Ok(pipe);
+                }
+                ItemKind::Bool
+                | ItemKind::CharConstant
+                | ItemKind::Complex
+                | ItemKind::Dot
+                | ItemKind::Field
+                | ItemKind::Identifier
+                | ItemKind::Number
+                | ItemKind::Nil
+                | ItemKind::RawString
+                | ItemKind::String
+                | ItemKind::Variable
+                | ItemKind::LeftParen => {
+                    self.backup();
+                    let cmd = self.command()?;
+                    pipe.cmds.push(cmd);
+                }
+                _ => return self.unexpected(it, context),
+            }
+        }
+    }
+
+    fn check_pipeline(&mut self, pipe: &PipeNode, context: &str) -> PResult<()> {
+        if pipe.cmds.is_empty() {
+            return self.errorf(format!("missing value for {context}"));
+        }
+        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
+            if matches!(
+                c.args[0],
+                Arg::Bool(..) | Arg::Dot(_) | Arg::Nil(_) | Arg::Number(_) | Arg::String(_)
+            ) {
+                return self.errorf(format!(
+                    "non executable command in pipeline stage {}",
+                    i + 1
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn command(&mut self) -> PResult<CommandNode> {
+        let mut cmd = CommandNode {
+            pos: self.peek_non_space().pos,
+            args: Vec::new(),
+        };
+        loop {
+            self.peek_non_space();
+            if let Some(operand) = self.operand()? {
+                cmd.args.push(operand);
+            }
+            let it = self.next();
+            match it.kind {
+                ItemKind::Space => continue,
+                ItemKind::Error => return self.errorf(self.lex_error.clone()),
+                ItemKind::RightDelim | ItemKind::RightParen => self.backup(),
+                ItemKind::Pipe => {}
+                _ => return self.unexpected(it, "operand"),
+            }
+            break;
+        }
+        if cmd.args.is_empty() {
+            return self.errorf("empty command".to_string());
+        }
+        Ok(cmd)
+    }
+
+    fn operand(&mut self) -> PResult<Option<Arg>> {
+        let Some(node) = self.term()? else {
+            return Ok(None);
+        };
+        if self.peek().kind != ItemKind::Field {
+            return Ok(Some(node));
+        }
+        let chain_pos = self.peek().pos;
+        let mut fields: Vec<Box<str>> = Vec::new();
+        while self.peek().kind == ItemKind::Field {
+            fields.push(self.next().val[1..].into());
+        }
+        Ok(Some(match node {
+            Arg::Field(mut f) => {
+                f.ident.extend(fields);
+                f.pos = chain_pos;
+                Arg::Field(f)
+            }
+            Arg::Variable(mut v) => {
+                v.ident.extend(fields);
+                v.pos = chain_pos;
+                Arg::Variable(v)
+            }
+            Arg::Bool(..) | Arg::String(_) | Arg::Number(_) | Arg::Nil(_) | Arg::Dot(_) => {
+                let term = crate::fmt::quote(&node.to_string());
+                return self.errorf(format!("unexpected . after term {term}"));
+            }
+            other => Arg::Chain(ChainNode {
+                pos: chain_pos,
+                node: Box::new(other),
+                field: fields,
+            }),
+        }))
+    }
+
+    fn term(&mut self) -> PResult<Option<Arg>> {
+        let it = self.next_non_space();
+        Ok(Some(match it.kind {
+            ItemKind::Identifier => {
+                if !(self.has_function)(it.val) && !crate::builtins::is_builtin(it.val) {
+                    return self.errorf(format!(
+                        "function {} not defined",
+                        crate::fmt::quote(it.val)
+                    ));
+                }
+                Arg::Identifier(it.pos, it.val.into())
+            }
+            ItemKind::Dot => Arg::Dot(it.pos),
+            ItemKind::Nil => Arg::Nil(it.pos),
+            ItemKind::Variable => {
+                if !self.vars.iter().any(|v| v == it.val) {
+                    return self
+                        .errorf(format!("undefined variable {}", crate::fmt::quote(it.val)));
+                }
+                Arg::Variable(VariableNode {
+                    pos: it.pos,
+                    ident: vec![it.val.into()],
+                })
+            }
+            ItemKind::Field => Arg::Field(FieldNode {
+                pos: it.pos,
+                ident: vec![it.val[1..].into()],
+            }),
+            ItemKind::Bool => Arg::Bool(it.pos, it.val == "true"),
+            ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
+                match number(it.pos, it.val, it.kind) {
+                    Ok(n) => Arg::Number(n),
+                    Err(e) => return self.errorf(e),
+                }
+            }
+            ItemKind::LeftParen => {
+                self.enter()?;
+                let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+                    self.pipeline("parenthesized pipeline", ItemKind::RightParen)
+                });
+                self.depth -= 1;
+                Arg::Pipe(Box::new(r?))
+            }
+            ItemKind::String | ItemKind::RawString => {
+                let text = self.unquote(it.val)?;
+                Arg::String(StringNode {
+                    pos: it.pos,
+                    quoted: it.val.into(),
+                    text: text.into(),
+                })
+            }
+            _ => {
+                self.backup();
+                return Ok(None);
+            }
+        }))
+    }
+
+    fn unquote(&mut self, quoted: &str) -> PResult<String> {
+        match unquote(quoted) {
+            Some(s) => Ok(s),
+            None => self.errorf("invalid syntax".to_string()),
+        }
+    }
+}
+
+/// What `text_or_action` found.
+enum Parsed {
+    Node(Node),
+    End,
+    Else(usize),
+}
+
+/// Go's `strconv.Unquote` for `"..."`, `` `...` `` and `'.'` literals.
+/// Bytes that are not UTF-8 (`"\xff"`) become U+FFFD.
+pub fn unquote(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    if bytes.len() < 2 {
+        return None;
+    }
+    let q = bytes[0];
+    if bytes[bytes.len() - 1] != q {
+        return None;
+    }
+    let body = &s[1..s.len() - 1];
+    match q {
+        b'`' => {
+            if body.contains('`') {
+                return None;
+            }
+            Some(body.replace('\r', ""))
+        }
+        b'"' | b'\'' => {
+            let mut out: Vec<u8> = Vec::with_capacity(body.len());
+            let mut chars = body.char_indices().peekable();
+            let mut count = 0;
+            while let Some((_, c)) = chars.next() {
+                count += 1;
+                if c == q as char && q == b'"' {
+                    return None;
+                }
+                if c == '\n' {
+                    return None;
+                }
+                if c != '\\' {
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    continue;
+                }
+                let (_, e) = chars.next()?;
+                let push_char = |out: &mut Vec<u8>, c: char| {
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                };
+                match e {
+                    'a' => out.push(7),
+                    'b' => out.push(8),
+                    'f' => out.push(12),
+                    'n' => out.push(b'\n'),
+                    'r' => out.push(b'\r'),
+                    't' => out.push(b'\t'),
+                    'v' => out.push(11),
+                    '\\' => out.push(b'\\'),
+                    '\'' if q == b'\'' => out.push(b'\''),
+                    '"' if q == b'"' => out.push(b'"'),
+                    'x' | 'u' | 'U' => {
+                        let n = match e {
+                            'x' => 2,
+                            'u' => 4,
+                            _ => 8,
+                        };
+                        let mut v: u32 = 0;
+                        for _ in 0..n {
+                            let (_, d) = chars.next()?;
+                            v = v * 16 + d.to_digit(16)?;
+                        }
+                        if e == 'x' {
+                            if q == b'\'' {
+                                push_char(&mut out, char::from_u32(v)?);
+                            } else {
+                                out.push(v as u8);
+                            }
+                        } else {
+                            push_char(&mut out, char::from_u32(v)?);
+                        }
+                    }
+                    '0'..='7' => {
+                        let mut v: u32 = e.to_digit(8)?;
+                        for _ in 0..2 {
+                            let (_, d) = chars.next()?;
+                            v = v * 8 + d.to_digit(8)?;
+                        }
+                        if v > 255 {
+                            return None;
+                        }
+                        if q == b'\'' {
+                            push_char(&mut out, char::from_u32(v)?);
+                        } else {
+                            out.push(v as u8);
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            if q == b'\'' && count != 1 {
+                return None;
+            }
+            Some(String::from_utf8_lossy(&out).into_owned())
+        }
+        _ => None,
+    }
+}
+
+/// Build a number node from its text, as Go's `newNumber`.
+fn number(pos: usize, text: &str, kind: ItemKind) -> Result<NumberNode, String> {
+    let mut n = NumberNode {
+        pos,
+        text: text.into(),
+        is_int: false,
+        is_uint: false,
+        is_float: false,
+        is_complex: false,
+        int64: 0,
+        uint64: 0,
+        float64: 0.0,
+    };
+    match kind {
+        ItemKind::CharConstant => {
+            let s = unquote(text)
+                .filter(|s| s.chars().count() == 1)
+                .ok_or_else(|| format!("malformed character constant: {text}"))?;
+            let r = s.chars().next().map_or(0, |c| c as u32);
+            n.is_int = true;
+            n.int64 = i64::from(r);
+            n.is_uint = true;
+            n.uint64 = u64::from(r);
+            n.is_float = true;
+            n.float64 = f64::from(r);
+            return Ok(n);
+        }
+        ItemKind::Complex => {
+            n.is_complex = true;
+            return Ok(n);
+        }
+        _ => {}
+    }
+    if let Some(im) = text.strip_suffix('i')
+        && parse_float(im).is_some()
+    {
+        n.is_complex = true;
+        return Ok(n);
+    }
+    let u = parse_int(text).filter(|v| *v >= 0 && *v <= i128::from(u64::MAX));
+    if let Some(u) = u {
+        n.is_uint = true;
+        n.uint64 = u as u64;
+    }
+    if let Some(i) =
+        parse_int(text).filter(|v| *v >= i128::from(i64::MIN) && *v <= i128::from(i64::MAX))
+    {
+        n.is_int = true;
+        n.int64 = i as i64;
+        if i == 0 {
+            n.is_uint = true;
+            n.uint64 = 0;
+        }
+    }
+    if n.is_int {
+        n.is_float = true;
+        n.float64 = n.int64 as f64;
+    } else if n.is_uint {
+        n.is_float = true;
+        n.float64 = n.uint64 as f64;
+    } else if let Some(f) = parse_float(text) {
+        if !text.contains(['.', 'e', 'E', 'p', 'P']) {
+            return Err(format!("integer overflow: {text}"));
+        }
+        n.is_float = true;
+        n.float64 = f;
+        if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 {
+            n.is_int = true;
+            n.int64 = f as i64;
+        }
+        if f.fract() == 0.0 && f >= 0.0 && f < u64::MAX as f64 {
+            n.is_uint = true;
+            n.uint64 = f as u64;
+        }
+    }
+    if !n.is_int && !n.is_uint && !n.is_float {
+        return Err(format!(
+            "illegal number syntax: {}",
+            crate::fmt::quote(text)
+        ));
+    }
+    Ok(n)
+}
+
+/// Go's underscore rule: `_` only between digits, or right after a base prefix.
+fn underscores_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        i += 1;
+    }
+    let mut hex = false;
+    // Whether the previous character was a digit (or a base prefix), allowing a following '_'.
+    let mut saw = b'^';
+    if b.len() >= i + 2 && b[i] == b'0' && matches!(b[i + 1] | 0x20, b'x' | b'b' | b'o') {
+        hex = b[i + 1] | 0x20 == b'x';
+        i += 2;
+        saw = b'0';
+    }
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
+            saw = b'0';
+        } else if c == b'_' {
+            if saw != b'0' {
+                return false;
+            }
+            saw = b'_';
+        } else {
+            if saw == b'_' {
+                return false;
+            }
+            saw = b'!';
+        }
+        i += 1;
+    }
+    saw != b'_'
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)` widened: sign, base prefixes, leading-0 octal, underscores.
+fn parse_int(s: &str) -> Option<i128> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let (radix, digits, prefixed) =
+        if let Some(r) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+            (16, r, true)
+        } else if let Some(r) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+            (2, r, true)
+        } else if let Some(r) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+            (8, r, true)
+        } else if body.len() > 1 && body.starts_with('0') {
+            (8, &body[1..], true)
+        } else {
+            (10, body, false)
+        };
+    if digits.contains('_')
+        && (!prefixed && radix == 10 || !underscores_ok(s))
+        && !underscores_ok(s)
+    {
+        return None;
+    }
+    if digits.contains('_') && !underscores_ok(s) {
+        return None;
+    }
+    let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    if clean.is_empty() {
+        return None;
+    }
+    let v = u128::from_str_radix(&clean, radix).ok()?;
+    if v > u128::from(u64::MAX) {
+        return None;
+    }
+    let v = v as i128;
+    Some(if neg { -v } else { v })
+}
+
+/// Go's `strconv.ParseFloat(s, 64)`: decimal and hex floats, underscores, `inf`/`nan` excluded.
+fn parse_float(s: &str) -> Option<f64> {
+    if s.contains('_') && !underscores_ok(s) {
+        return None;
+    }
+    let clean: String = s.chars().filter(|&c| c != '_').collect();
+    let (neg, body) = match clean.as_bytes().first()? {
+        b'-' => (true, &clean[1..]),
+        b'+' => (false, &clean[1..]),
+        _ => (false, clean.as_str()),
+    };
+    let v = if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        parse_hex_float(hex)?
+    } else {
+        if !body
+            .bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
+        {
+            return None;
+        }
+        body.parse::<f64>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+/// A hex float mantissa `h.hhh` with a mandatory `p` exponent.
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (mant, exp) = s.split_once(['p', 'P'])?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in int.chars() {
+        v = v * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac.chars() {
+        v += f64::from(c.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    Some(v * 2f64.powi(exp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::{TextStyle, write_list};
+
+    fn tree_string(text: &str) -> Result<String, ParseError> {
+        let trees = parse("t", text, &|_| false, ParseOptions::default())?;
+        let mut s = String::new();
+        write_list(&mut s, &trees.last().unwrap().root, TextStyle::Quoted);
+        Ok(s)
+    }
+
+    #[test]
+    fn parses_and_prints_go_tree_strings() {
+        assert_eq!(tree_string("{{.X|.Y}}").unwrap(), "{{.X | .Y}}");
+        assert_eq!(
+            tree_string("{{if .X}}a{{else if .Y}}b{{end}}").unwrap(),
+            "{{if .X}}\"a\"{{else}}{{if .Y}}\"b\"{{end}}{{end}}"
+        );
+        assert_eq!(
+            tree_string("{{range $i, $v := .L}}{{$v}}{{end}}").unwrap(),
+            "{{range $i, $v := .L}}{{$v}}{{end}}"
+        );
+        assert_eq!(
+            tree_string("{{(.Y .Z).Field}}").unwrap(),
+            "{{(.Y .Z).Field}}"
+        );
+    }
+
+    #[test]
+    fn reports_go_errors_with_lines() {
+        assert_eq!(
+            tree_string("a\n{{foo}}").unwrap_err().to_string(),
+            "template: t:2: function \"foo\" not defined"
+        );
+        assert_eq!(
+            tree_string("{{$x}}").unwrap_err().message,
+            "undefined variable \"$x\""
+        );
+        assert_eq!(
+            tree_string("{{range .}}").unwrap_err().message,
+            "unexpected EOF"
+        );
+        assert_eq!(
+            tree_string("{{end}}").unwrap_err().message,
+            "unexpected {{end}}"
+        );
+    }
+
+    #[test]
+    fn numbers_follow_go_syntax() {
+        let n = number(0, "0x1F", ItemKind::Number).unwrap();
+        assert!(n.is_int && n.int64 == 31);
+        let n = number(0, "1_000", ItemKind::Number).unwrap();
+        assert_eq!(n.int64, 1000);
+        let n = number(0, "1e3", ItemKind::Number).unwrap();
+        assert!(n.is_float && n.float64 == 1000.0 && n.is_int);
+        assert!(number(0, "0x_", ItemKind::Number).is_err());
+        assert_eq!(number(0, "'a'", ItemKind::CharConstant).unwrap().int64, 97);
+        assert!(number(0, "99999999999999999999", ItemKind::Number).is_err());
+    }
+
+    #[test]
+    fn unquotes_go_literals() {
+        assert_eq!(
+            unquote("\"a\\tb\\u00e9\\x41\\101\"").as_deref(),
+            Some("a\tbéAA")
+        );
+        assert_eq!(unquote("`a\r\nb`").as_deref(), Some("a\nb"));
+        assert_eq!(unquote("'\\''").as_deref(), Some("'"));
+        assert!(unquote("\"\\q\"").is_none());
+    }
+}
