@@ -38,10 +38,15 @@ impl std::error::Error for ParseError {}
 pub struct ParseOptions {
     /// Keep comments as nodes (Go's `ParseComments`).
     pub keep_comments: bool,
-    /// Maximum nesting of parenthesized pipelines and control structures;
-    /// beyond it parsing fails with `max expression depth exceeded` instead
-    /// of exhausting the stack.
+    /// Maximum nesting of parenthesized pipelines (Go's `maxStackDepth`,
+    /// 10000 in Go; 1000 here so that even dropping such a tree stays well
+    /// within a thread's stack); beyond it parsing fails with
+    /// `max expression depth exceeded`.
     pub max_depth: usize,
+    /// Maximum nesting of `if`/`range`/`with` (Go has no limit); beyond it
+    /// parsing fails with `max nesting depth exceeded` instead of exhausting
+    /// the stack on hostile input.
+    pub max_nesting: usize,
 }
 
 impl Default for ParseOptions {
@@ -49,6 +54,7 @@ impl Default for ParseOptions {
         ParseOptions {
             keep_comments: false,
             max_depth: 1000,
+            max_nesting: 1000,
         }
     }
 }
@@ -81,6 +87,8 @@ pub fn parse(
         action_line: 0,
         depth: 0,
         max_depth: options.max_depth,
+        nesting: 0,
+        max_nesting: options.max_nesting,
         trees: Vec::new(),
         index: HashMap::new(),
     };
@@ -102,6 +110,8 @@ struct Parser<'a, 'f> {
     action_line: usize,
     depth: usize,
     max_depth: usize,
+    nesting: usize,
+    max_nesting: usize,
     trees: Vec<Tree>,
     index: HashMap<String, usize>,
 }
@@ -368,20 +378,17 @@ impl<'a> Parser<'a, '_> {
         Ok(Parsed::Else(t.pos))
     }
 
-    fn enter(&mut self) -> PResult<()> {
-        if self.depth >= self.max_depth {
-            return self.errorf("max expression depth exceeded".to_string());
-        }
-        self.depth += 1;
-        Ok(())
-    }
-
     fn branch_control(&mut self, context: &'static str) -> PResult<BranchNode> {
-        self.enter()?;
+        if self.nesting >= self.max_nesting {
+            return self.errorf("max nesting depth exceeded".to_string());
+        }
+        self.nesting += 1;
         let mark = self.vars.len();
-        let r = self.branch_control_inner(context);
+        let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            self.branch_control_inner(context)
+        });
         self.vars.truncate(mark);
-        self.depth -= 1;
+        self.nesting -= 1;
         r
     }
 
@@ -513,6 +520,7 @@ impl<'a> Parser<'a, '_> {
                         pos: v.pos,
                         ident: vec![v.val.into()],
                     });
+                    self.vars.push(v.val.to_string());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
                             ItemKind::Variable | ItemKind::RightDelim | ItemKind::RightParen => {
@@ -595,7 +603,6 @@ impl<'a> Parser<'a, '_> {
             let it = self.next();
             match it.kind {
                 ItemKind::Space => continue,
-                ItemKind::Error => return self.errorf(self.lex_error.clone()),
                 ItemKind::RightDelim | ItemKind::RightParen => self.backup(),
                 ItemKind::Pipe => {}
                 _ => return self.unexpected(it, "operand"),
@@ -679,7 +686,10 @@ impl<'a> Parser<'a, '_> {
                 }
             }
             ItemKind::LeftParen => {
-                self.enter()?;
+                if self.depth >= self.max_depth {
+                    return self.errorf("max expression depth exceeded".to_string());
+                }
+                self.depth += 1;
                 let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
                     self.pipeline("parenthesized pipeline", ItemKind::RightParen)
                 });
