@@ -163,7 +163,7 @@ fn runaway_recursion_is_an_error_not_a_crash() {
         "{err}"
     );
 
-    let deep = "{{ (".repeat(1) + &"(".repeat(2000) + "1" + &")".repeat(2001) + " }}";
+    let deep = "{{ (".to_string() + &"(".repeat(2000) + "1" + &")".repeat(2001) + " }}";
     assert!(
         run(&deep, &Value::Nil)
             .unwrap_err()
