@@ -1,5 +1,6 @@
 //! shell-operator / addon-operator hook engine: discovery, config, bindings,
 //! binding contexts, runner, outputs, queues.
 
+pub mod config;
 pub mod duration;
 pub mod jq;
