@@ -1,0 +1,170 @@
+//! Parse and execute a Helm-like chart template (helpers, include, range,
+//! with, if, printf) with a few Sprig-like functions registered here.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use gotmpl::{CallContext, FuncError, FuncMap, Templates, Value};
+use std::hint::black_box;
+
+const HELPERS: &str = r#"
+{{/* Expand the name of the chart. */}}
+{{- define "app.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "app.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{- define "app.labels" -}}
+app.kubernetes.io/name: {{ include "app.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+"#;
+
+const DEPLOYMENT: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "app.fullname" . }}
+  labels:
+    {{- include "app.labels" . | nindent 4 }}
+spec:
+  {{- if not .Values.autoscaling.enabled }}
+  replicas: {{ .Values.replicaCount }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "app.labels" . | nindent 6 }}
+  template:
+    spec:
+      containers:
+      {{- range $i, $c := .Values.containers }}
+        - name: {{ $c.name }}
+          image: "{{ $c.image.repository }}:{{ $c.image.tag | default $.Chart.AppVersion }}"
+          {{- with $c.ports }}
+          ports:
+            {{- range . }}
+            - name: {{ .name }}
+              containerPort: {{ .port }}
+              protocol: {{ .protocol | default "TCP" }}
+            {{- end }}
+          {{- end }}
+          env:
+            {{- range $k, $v := $c.env }}
+            - name: {{ $k }}
+              value: {{ $v | quote }}
+            {{- end }}
+      {{- end }}
+"#;
+
+fn str_arg(args: &[Value], i: usize) -> String {
+    match args.get(i) {
+        Some(Value::String(s)) => s.to_string(),
+        Some(v) => gotmpl::fmt::format_value(v),
+        None => String::new(),
+    }
+}
+
+fn funcs() -> FuncMap {
+    let mut f = FuncMap::new();
+    f.insert("include", |ctx: &mut dyn CallContext, args: &[Value]| {
+        ctx.execute_template(&str_arg(args, 0), args.get(1).unwrap_or(&Value::Nil))
+            .map(Value::str)
+    });
+    f.insert_pure("default", |args| {
+        let given = args.get(1).cloned().unwrap_or_default();
+        Ok(if given.truthy() {
+            given
+        } else {
+            args.first().cloned().unwrap_or_default()
+        })
+    });
+    f.insert_pure("trunc", |args| {
+        let n = match args.first() {
+            Some(Value::Int(n)) => *n as usize,
+            _ => return Err(FuncError::new("trunc wants an int")),
+        };
+        Ok(Value::str(
+            str_arg(args, 1).chars().take(n).collect::<String>(),
+        ))
+    });
+    f.insert_pure("trimSuffix", |args| {
+        let (suffix, s) = (str_arg(args, 0), str_arg(args, 1));
+        Ok(Value::str(s.strip_suffix(suffix.as_str()).unwrap_or(&s)))
+    });
+    f.insert_pure("quote", |args| {
+        Ok(Value::str(format!("{:?}", str_arg(args, 0))))
+    });
+    f.insert_pure("nindent", |args| {
+        let n = match args.first() {
+            Some(Value::Int(n)) => *n as usize,
+            _ => 0,
+        };
+        let pad = " ".repeat(n);
+        let body: Vec<String> = str_arg(args, 1)
+            .lines()
+            .map(|l| format!("{pad}{l}"))
+            .collect();
+        Ok(Value::str(format!("\n{}", body.join("\n"))))
+    });
+    f
+}
+
+fn values() -> Value {
+    let containers: Vec<serde_json::Value> = (0..5)
+        .map(|i| {
+            serde_json::json!({
+                "name": format!("c{i}"),
+                "image": {"repository": "registry.example.com/app", "tag": null},
+                "ports": [{"name": "http", "port": 8080 + i}, {"name": "metrics", "port": 9090, "protocol": "TCP"}],
+                "env": {"LOG_LEVEL": "info", "MODE": "prod", "REPLICA": i.to_string(), "REGION": "eu-1"},
+            })
+        })
+        .collect();
+    Value::from_json(&serde_json::json!({
+        "Chart": {"Name": "app", "AppVersion": "1.2.3"},
+        "Release": {"Name": "rel", "Service": "Helm"},
+        "Values": {"replicaCount": 3, "autoscaling": {"enabled": false}, "containers": containers},
+    }))
+}
+
+fn set() -> Templates {
+    let mut set = Templates::new(funcs());
+    set.parse("app/templates/_helpers.tpl", HELPERS)
+        .expect("helpers parse");
+    set.parse("app/templates/deployment.yaml", DEPLOYMENT)
+        .expect("deployment parses");
+    set
+}
+
+fn bench(c: &mut Criterion) {
+    c.bench_function("parse helm-like chart (helpers + deployment)", |b| {
+        b.iter(|| black_box(set()));
+    });
+    let set = set();
+    let data = values();
+    let out = set
+        .execute("app/templates/deployment.yaml", &data)
+        .expect("renders");
+    assert!(
+        out.contains("containerPort: 8084") && out.contains("app.kubernetes.io/version: \"1.2.3\""),
+        "{out}"
+    );
+    c.bench_function("execute helm-like deployment (5 containers)", |b| {
+        b.iter(|| {
+            black_box(
+                set.execute("app/templates/deployment.yaml", &data)
+                    .expect("renders"),
+            )
+        });
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
