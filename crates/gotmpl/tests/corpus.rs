@@ -73,6 +73,63 @@ const NOT_APPLICABLE: &[(&str, u64, &str)] = &[
     ),
 ];
 
+/// Why rows tagged `go_specific` cannot run on this value model, per tag.
+const GO_SPECIFIC_REASONS: &[(&str, &str)] = &[
+    ("method", "calls Go methods of the test struct"),
+    ("data", "dot is a Go expression with no JSON form"),
+    ("go-expr", "dot is a Go expression with no JSON form"),
+    (
+        "call-builtin",
+        "`call` needs function values, which JSON data cannot hold",
+    ),
+    ("func-field", "reads a function-valued struct field"),
+    ("printf-%T", "prints Go type names of Go-typed data"),
+    (
+        "go-typed-helper",
+        "a helper function with a Go-typed signature",
+    ),
+    (
+        "go-typed-data",
+        "data whose Go type (uint, int8, ...) JSON loses",
+    ),
+    ("typed-map", "maps keyed by Go integer types"),
+    ("pointer", "Go pointers and their nil-ness"),
+    ("Stringer", "a fmt.Stringer implementation"),
+    ("interface", "a non-empty Go interface value"),
+    ("complex-literal", "complex number literals (not supported)"),
+    ("complex", "complex numbers (not supported)"),
+    ("complex-data", "complex numbers (not supported)"),
+    ("error-type", "a Go error value"),
+    ("unsafe-pointer", "an unsafe.Pointer"),
+    ("unexported", "an unexported struct field"),
+    // cmpStruct fields whose Go types decide the comparison result.
+    ("NilIface", "compares a nil Go interface field"),
+    ("Map", "compares a nil Go map (comparable to nil only)"),
+    (
+        "NonNilMap",
+        "compares a non-nil Go map (comparable to nil only)",
+    ),
+    ("Ptr", "compares a Go pointer"),
+    ("NilPtr", "compares a nil Go pointer"),
+    ("Iface1", "compares a *strings.Builder inside an interface"),
+    ("V1", "compares Go struct values"),
+    ("V2", "compares Go struct values"),
+];
+
+/// Check a skipped row is explained by [`GO_SPECIFIC_REASONS`].
+fn assert_explained(row: &Json) {
+    for tag in row["go_specific"].as_array().into_iter().flatten() {
+        let tag = tag.as_str().unwrap_or_default();
+        let kind = tag.split(':').next().unwrap_or_default();
+        assert!(
+            GO_SPECIFIC_REASONS.iter().any(|(k, _)| *k == kind),
+            "row {} #{} has unexplained go_specific tag {tag}",
+            row["table"],
+            row["index"]
+        );
+    }
+}
+
 fn not_applicable(row: &Json) -> bool {
     let table = row["table"].as_str().unwrap_or_default();
     let index = row["index"].as_u64().unwrap_or(u64::MAX);
@@ -190,6 +247,7 @@ fn run_exec_rows(file: &str) -> (usize, usize, Vec<String>) {
             continue;
         }
         if !portable(&row) {
+            assert_explained(&row);
             skipped += 1;
             continue;
         }
@@ -264,6 +322,7 @@ fn cmp_tests() {
             continue;
         }
         if !portable(&row) {
+            assert_explained(&row);
             skipped += 1;
             continue;
         }

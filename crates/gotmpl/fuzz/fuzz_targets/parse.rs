@@ -12,7 +12,12 @@ fuzz_target!(|text: &str| {
     for tree in &trees {
         let mut printed = String::new();
         write_list(&mut printed, &tree.root, TextStyle::Raw);
-        // A printed tree must parse again (defines print as their bodies only).
+        // A printed tree must parse again (defines print as their bodies only),
+        // unless raw text ending in '{' now touches an action's "{{": Go's
+        // String() does not escape text either.
+        if printed.contains("{{{") {
+            continue;
+        }
         let reparsed = parser::parse("f", &printed, &|_| false, ParseOptions::default());
         assert!(reparsed.is_ok(), "printed tree {printed:?} of {text:?} does not parse: {reparsed:?}");
     }
