@@ -1,0 +1,148 @@
+//! JSON as Go's `encoding/json` writes and reads it: map keys sorted,
+//! `<`, `>`, `&`, U+2028 and U+2029 escaped (unless raw), floats in Go's
+//! shortest form (`1e+21`, `1e-7`), and every number read back as `float64`.
+
+use gotmpl::Value;
+
+/// Go's `json.Marshal` (`html_escape`) or an encoder with `SetEscapeHTML(false)`.
+pub fn encode(v: &Value, html_escape: bool) -> Result<String, String> {
+    let mut out = String::new();
+    write_value(&mut out, v, html_escape, None, 0)?;
+    Ok(out)
+}
+
+/// Go's `json.MarshalIndent(v, "", "  ")`.
+pub fn encode_pretty(v: &Value) -> Result<String, String> {
+    let mut out = String::new();
+    write_value(&mut out, v, true, Some("  "), 0)?;
+    Ok(out)
+}
+
+/// Go's `json.Unmarshal` into `interface{}`: numbers become `float64`.
+pub fn decode(text: &str) -> Result<Value, String> {
+    let parsed: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Ok(Value::from_json_helm(&parsed))
+}
+
+fn newline(out: &mut String, indent: Option<&str>, depth: usize) {
+    if let Some(unit) = indent {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str(unit);
+        }
+    }
+}
+
+fn write_value(
+    out: &mut String,
+    v: &Value,
+    html: bool,
+    indent: Option<&str>,
+    depth: usize,
+) -> Result<(), String> {
+    match v {
+        Value::Nil => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => {
+            if !f.is_finite() {
+                return Err(format!(
+                    "json: unsupported value: {}",
+                    gotmpl::fmt::format_value(v)
+                ));
+            }
+            out.push_str(&goyaml::emit::number::go_json_float(*f));
+        }
+        Value::String(s) => write_string(out, s, html),
+        Value::List(items) => {
+            if items.is_empty() {
+                out.push_str("[]");
+                return Ok(());
+            }
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, indent, depth + 1);
+                write_value(out, item, html, indent, depth + 1)?;
+            }
+            newline(out, indent, depth);
+            out.push(']');
+        }
+        Value::Map(map) => {
+            let map = map.borrow();
+            if map.is_empty() {
+                out.push_str("{}");
+                return Ok(());
+            }
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, indent, depth + 1);
+                write_string(out, k, html);
+                out.push(':');
+                if indent.is_some() {
+                    out.push(' ');
+                }
+                write_value(out, item, html, indent, depth + 1)?;
+            }
+            newline(out, indent, depth);
+            out.push('}');
+        }
+        Value::Object(o) => match o.to_data() {
+            Some(data) => write_value(out, &data, html, indent, depth)?,
+            None => out.push_str("{}"),
+        },
+    }
+    Ok(())
+}
+
+/// A JSON string literal with Go's escapes.
+pub fn write_string(out: &mut String, s: &str, html: bool) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gotmpl::Map;
+
+    #[test]
+    fn go_escapes_and_number_forms() {
+        let mut m = Map::new();
+        m.insert("b".into(), Value::Float(1e21));
+        m.insert("a".into(), Value::str("<x>&\u{2028}\t"));
+        let v = Value::map(m);
+        assert_eq!(
+            encode(&v, true).unwrap(),
+            r#"{"a":"\u003cx\u003e\u0026\u2028\t","b":1e+21}"#
+        );
+        assert_eq!(
+            encode(&v, false).unwrap(),
+            r#"{"a":"<x>&\u2028\t","b":1e+21}"#
+        );
+        assert_eq!(
+            encode_pretty(&Value::list(vec![Value::Int(1)])).unwrap(),
+            "[\n  1\n]"
+        );
+    }
+}

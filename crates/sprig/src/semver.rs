@@ -1,0 +1,459 @@
+//! Semantic versions and constraints with the semantics of
+//! `Masterminds/semver` v3.3 (which Sprig's `semver` and `semverCompare`
+//! use): loose versions (`v1.2`), wildcards, `~`/`^`/hyphen ranges, `,` and
+//! `||`, and its rule that a prerelease version only satisfies constraints
+//! that name a prerelease. The `semver` crate follows Cargo's rules instead.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+use std::sync::LazyLock;
+
+use gotmpl::{FuncError, FuncMap, Object, Value};
+use regex::Regex;
+
+use crate::{args, define};
+
+const SEMVER: &str = r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
+const CONSTRAINT_VERSION: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
+const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
+
+fn re(pattern: String) -> Regex {
+    // The patterns are constants; a failure here is a programming error caught by the tests.
+    Regex::new(&pattern).unwrap_or_else(|e| panic!("semver pattern: {e}"))
+}
+
+static VERSION_RE: LazyLock<Regex> = LazyLock::new(|| re(format!("^{SEMVER}$")));
+static CONSTRAINT_RE: LazyLock<Regex> =
+    LazyLock::new(|| re(format!(r"^\s*({OPS})\s*({CONSTRAINT_VERSION})\s*$")));
+static RANGE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    re(format!(
+        r"\s*({CONSTRAINT_VERSION})\s+-\s+({CONSTRAINT_VERSION})\s*"
+    ))
+});
+static FIND_RE: LazyLock<Regex> =
+    LazyLock::new(|| re(format!(r"({OPS})\s*({CONSTRAINT_VERSION})")));
+static VALID_RE: LazyLock<Regex> = LazyLock::new(|| {
+    re(format!(
+        r"^(\s*({OPS})\s*({CONSTRAINT_VERSION})\s*)((?:\s+|,\s*)({OPS})\s*({CONSTRAINT_VERSION})\s*)*$"
+    ))
+});
+
+/// A parsed version (`*semver.Version`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Version {
+    /// Major number.
+    pub major: u64,
+    /// Minor number (0 when absent).
+    pub minor: u64,
+    /// Patch number (0 when absent).
+    pub patch: u64,
+    /// Prerelease, without `-`.
+    pub pre: String,
+    /// Build metadata, without `+`.
+    pub metadata: String,
+    /// The text it was parsed from.
+    pub original: String,
+}
+
+fn only(s: &str, allowed: impl Fn(char) -> bool) -> bool {
+    s.chars().all(allowed)
+}
+
+fn allowed_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-'
+}
+
+impl Version {
+    /// `semver.NewVersion`.
+    pub fn parse(text: &str) -> Result<Version, String> {
+        let caps = VERSION_RE
+            .captures(text)
+            .ok_or("Invalid Semantic Version")?;
+        let num = |i: usize| -> Result<u64, String> {
+            match caps.get(i) {
+                None => Ok(0),
+                Some(m) => m
+                    .as_str()
+                    .trim_start_matches('.')
+                    .parse()
+                    .map_err(|e| format!("Error parsing version segment: {e}")),
+            }
+        };
+        let pre = caps.get(5).map_or("", |m| m.as_str()).to_string();
+        let metadata = caps.get(8).map_or("", |m| m.as_str()).to_string();
+        for part in pre.split('.').filter(|_| !pre.is_empty()) {
+            if only(part, |c| c.is_ascii_digit()) {
+                if part.len() > 1 && part.starts_with('0') {
+                    return Err("Version segment starts with 0".into());
+                }
+            } else if !only(part, allowed_char) {
+                return Err("Invalid Prerelease string".into());
+            }
+        }
+        if !metadata.is_empty() && !metadata.split('.').all(|p| only(p, allowed_char)) {
+            return Err("Invalid Metadata string".into());
+        }
+        Ok(Version {
+            major: num(1)?,
+            minor: num(2)?,
+            patch: num(3)?,
+            pre,
+            metadata,
+            original: text.to_string(),
+        })
+    }
+
+    /// `Version.Compare` (metadata ignored).
+    pub fn compare(&self, o: &Version) -> Ordering {
+        self.major
+            .cmp(&o.major)
+            .then(self.minor.cmp(&o.minor))
+            .then(self.patch.cmp(&o.patch))
+            .then_with(|| match (self.pre.is_empty(), o.pre.is_empty()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                (false, false) => compare_prerelease(&self.pre, &o.pre),
+            })
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
+        if !self.pre.is_empty() {
+            write!(f, "-{}", self.pre)?;
+        }
+        if !self.metadata.is_empty() {
+            write!(f, "+{}", self.metadata)?;
+        }
+        Ok(())
+    }
+}
+
+fn compare_prerelease(a: &str, b: &str) -> Ordering {
+    let (ap, bp): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
+    for i in 0..ap.len().max(bp.len()) {
+        let (s, o) = (
+            ap.get(i).copied().unwrap_or(""),
+            bp.get(i).copied().unwrap_or(""),
+        );
+        let d = compare_pre_part(s, o);
+        if d != Ordering::Equal {
+            return d;
+        }
+    }
+    Ordering::Equal
+}
+
+fn compare_pre_part(s: &str, o: &str) -> Ordering {
+    if s == o {
+        return Ordering::Equal;
+    }
+    if s.is_empty() {
+        return Ordering::Less;
+    }
+    if o.is_empty() {
+        return Ordering::Greater;
+    }
+    match (s.parse::<u64>(), o.parse::<u64>()) {
+        (Err(_), Err(_)) => {
+            if s > o {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        // Numeric identifiers sort before alphanumeric ones.
+        (Ok(_), Err(_)) => Ordering::Less,
+        (Err(_), Ok(_)) => Ordering::Greater,
+        (Ok(x), Ok(y)) => {
+            if x > y {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+    }
+}
+
+impl Object for Version {
+    fn type_name(&self) -> &str {
+        "*semver.Version"
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "Major" => Value::Int(self.major as i64),
+            "Minor" => Value::Int(self.minor as i64),
+            "Patch" => Value::Int(self.patch as i64),
+            "Prerelease" => Value::str(&self.pre),
+            "Metadata" => Value::str(&self.metadata),
+            "Original" => Value::str(&self.original),
+            "String" => Value::str(self.to_string()),
+            _ => return None,
+        })
+    }
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        let other = |v: &Value| match v {
+            Value::String(s) => Version::parse(s),
+            Value::Object(o) if o.type_name() == "*semver.Version" => Version::parse(
+                &o.field("Original")
+                    .and_then(|x| x.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+            ),
+            other => Err(format!(
+                "wrong type for value; expected *semver.Version; got {}",
+                gotmpl::fmt::type_name(other)
+            )),
+        };
+        let cmp = |v: &Value| other(v).map(|o| self.compare(&o));
+        Some(match (name, args) {
+            ("Compare", [v]) => cmp(v).map(|o| Value::Int(o as i64)),
+            ("LessThan", [v]) => cmp(v).map(|o| Value::Bool(o == Ordering::Less)),
+            ("GreaterThan", [v]) => cmp(v).map(|o| Value::Bool(o == Ordering::Greater)),
+            ("Equal", [v]) => cmp(v).map(|o| Value::Bool(o == Ordering::Equal)),
+            _ => return None,
+        })
+    }
+    fn fmt_go(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// One constraint: an operator and a version with wildcard flags.
+#[derive(Clone, Debug)]
+struct Constraint {
+    op: String,
+    con: Version,
+    minor_dirty: bool,
+    patch_dirty: bool,
+    dirty: bool,
+}
+
+fn is_x(s: &str) -> bool {
+    matches!(s, "x" | "*" | "X")
+}
+
+impl Constraint {
+    fn parse(c: &str) -> Result<Constraint, String> {
+        let caps = CONSTRAINT_RE
+            .captures(c)
+            .ok_or_else(|| format!("improper constraint: {c}"))?;
+        let g = |i: usize| caps.get(i).map_or("", |m| m.as_str());
+        let op = g(1).to_string();
+        let (m3, m4, m5, m6) = (g(3), g(4), g(5), g(6));
+        let (mut minor_dirty, mut patch_dirty, mut dirty) = (false, false, false);
+        let ver = if is_x(m3) || m3.is_empty() {
+            dirty = true;
+            format!("0.0.0{m6}")
+        } else if is_x(m4.trim_start_matches('.')) || m4.is_empty() {
+            minor_dirty = true;
+            dirty = true;
+            format!("{m3}.0.0{m6}")
+        } else if is_x(m5.trim_start_matches('.')) || m5.is_empty() {
+            dirty = true;
+            patch_dirty = true;
+            format!("{m3}{m4}.0{m6}")
+        } else {
+            g(2).to_string()
+        };
+        let con = Version::parse(&ver).map_err(|_| "constraint Parser Error".to_string())?;
+        Ok(Constraint {
+            op,
+            con,
+            minor_dirty,
+            patch_dirty,
+            dirty,
+        })
+    }
+
+    fn check(&self, v: &Version) -> bool {
+        let c = &self.con;
+        let pre_mismatch = !v.pre.is_empty() && c.pre.is_empty();
+        match self.op.as_str() {
+            "" | "=" => {
+                !pre_mismatch
+                    && if self.dirty {
+                        self.tilde(v)
+                    } else {
+                        v.compare(c) == Ordering::Equal
+                    }
+            }
+            "!=" => self.not_equal(v),
+            ">" => !pre_mismatch && self.greater(v),
+            "<" => !pre_mismatch && v.compare(c) == Ordering::Less,
+            ">=" | "=>" => !pre_mismatch && v.compare(c) != Ordering::Less,
+            "<=" | "=<" => {
+                !pre_mismatch
+                    && if !self.dirty {
+                        v.compare(c) != Ordering::Greater
+                    } else {
+                        !(v.major > c.major
+                            || (v.major == c.major && v.minor > c.minor && !self.minor_dirty))
+                    }
+            }
+            "~" | "~>" => !pre_mismatch && self.tilde(v),
+            "^" => !pre_mismatch && self.caret(v),
+            _ => false,
+        }
+    }
+
+    fn tilde(&self, v: &Version) -> bool {
+        let c = &self.con;
+        if v.compare(c) == Ordering::Less {
+            return false;
+        }
+        if c.major == 0 && c.minor == 0 && c.patch == 0 && !self.minor_dirty && !self.patch_dirty {
+            return true;
+        }
+        v.major == c.major && (v.minor == c.minor || self.minor_dirty)
+    }
+
+    fn caret(&self, v: &Version) -> bool {
+        let c = &self.con;
+        if v.compare(c) == Ordering::Less {
+            return false;
+        }
+        if c.major > 0 || self.minor_dirty {
+            return v.major == c.major;
+        }
+        if v.major > 0 {
+            return false;
+        }
+        if c.minor > 0 || self.patch_dirty {
+            return v.minor == c.minor;
+        }
+        if v.minor > 0 {
+            return false;
+        }
+        c.patch == v.patch
+    }
+
+    fn greater(&self, v: &Version) -> bool {
+        let c = &self.con;
+        if !self.dirty {
+            return v.compare(c) == Ordering::Greater;
+        }
+        if v.major != c.major {
+            return v.major > c.major;
+        }
+        if self.minor_dirty {
+            return false;
+        }
+        if self.patch_dirty {
+            return v.minor > c.minor;
+        }
+        v.compare(c) == Ordering::Greater
+    }
+
+    fn not_equal(&self, v: &Version) -> bool {
+        let c = &self.con;
+        if self.dirty {
+            if !v.pre.is_empty() && c.pre.is_empty() {
+                return false;
+            }
+            if c.major != v.major {
+                return true;
+            }
+            if c.minor != v.minor && !self.minor_dirty {
+                return true;
+            } else if self.minor_dirty {
+                return false;
+            } else if c.patch != v.patch && !self.patch_dirty {
+                return true;
+            } else if self.patch_dirty {
+                if !v.pre.is_empty() || !c.pre.is_empty() {
+                    return compare_prerelease(&v.pre, &c.pre) != Ordering::Equal;
+                }
+                return false;
+            }
+        }
+        v.compare(c) != Ordering::Equal
+    }
+}
+
+/// A constraint set: alternatives (`||`) of conjunctions.
+#[derive(Clone, Debug)]
+pub struct Constraints {
+    alternatives: Vec<Vec<Constraint>>,
+}
+
+impl Constraints {
+    /// `semver.NewConstraint`.
+    pub fn parse(text: &str) -> Result<Constraints, String> {
+        // Hyphen ranges become ">= a, <= b".
+        let mut rewritten = text.to_string();
+        for caps in RANGE_RE.captures_iter(text) {
+            let whole = caps.get(0).map_or("", |m| m.as_str());
+            let (low, high) = (
+                caps.get(1).map_or("", |m| m.as_str()),
+                caps.get(11).map_or("", |m| m.as_str()),
+            );
+            rewritten = rewritten.replacen(whole, &format!(">= {low}, <= {high} "), 1);
+        }
+        let mut alternatives = Vec::new();
+        for or in rewritten.split("||") {
+            if !VALID_RE.is_match(or) {
+                return Err(format!("improper constraint: {or}"));
+            }
+            let found: Vec<&str> = FIND_RE.find_iter(or).map(|m| m.as_str()).collect();
+            let parts = if found.is_empty() { vec![or] } else { found };
+            alternatives.push(
+                parts
+                    .into_iter()
+                    .map(Constraint::parse)
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
+        }
+        Ok(Constraints { alternatives })
+    }
+
+    /// `Constraints.Check`.
+    pub fn check(&self, v: &Version) -> bool {
+        self.alternatives
+            .iter()
+            .any(|all| all.iter().all(|c| c.check(v)))
+    }
+}
+
+/// Register `semver` and `semverCompare`.
+pub fn register(m: &mut FuncMap) {
+    define(m, &["semver"], |n, a| {
+        args::exact(n, a, 1)?;
+        let v = Version::parse(args::string(&a[0])?).map_err(FuncError::new)?;
+        Ok(Value::Object(Rc::new(v)))
+    });
+    define(m, &["semverCompare"], |n, a| {
+        args::exact(n, a, 2)?;
+        let c = Constraints::parse(args::string(&a[0])?).map_err(FuncError::new)?;
+        let v = Version::parse(args::string(&a[1])?).map_err(FuncError::new)?;
+        Ok(Value::Bool(c.check(&v)))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sat(c: &str, v: &str) -> bool {
+        Constraints::parse(c)
+            .unwrap()
+            .check(&Version::parse(v).unwrap())
+    }
+
+    #[test]
+    fn masterminds_constraints() {
+        assert!(sat(">=1.2.3", "1.2.3"));
+        assert!(!sat(">=1.2.3", "1.2.4-beta"));
+        assert!(sat(">=1.2.3-0", "1.2.4-beta"));
+        assert!(sat("~1.2", "1.2.9"));
+        assert!(!sat("~1.2", "1.3.0"));
+        assert!(sat("^0.2.3", "0.2.9"));
+        assert!(!sat("^0.2.3", "0.3.0"));
+        assert!(sat("1.2 - 1.4.5", "1.4.5"));
+        assert!(sat("<1.0 || >=2.0, <3", "2.5.0"));
+        assert!(sat("1.x", "1.9.0"));
+        assert!(sat(">= 1.20.0-0", "v1.27.3-gke.100"));
+        assert!(Constraints::parse("abc").is_err());
+    }
+}
