@@ -61,7 +61,7 @@ pub fn format_go_duration(d: Duration) -> String {
         return "0s".into();
     }
     let nanos = d.as_nanos();
-    if nanos % 1_000_000_000 == 0 {
+    if nanos.is_multiple_of(1_000_000_000) {
         let secs = d.as_secs();
         let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
         let mut out = String::new();
@@ -73,7 +73,7 @@ pub fn format_go_duration(d: Duration) -> String {
         }
         out.push_str(&format!("{s}s"));
         out
-    } else if nanos % 1_000_000 == 0 {
+    } else if nanos.is_multiple_of(1_000_000) {
         format!("{}ms", nanos / 1_000_000)
     } else {
         format!("{nanos}ns")

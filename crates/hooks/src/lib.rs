@@ -2,5 +2,8 @@
 //! binding contexts, runner, outputs, queues.
 
 pub mod config;
+pub mod context;
 pub mod duration;
 pub mod jq;
+pub mod outputs;
+pub mod runner;

@@ -134,7 +134,7 @@ pub fn parse(raw: Value) -> Result<HookConfig, (String, String)> {
                 match_names: vec![n],
             });
             b.namespace = k.namespace_selector.and_then(|ns| {
-                (!ns.any && !ns.match_names.is_empty()).then(|| NamespaceSelector {
+                (!ns.any && !ns.match_names.is_empty()).then_some(NamespaceSelector {
                     name_selector: Some(NameSelector {
                         match_names: ns.match_names,
                     }),
