@@ -77,7 +77,8 @@ fn rest(n: &'static str, a: &[Value]) -> FuncResult {
     args::exact(n, a, 1)?;
     let l = items(&a[0], "Cannot find rest on type")?;
     if l.is_empty() {
-        return Ok(Value::Nil);
+        // A nil []interface{}: prints as [].
+        return list(Vec::new());
     }
     list(l[1..].to_vec())
 }
@@ -86,7 +87,7 @@ fn initial(n: &'static str, a: &[Value]) -> FuncResult {
     args::exact(n, a, 1)?;
     let l = items(&a[0], "Cannot find initial on type")?;
     if l.is_empty() {
-        return Ok(Value::Nil);
+        return list(Vec::new());
     }
     list(l[..l.len() - 1].to_vec())
 }
