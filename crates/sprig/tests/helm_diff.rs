@@ -1,0 +1,318 @@
+//! Differential test: Sprig functions as Helm 3.17 runs them (real `helm
+//! template`) against `gotmpl` + `sprig::funcs()`, with Helm's value typing
+//! (every YAML number a `float64`). Needs `helm`: the `HELM` environment
+//! variable or `helm` on `PATH`; the test fails (does not skip) without it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use gotmpl::{Map, Templates, Value};
+
+/// Expressions over `.Values` (see [`VALUES`]); each must render without error in Helm.
+const EXPRESSIONS: &[&str] = &[
+    // Numbers from values are float64: cast rules decide integer maths.
+    "{{ add 1 .Values.int }}",
+    "{{ add .Values.float 1 }}",
+    "{{ sub .Values.int 10 }}",
+    "{{ mul .Values.int .Values.float 2 }}",
+    "{{ div .Values.int 2 }}",
+    "{{ mod .Values.int 4 }}",
+    "{{ max .Values.int 5 .Values.float }}",
+    "{{ min .Values.int \"3\" }}",
+    "{{ add1 .Values.numstr }}",
+    "{{ addf .Values.float 0.1 }}",
+    "{{ subf .Values.float 0.2 0.1 }}",
+    "{{ mulf .Values.float 3 }}",
+    "{{ divf .Values.int 3 }}",
+    "{{ maxf .Values.float 2.5 }}",
+    "{{ minf 1 .Values.float }}",
+    "{{ floor .Values.float }}",
+    "{{ ceil .Values.float }}",
+    "{{ round .Values.float 1 }}",
+    "{{ int .Values.float }}",
+    "{{ int64 .Values.numstr }}",
+    "{{ float64 .Values.numstr }}",
+    "{{ int \"0x1F\" }}",
+    "{{ atoi \"42\" }}",
+    "{{ toDecimal \"0777\" }}",
+    "{{ .Values.int }}",
+    "{{ .Values.big }}",
+    "{{ .Values.float }}",
+    "{{ seq 5 }}",
+    "{{ seq 2 -2 }}",
+    "{{ seq 0 2 10 }}",
+    "{{ until 3 }}",
+    "{{ untilStep 0 10 3 }}",
+    // Strings.
+    "{{ .Values.str | upper }}",
+    "{{ .Values.str | title }}",
+    "{{ .Values.str | untitle }}",
+    "{{ .Values.str | swapcase }}",
+    "{{ .Values.str | camelcase }}",
+    "{{ .Values.str | snakecase }}",
+    "{{ .Values.str | kebabcase }}",
+    "{{ \"SomeHTTPServer_name\" | snakecase }}",
+    "{{ \"SomeHTTPServer_name\" | kebabcase }}",
+    "{{ \"some-http_server name\" | camelcase }}",
+    "{{ .Values.str | initials }}",
+    "{{ .Values.str | trunc 5 }}",
+    "{{ .Values.str | trunc -5 }}",
+    "{{ .Values.str | abbrev 8 }}",
+    "{{ abbrevboth 5 10 \"1234 5678 9123 4567\" }}",
+    "{{ .Values.str | substr 2 7 }}",
+    "{{ .Values.str | repeat 2 }}",
+    "{{ .Values.str | wrap 6 }}",
+    "{{ .Values.str | wrapWith 6 \"<br>\" }}",
+    "{{ .Values.str | quote }}",
+    "{{ quote .Values.int .Values.float .Values.bool }}",
+    "{{ squote .Values.str .Values.float }}",
+    "{{ cat .Values.str .Values.int .Values.list }}",
+    "{{ .Values.multiline | indent 4 }}",
+    "{{ .Values.multiline | nindent 2 }}",
+    "{{ .Values.str | replace \" \" \"-\" }}",
+    "{{ .Values.str | contains \"Wor\" }}",
+    "{{ hasPrefix \"hello\" .Values.str }}",
+    "{{ hasSuffix \"d\" .Values.str }}",
+    "{{ \"  pad  \" | trim }}",
+    "{{ trimAll \"$\" \"$5.00$\" }}",
+    "{{ trimPrefix \"he\" .Values.str }}",
+    "{{ trimSuffix \"ld\" .Values.str }}",
+    "{{ nospace .Values.str }}",
+    "{{ plural \"one\" \"many\" 2 }}",
+    "{{ .Values.str | sha256sum }}",
+    "{{ .Values.str | sha1sum }}",
+    "{{ .Values.str | adler32sum }}",
+    "{{ .Values.str | b64enc }}",
+    "{{ .Values.str | b64enc | b64dec }}",
+    "{{ .Values.str | b32enc }}",
+    "{{ \"not base64!\" | b64dec }}",
+    "{{ splitList \",\" .Values.csv }}",
+    "{{ split \",\" .Values.csv }}",
+    "{{ (split \",\" .Values.csv)._1 }}",
+    "{{ splitn \",\" 2 .Values.csv }}",
+    "{{ join \"-\" .Values.list }}",
+    "{{ sortAlpha .Values.list }}",
+    "{{ toString .Values.float }}",
+    "{{ toStrings .Values.list }}",
+    "{{ regexMatch \"^[a-z]+ \\\\w+$\" .Values.str }}",
+    "{{ regexFind \"o.\" .Values.str }}",
+    "{{ regexFindAll \"o.\" .Values.str -1 }}",
+    "{{ regexReplaceAll \"(o)(.)\" .Values.str \"${2}$1\" }}",
+    "{{ regexReplaceAllLiteral \"o\" .Values.str \"$1\" }}",
+    "{{ regexSplit \"o\" .Values.str -1 }}",
+    "{{ regexQuoteMeta \"a.b*c\" }}",
+    // Lists.
+    "{{ list 1 \"a\" .Values.float nil }}",
+    "{{ first .Values.list }}",
+    "{{ last .Values.list }}",
+    "{{ rest .Values.list }}",
+    "{{ initial .Values.list }}",
+    "{{ append .Values.list \"z\" }}",
+    "{{ prepend .Values.list \"z\" }}",
+    "{{ concat .Values.list (list 1 2) }}",
+    "{{ reverse .Values.list }}",
+    "{{ uniq (list 1 1 2 \"a\" \"a\") }}",
+    "{{ without .Values.list \"b\" }}",
+    "{{ has \"b\" .Values.list }}",
+    "{{ has 3 .Values.nums }}",
+    "{{ compact (list 0 \"\" 1 false nil \"x\") }}",
+    "{{ slice .Values.list 1 }}",
+    "{{ slice .Values.list 1 2 }}",
+    "{{ chunk 2 .Values.list }}",
+    "{{ .Values.nums }}",
+    // Dicts.
+    "{{ dict \"a\" 1 \"b\" .Values.float \"c\" }}",
+    "{{ get .Values.map \"a\" }}",
+    "{{ get .Values.map \"missing\" }}",
+    "{{ hasKey .Values.map \"b\" }}",
+    "{{ keys .Values.map | sortAlpha }}",
+    "{{ values (dict \"x\" 1) }}",
+    "{{ pick .Values.map \"a\" \"zz\" }}",
+    "{{ omit .Values.map \"a\" }}",
+    "{{ pluck \"a\" .Values.map (dict \"a\" 2) }}",
+    "{{ dig \"nested\" \"deep\" \"none\" .Values.map }}",
+    "{{ dig \"nested\" \"missing\" \"none\" .Values.map }}",
+    "{{ $d := dict \"a\" 1 }}{{ $_ := set $d \"b\" 2 }}{{ $d }}",
+    "{{ $d := dict \"a\" 1 \"b\" 2 }}{{ $_ := unset $d \"a\" }}{{ $d }}",
+    "{{ merge (dict \"a\" 1 \"n\" (dict \"x\" 1)) (dict \"a\" 2 \"b\" 3 \"n\" (dict \"y\" 2)) }}",
+    "{{ mergeOverwrite (dict \"a\" 1 \"t\" true \"n\" (dict \"x\" 1)) (dict \"a\" 2 \"t\" false \"n\" (dict \"x\" 3)) }}",
+    "{{ $d := dict \"a\" 1 }}{{ $_ := merge $d (dict \"b\" 2) }}{{ $d }}",
+    "{{ merge (dict \"a\" \"\" \"l\" (list)) (dict \"a\" \"x\" \"l\" (list 1)) }}",
+    "{{ deepCopy .Values.map }}",
+    "{{ .Values.map }}",
+    // Defaults and types.
+    "{{ default \"d\" .Values.missing }}",
+    "{{ default \"d\" .Values.zero }}",
+    "{{ default \"d\" .Values.str }}",
+    "{{ empty .Values.zero }}",
+    "{{ empty .Values.emptylist }}",
+    "{{ coalesce .Values.missing .Values.zero \"c\" }}",
+    "{{ all 1 \"a\" .Values.zero }}",
+    "{{ any 0 \"\" .Values.int }}",
+    "{{ ternary \"yes\" \"no\" .Values.bool }}",
+    "{{ typeOf .Values.int }}",
+    "{{ typeOf .Values.list }}",
+    "{{ typeOf .Values.map }}",
+    "{{ typeOf 1 }}",
+    "{{ kindOf .Values.str }}",
+    "{{ kindIs \"map\" .Values.map }}",
+    "{{ typeIsLike \"float64\" .Values.float }}",
+    "{{ deepEqual .Values.list (list \"a\" \"b\" \"c\") }}",
+    "{{ toJson .Values.map }}",
+    "{{ toPrettyJson .Values.map }}",
+    "{{ toRawJson (dict \"h\" \"<b>&\") }}",
+    "{{ toJson (dict \"h\" \"<b>&\") }}",
+    "{{ toJson .Values.big }}",
+    "{{ (fromJson \"{\\\"a\\\": 1, \\\"b\\\": [1.5, true]}\").b }}",
+    "{{ fromJson \"{\\\"a\\\": 1e6}\" }}",
+    // Paths, URLs, semver, encoding.
+    "{{ base \"a/b/c.txt\" }} {{ dir \"a/b/c.txt\" }} {{ ext \"a/b/c.txt\" }} {{ clean \"a//b/../c\" }} {{ isAbs \"/x\" }}",
+    "{{ urlParse \"https://user:pw@example.com:8443/p/a%20b?q=1#frag\" }}",
+    "{{ urlJoin (dict \"scheme\" \"https\" \"host\" \"h:1\" \"path\" \"/a b\" \"query\" \"x=1\") }}",
+    "{{ semverCompare \">=1.20.0-0\" \"v1.27.3-gke.100\" }}",
+    "{{ semverCompare \"~1.2\" .Values.version }}",
+    "{{ semverCompare \"^1.2.3 || ^2\" \"2.0.1\" }}",
+    "{{ (semver .Values.version).Minor }}",
+    "{{ semver .Values.version }}",
+    "{{ derivePassword 1 \"long\" \"pw\" \"user\" \"example.com\" }}",
+    "{{ htmlDateInZone 0 \"UTC\" }}",
+    "{{ dateInZone \"2006-01-02T15:04:05Z07:00 Mon Jan _2 3PM .000\" 1560458379 \"Europe/Berlin\" }}",
+    "{{ toDate \"2006-01-02 15:04\" \"2024-02-29 13:45\" | date \"Jan 2, 2006 at 3:04pm\" }}",
+    "{{ duration \"3725\" }} {{ durationRound \"49h\" }}",
+    "{{ dateModify \"-1.5h\" (toDate \"2006-01-02\" \"2020-01-01\") | unixEpoch }}",
+];
+
+const VALUES: &str = r#"
+int: 42
+float: 1.5
+big: 1000000
+numstr: "7"
+bool: true
+zero: 0
+str: "hello World"
+csv: "a,b,c"
+multiline: "line1\nline2"
+list: ["a", "b", "c"]
+nums: [1, 2, 3]
+emptylist: []
+version: "1.2.9"
+map:
+  a: 1
+  b: "two"
+  nested:
+    deep: 3.25
+"#;
+
+fn helm_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("HELM") {
+        return PathBuf::from(p);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|d| d.join("helm"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("helm not found: set HELM=/path/to/helm or put helm 3.17 on PATH")
+        })
+}
+
+fn b64decode(s: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = ALPHABET
+            .iter()
+            .position(|&a| a == c)
+            .unwrap_or_else(|| panic!("bad base64 {c}")) as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    String::from_utf8(out).expect("UTF-8 output")
+}
+
+fn defines() -> String {
+    EXPRESSIONS
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("{{{{- define \"e{i}\" }}}}{e}{{{{ end }}}}\n"))
+        .collect()
+}
+
+fn render_with_helm() -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!("sprig-helm-diff-{}", std::process::id()));
+    let chart = dir.join("chart");
+    std::fs::create_dir_all(chart.join("templates")).expect("create chart");
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: sprigdiff\nversion: 0.1.0\n",
+    )
+    .expect("Chart.yaml");
+    std::fs::write(chart.join("values.yaml"), VALUES).expect("values.yaml");
+    std::fs::write(chart.join("templates/_defs.tpl"), defines()).expect("defines");
+    let body: String = (0..EXPRESSIONS.len())
+        .map(|i| format!("e{i}: {{{{ include \"e{i}\" . | b64enc | quote }}}}\n"))
+        .collect();
+    std::fs::write(chart.join("templates/out.yaml"), body).expect("template");
+    let output = Command::new(helm_binary())
+        .args(["template", "x"])
+        .arg(&chart)
+        .output()
+        .expect("run helm");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        output.status.success(),
+        "helm template failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    let mut out = vec![String::new(); EXPRESSIONS.len()];
+    for line in stdout.lines() {
+        if let Some((key, value)) = line.strip_prefix('e').and_then(|l| l.split_once(": ")) {
+            out[key.parse::<usize>().expect("index")] = b64decode(value.trim_matches('"'));
+        }
+    }
+    out
+}
+
+#[test]
+fn sprig_matches_helm() {
+    let helm = render_with_helm();
+    let values: serde_json::Value = serde_json::to_value(yaml_values()).expect("values");
+    let mut root = Map::new();
+    root.insert("Values".to_string(), Value::from_json_helm(&values));
+    let data = Value::map(root);
+    let mut set = Templates::new(sprig::funcs());
+    set.parse("defs", &defines()).expect("parse");
+    let mut failures = Vec::new();
+    for (i, expected) in helm.iter().enumerate() {
+        let ours = set
+            .execute(&format!("e{i}"), &data)
+            .unwrap_or_else(|e| format!("ERROR: {e}"));
+        if &ours != expected {
+            failures.push(format!(
+                "{}\n  helm: {expected:?}\n  ours: {ours:?}",
+                EXPRESSIONS[i]
+            ));
+        }
+    }
+    println!(
+        "helm differential: {} of {} expressions match",
+        EXPRESSIONS.len() - failures.len(),
+        EXPRESSIONS.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} expressions differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// [`VALUES`] as JSON, read with the project's YAML loader.
+fn yaml_values() -> serde_json::Value {
+    goyaml::from_str(VALUES).expect("values parse")
+}
