@@ -7,6 +7,8 @@
 //! interface {}.X`), and the static type `interface {}` of map elements and
 //! list items, which Go names in `can't evaluate field X in type interface {}`.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::builtins::{self, BuiltinError};
@@ -34,7 +36,7 @@ pub struct Location {
 /// `template: NAME:LINE:COL: executing "NAME" at <NODE>: MESSAGE`.
 #[derive(Debug, Clone)]
 pub struct ExecError {
-    /// The template being executed.
+    /// The template being executed (empty when none was: `no template "x" ...`).
     pub name: String,
     /// Where, when the error is tied to a node.
     pub location: Option<Box<Location>>,
@@ -59,6 +61,7 @@ impl std::fmt::Display for ExecError {
                 c,
                 self.message
             ),
+            _ if self.name.is_empty() => write!(f, "template: {}", self.message),
             _ => write!(f, "template: {}: {}", self.name, self.message),
         }
     }
@@ -146,6 +149,14 @@ enum At<'s> {
     Pipe(&'s PipeNode),
 }
 
+/// State shared by one top-level execution and every template it runs
+/// through the call context (Helm's `include` and `tpl`).
+#[derive(Default)]
+pub(crate) struct Shared {
+    /// How many `execute_template(name)` calls are active, per name.
+    active: RefCell<HashMap<String, usize>>,
+}
+
 /// Execute template `name` of `set` at template nesting `depth`.
 pub(crate) fn execute(
     set: &Templates,
@@ -153,10 +164,11 @@ pub(crate) fn execute(
     data: &Value,
     out: &mut String,
     depth: usize,
+    shared: &Shared,
 ) -> R<()> {
     let Some(tree) = set.tree(name) else {
         return Err(Box::new(ExecError {
-            name: set.name().to_string(),
+            name: String::new(),
             location: None,
             context: None,
             message: format!(
@@ -174,6 +186,7 @@ pub(crate) fn execute(
         vars: vec![("$", dot.clone())],
         depth,
         at: At::None,
+        shared,
     };
     match state.walk_list(&dot, &tree.root, out) {
         Ok(()) | Err(Stop::Break) | Err(Stop::Continue) => Ok(()),
@@ -187,6 +200,7 @@ struct State<'s> {
     vars: Vec<(&'s str, Slot)>,
     depth: usize,
     at: At<'s>,
+    shared: &'s Shared,
 }
 
 /// Stack headroom below which nested evaluation moves to a fresh stack segment.
@@ -305,6 +319,7 @@ impl<'s> State<'s> {
                     vars: vec![("$", new_dot.clone())],
                     depth: self.depth + 1,
                     at: At::None,
+                    shared: self.shared,
                 };
                 match inner.walk_list(&new_dot, &tree.root, out) {
                     Ok(()) | Err(Stop::Break) | Err(Stop::Continue) => {}
@@ -795,16 +810,35 @@ impl CallContext for State<'_> {
             )));
         }
         let mut out = String::new();
-        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-            execute(self.set, name, data, &mut out, self.depth + 1)
-        })
-        .map_err(|e| FuncError::new(e.to_string()))?;
+        *self
+            .shared
+            .active
+            .borrow_mut()
+            .entry(name.to_string())
+            .or_default() += 1;
+        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            execute(self.set, name, data, &mut out, self.depth + 1, self.shared)
+        });
+        if let Some(n) = self.shared.active.borrow_mut().get_mut(name) {
+            *n = n.saturating_sub(1);
+        }
+        result.map_err(|e| FuncError::new(e.to_string()))?;
         Ok(out)
     }
 
     fn execute_text(&mut self, text: &str, data: &Value) -> Result<String, FuncError> {
-        let name = self.tree.name.clone();
+        // Helm parses `tpl` text under the root template's name ("gotpl");
+        // an unnamed set uses the current template's name.
+        let name = if self.set.name().is_empty() {
+            self.tree.name.clone()
+        } else {
+            self.set.name().to_string()
+        };
         self.execute_text_named(&name, text, data)
+    }
+
+    fn active_executions(&self, name: &str) -> usize {
+        self.shared.active.borrow().get(name).copied().unwrap_or(0)
     }
 
     fn execute_text_named(
@@ -824,7 +858,7 @@ impl CallContext for State<'_> {
             .map_err(|e| FuncError::new(e.to_string()))?;
         let mut out = String::new();
         stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-            execute(&set, name, data, &mut out, self.depth + 1)
+            execute(&set, name, data, &mut out, self.depth + 1, self.shared)
         })
         .map_err(|e| FuncError::new(e.to_string()))?;
         Ok(out)

@@ -55,7 +55,9 @@ pub trait CallContext {
     /// return its output (the core of Helm's `include`).
     fn execute_template(&mut self, name: &str, data: &Value) -> Result<String, FuncError>;
     /// Parse `text` as a new template in a copy of the current set, so it
-    /// sees every `define`, and execute it with `data` (Helm's `tpl`).
+    /// sees every `define`, and execute it with `data` (Helm's `tpl`). The
+    /// text is parsed under the set's name (Helm's root template `gotpl`),
+    /// or the current template's name when the set has none.
     fn execute_text(&mut self, text: &str, data: &Value) -> Result<String, FuncError>;
     /// Like [`CallContext::execute_text`], parsing `text` as a template named
     /// `name` (error messages show that name). Contexts that cannot name it
@@ -68,6 +70,13 @@ pub trait CallContext {
     ) -> Result<String, FuncError> {
         let _ = name;
         self.execute_text(text, data)
+    }
+    /// How many [`CallContext::execute_template`] calls for `name` are
+    /// active in this execution (including `tpl` text run from it): Helm's
+    /// `include` refuses to nest one name more than 1000 times.
+    fn active_executions(&self, name: &str) -> usize {
+        let _ = name;
+        0
     }
     /// The name of the template being executed (for error messages).
     fn template_name(&self) -> &str;

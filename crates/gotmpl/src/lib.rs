@@ -26,6 +26,8 @@
 //! assert_eq!(err.to_string(), r#"template: bad:1:5: executing "bad" at <.x.y>: nil pointer evaluating interface {}.y"#);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod builtins;
 pub mod exec;
 pub mod fmt;

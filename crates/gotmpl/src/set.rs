@@ -32,6 +32,9 @@ pub struct Options {
     /// Maximum nesting of template invocations (`template`, and the
     /// [`crate::CallContext`] methods behind Helm's `include` and `tpl`);
     /// deeper recursion fails with `exceeded maximum template depth (N)`.
+    /// Go allows 100000; 10000 (the default) keeps runaway recursion within
+    /// tens of megabytes of stack while leaving room for Helm's own
+    /// 1000-per-name `include` limit to report first.
     pub max_template_depth: usize,
     /// Parser settings.
     pub parse: ParseOptions,
@@ -41,7 +44,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             missing_key: MissingKey::Default,
-            max_template_depth: 1000,
+            max_template_depth: 10_000,
             parse: ParseOptions::default(),
         }
     }
@@ -68,7 +71,9 @@ impl Templates {
         }
     }
 
-    /// Name the set (Go's name of the root template; used in "no template" errors).
+    /// Name the set: Go's name of the root template, which appears in
+    /// `no template "x" associated with template "NAME"` and is the name
+    /// `tpl` text is parsed under (Helm names its root template `gotpl`).
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
@@ -162,7 +167,7 @@ impl Templates {
         data: &Value,
         out: &mut String,
     ) -> Result<(), ExecError> {
-        exec::execute(self, name, data, out, 0).map_err(|e| *e)
+        exec::execute(self, name, data, out, 0, &exec::Shared::default()).map_err(|e| *e)
     }
 }
 

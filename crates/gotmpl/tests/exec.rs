@@ -140,7 +140,23 @@ fn include_and_tpl_are_reentrant_and_see_every_define() {
 
 #[test]
 fn runaway_recursion_is_an_error_not_a_crash() {
-    let mut set = Templates::new(helm_like_funcs());
+    // Helm's include refuses a name nested more than 1000 times, counted by the context.
+    let mut funcs = helm_like_funcs();
+    funcs.insert("include", |ctx: &mut dyn CallContext, args: &[Value]| {
+        let name = args
+            .first()
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if ctx.active_executions(&name) > 1000 {
+            return Err(FuncError::new(format!(
+                "rendering template has a nested reference name: {name}"
+            )));
+        }
+        let data = args.get(1).cloned().unwrap_or_default();
+        ctx.execute_template(&name, &data).map(Value::str)
+    });
+    let mut set = Templates::new(funcs);
     set.parse(
         "loop",
         "{{ define \"r\" }}{{ include \"r\" . }}{{ end }}{{ include \"r\" . }}",
@@ -148,10 +164,13 @@ fn runaway_recursion_is_an_error_not_a_crash() {
     .unwrap();
     let err = set.execute("loop", &Value::Nil).unwrap_err().to_string();
     assert!(
-        err.contains("exceeded maximum template depth (1000)"),
-        "{err}"
+        err.ends_with("error calling include: rendering template has a nested reference name: r"),
+        "{}",
+        &err[err.len() - 200..]
     );
+    assert_eq!(err.matches("executing \"r\"").count(), 1001);
 
+    // The executor's own limit stops `template` recursion (and includes without a check).
     set.parse(
         "loop2",
         "{{ define \"t\" }}{{ template \"t\" . }}{{ end }}{{ template \"t\" . }}",
@@ -159,7 +178,20 @@ fn runaway_recursion_is_an_error_not_a_crash() {
     .unwrap();
     let err = set.execute("loop2", &Value::Nil).unwrap_err().to_string();
     assert!(
-        err.ends_with("exceeded maximum template depth (1000)"),
+        err.ends_with("exceeded maximum template depth (10000)"),
+        "{err}"
+    );
+    let mut small = Templates::new(helm_like_funcs());
+    small.options_mut().max_template_depth = 50;
+    small
+        .parse(
+            "loop",
+            "{{ define \"r\" }}{{ include \"r\" . }}{{ end }}{{ include \"r\" . }}",
+        )
+        .unwrap();
+    let err = small.execute("loop", &Value::Nil).unwrap_err().to_string();
+    assert!(
+        err.ends_with("error calling include: exceeded maximum template depth (50)"),
         "{err}"
     );
 
@@ -317,4 +349,28 @@ fn sets_execute_concurrently() {
             });
         }
     });
+}
+
+#[test]
+fn named_sets_word_errors_as_helm_sees_them() {
+    let mut set = Templates::new(helm_like_funcs()).with_name("gotpl");
+    set.parse(
+        "chart/templates/cm.yaml",
+        "{{ tpl \"{{ include \\\"nope\\\" . }}\" . }}",
+    )
+    .unwrap();
+    let err = set
+        .execute("chart/templates/cm.yaml", &Value::Nil)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "template: chart/templates/cm.yaml:1:3: executing \"chart/templates/cm.yaml\" at <tpl \"{{ include \\\"nope\\\" . }}\" .>: \
+         error calling tpl: template: gotpl:1:3: executing \"gotpl\" at <include \"nope\" .>: \
+         error calling include: template: no template \"nope\" associated with template \"gotpl\""
+    );
+    assert_eq!(
+        set.execute("missing", &Value::Nil).unwrap_err().to_string(),
+        "template: no template \"missing\" associated with template \"gotpl\""
+    );
 }
