@@ -29,9 +29,13 @@ pub fn adler32(data: &[u8]) -> u32 {
     (b << 16) | a
 }
 
+/// `golang.org/x/crypto/bcrypt.DefaultCost`.
+const GO_BCRYPT_DEFAULT_COST: u32 = 10;
+
 /// Go's `bcrypt.GenerateFromPassword(p, 10)`: a `$2a$10$` hash.
 pub fn bcrypt_hash(password: &str) -> String {
-    match bcrypt::hash_with_result(password, bcrypt::DEFAULT_COST) {
+    // Go's bcrypt.DefaultCost is 10 (the Rust crate's default is 12).
+    match bcrypt::hash_with_result(password, GO_BCRYPT_DEFAULT_COST) {
         Ok(h) => h.format_for_version(bcrypt::Version::TwoA),
         Err(e) => format!("failed to encrypt string with bcrypt: {e}"),
     }
