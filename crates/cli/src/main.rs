@@ -10,7 +10,7 @@ mod output;
 
 /// Develop, build, publish and run Deckhouse Kubernetes Platform modules.
 #[derive(Parser)]
-#[command(name = "deckmod", version, about, long_about = None, propagate_version = true)]
+#[command(name = "deckmod", version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,7 +71,12 @@ fn main() -> ExitCode {
         Command::Pull(a) => cmd::pull::run(a),
         Command::Source(c) => cmd::source::run(c),
         Command::Completion { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "deckmod", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "deckmod",
+                &mut std::io::stdout(),
+            );
             Ok(ExitCode::SUCCESS)
         }
     };
@@ -81,5 +86,16 @@ fn main() -> ExitCode {
             eprintln!("Error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks over every subcommand (duplicate flags, ...).
+    #[test]
+    fn command_tree_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -15,7 +15,10 @@ pub enum DataFormat {
 /// Print `value` to stdout in `format`.
 pub fn print_data(value: &serde_json::Value, format: DataFormat) {
     match format {
-        DataFormat::Json => println!("{}", serde_json::to_string_pretty(value).unwrap_or_default()),
+        DataFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        ),
         DataFormat::Yaml => print!("{}", goyaml::to_string(value)),
     }
 }

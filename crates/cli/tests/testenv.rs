@@ -20,10 +20,17 @@ fn kube_apiserver_lists_namespaces() {
         .env("KUBECONFIG", kubeconfig)
         .output()
         .expect("kubectl runs (testenv PATH)");
-    assert!(out.status.success(), "kubectl failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "kubectl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let names = String::from_utf8_lossy(&out.stdout);
     assert!(names.lines().any(|l| l == "namespace/default"), "{names}");
-    assert!(names.lines().any(|l| l == "namespace/kube-system"), "{names}");
+    assert!(
+        names.lines().any(|l| l == "namespace/kube-system"),
+        "{names}"
+    );
 }
 
 #[test]
@@ -33,8 +40,14 @@ fn plain_registry_answers_v2() {
     write!(s, "GET /v2/ HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
     let mut reply = String::new();
     s.read_to_string(&mut reply).unwrap();
-    assert!(reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200"), "{reply}");
-    assert!(reply.contains("Docker-Distribution-Api-Version: registry/2.0"), "{reply}");
+    assert!(
+        reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200"),
+        "{reply}"
+    );
+    assert!(
+        reply.contains("Docker-Distribution-Api-Version: registry/2.0"),
+        "{reply}"
+    );
 }
 
 #[test]
@@ -43,7 +56,15 @@ fn tls_registry_requires_credentials() {
     let ca = env("REGISTRY_CA_FILE");
     let code = |auth: Option<String>| {
         let mut c = Command::new("curl");
-        c.args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", &ca]);
+        c.args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--cacert",
+            &ca,
+        ]);
         if let Some(a) = auth {
             c.args(["-u", &a]);
         }
@@ -51,5 +72,12 @@ fn tls_registry_requires_credentials() {
         String::from_utf8(c.output().expect("curl runs").stdout).unwrap()
     };
     assert_eq!(code(None), "401");
-    assert_eq!(code(Some(format!("{}:{}", env("REGISTRY_USER"), env("REGISTRY_PASSWORD")))), "200");
+    assert_eq!(
+        code(Some(format!(
+            "{}:{}",
+            env("REGISTRY_USER"),
+            env("REGISTRY_PASSWORD")
+        ))),
+        "200"
+    );
 }

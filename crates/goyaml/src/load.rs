@@ -310,10 +310,21 @@ impl<'a> Loader<'a> {
             Event::MappingStart(anchor, _tag) => {
                 self.count(1, mark)?;
                 let mut map = Map::new();
+                let mut first = true;
                 loop {
                     let (kev, kmark) = self.next()?;
                     if kev == Event::MappingEnd {
                         break;
+                    }
+                    // yaml-rust2 marks a block mapping at its first `:`; the
+                    // mapping really starts at its first key.
+                    if first {
+                        first = false;
+                        if self.track
+                            && let Some(n) = self.positions.nodes.get_mut(pointer.as_str())
+                        {
+                            n.value = n.value.min(kmark.into());
+                        }
                     }
                     // Keys are built without position tracking of their own.
                     let is_merge =

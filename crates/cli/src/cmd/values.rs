@@ -1,12 +1,103 @@
-//! `deckmod values`.
+//! `deckmod values`: a module's effective values, as templates see them.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use serde_json::Value;
+
+use crate::output::{DataFormat, print_data};
 
 /// Arguments of `deckmod values`.
 #[derive(clap::Args)]
-pub struct ValuesArgs {}
+#[command(
+    after_help = "Examples:\n  deckmod values ./echo-server\n  deckmod values ./echo-server -f settings.yaml --set replicas=3 -o json\n\n\
+CONFIG files hold module settings as a ModuleConfig's spec.settings holds them (no module key around \
+them); a `global:` key in a CONFIG file overrides the default global values. --set paths are relative to the same root."
+)]
+pub struct ValuesArgs {
+    /// Module folder.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Settings file (YAML), applied in order.
+    #[arg(short = 'f', long = "values", value_name = "CONFIG")]
+    pub files: Vec<PathBuf>,
+    /// Set one setting: PATH=VALUE (a.b[0].c=x).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: DataFormat,
+}
+
+/// The user's settings and global overrides, from `-f` files and `--set`.
+pub struct UserSettings {
+    /// Module settings.
+    pub settings: Value,
+    /// Overrides of the global values.
+    pub global: Value,
+}
+
+/// Read `-f` files and `--set` arguments into settings and global overrides.
+pub fn read_settings(files: &[PathBuf], sets: &[String]) -> anyhow::Result<UserSettings> {
+    let mut settings = Value::Object(Default::default());
+    let mut global = Value::Object(Default::default());
+    for f in files {
+        let text =
+            std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        let mut v = goyaml::from_str(&text).map_err(|e| match e.pos {
+            Some(p) => anyhow::anyhow!(
+                "{}:{}:{}: invalid YAML: {}",
+                f.display(),
+                p.line,
+                p.col,
+                e.message
+            ),
+            None => anyhow::anyhow!("{}: invalid YAML: {}", f.display(), e.message),
+        })?;
+        if v.is_null() {
+            continue;
+        }
+        let Some(obj) = v.as_object_mut() else {
+            anyhow::bail!("{}: expected a mapping of module settings", f.display());
+        };
+        if let Some(g) = obj.remove("global") {
+            module::values::merge(&mut global, g);
+        }
+        module::values::merge(&mut settings, v);
+    }
+    for s in sets {
+        module::values::apply_set(&mut settings, s).map_err(|e| anyhow::anyhow!("--set {e}"))?;
+    }
+    Ok(UserSettings { settings, global })
+}
 
 /// Run `deckmod values`.
-pub fn run(_args: ValuesArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("deckmod values is not implemented yet")
+pub fn run(args: ValuesArgs) -> anyhow::Result<ExitCode> {
+    let module = load_module(&args.path)?;
+    let user = read_settings(&args.files, &args.sets)?;
+    match module.template_values(&user.settings, None, Some(&user.global), false) {
+        Ok(v) => {
+            print_data(&v, args.output);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprint!("Error: module {}: {e}", module.name());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Load a module or fail with every finding, one per line.
+pub fn load_module(path: &std::path::Path) -> anyhow::Result<module::Module> {
+    module::Module::load(path).map_err(|findings| {
+        anyhow::anyhow!(
+            "cannot load the module at {}:\n{}",
+            path.display(),
+            findings
+                .iter()
+                .map(|f| format!("  {f}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
 }

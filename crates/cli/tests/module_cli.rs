@@ -1,0 +1,161 @@
+//! Stage one through the real binary: init → lint → values, exit codes and error texts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn deckmod(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_deckmod"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("deckmod runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+#[test]
+fn init_then_lint_then_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = deckmod(&["init", "demo"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = deckmod(&["lint", "demo"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    std::fs::write(
+        dir.path().join("settings.yaml"),
+        "replicas: 2\nglobal:\n  modules:\n    publicDomainTemplate: '%s.corp'\n",
+    )
+    .unwrap();
+    let out = deckmod(
+        &[
+            "values",
+            "demo",
+            "-f",
+            "settings.yaml",
+            "--set",
+            "message=hi",
+            "-o",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["demo"]["replicas"], 2);
+    assert_eq!(v["demo"]["message"], "hi");
+    assert_eq!(v["global"]["modules"]["publicDomainTemplate"], "%s.corp");
+    assert_eq!(
+        v["global"]["modules"]["https"]["mode"], "CertManager",
+        "defaults kept beside the override"
+    );
+}
+
+#[test]
+fn invalid_config_is_rejected_with_its_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "replicas: many\nhttps:\n  mode: Always\n",
+    )
+    .unwrap();
+    let m = examples().join("modules/echo-server");
+    let out = deckmod(
+        &["values", m.to_str().unwrap(), "-f", "bad.yaml"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("settings do not match openapi/config-values.yaml"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/https/mode: \"Always\" is not one of"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/replicas: \"many\" is not of type \"integer\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_config_file_names_file_line_col() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.yaml"), "replicas: [1,\n").unwrap();
+    let m = examples().join("modules/echo-server");
+    let out = deckmod(
+        &["values", m.to_str().unwrap(), "-f", "bad.yaml"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("bad.yaml:2:1: invalid YAML"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn lint_many_modules_text_and_json() {
+    let broken = examples().join("broken-modules");
+    let out = deckmod(&["lint", broken.to_str().unwrap()], Path::new("."));
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("bad-name/module.yaml:1:1: module/definition-file: /name:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("hook-not-executable/hooks/startup.sh:1:1: hooks/executable:"),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("13 module(s) checked"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = deckmod(
+        &[
+            "lint",
+            "-o",
+            "json",
+            broken.join("wrong-type").to_str().unwrap(),
+        ],
+        Path::new("."),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["rule"], "module/definition-file");
+    assert_eq!(v[0]["pointer"], "/weight");
+    assert_eq!(
+        (v[0]["line"].as_u64(), v[0]["column"].as_u64()),
+        (Some(4), Some(1))
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = deckmod(&["lint", "--output", "xml"], Path::new("."));
+    assert_eq!(out.status.code(), Some(2));
+    let out = deckmod(&["no-such-command"], Path::new("."));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn completions_are_generated() {
+    let out = deckmod(&["completion", "bash"], Path::new("."));
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("deckmod"));
+}
