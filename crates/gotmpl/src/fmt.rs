@@ -271,6 +271,12 @@ fn print_arg(out: &mut String, v: &Value, verb: char, spec: &Spec) {
         pad(out, &type_name(v), spec);
         return;
     }
+    if verb == 'v' && spec.sharp {
+        let mut go = String::new();
+        go_syntax(&mut go, v, true);
+        pad(out, &go, spec);
+        return;
+    }
     match v {
         Value::Nil => match verb {
             'v' => pad(out, "<nil>", spec),
@@ -308,6 +314,44 @@ fn print_arg(out: &mut String, v: &Value, verb: char, spec: &Spec) {
         Value::Object(o) => match o.to_data() {
             Some(data) => print_arg(out, &data, verb, spec),
             None => pad(out, &o.fmt_go(), spec),
+        },
+    }
+}
+
+/// Go's `%#v`: the value in Go syntax (`map[string]interface {}{"a":1}`).
+fn go_syntax(out: &mut String, v: &Value, top: bool) {
+    match v {
+        Value::Nil if top => out.push_str("<nil>"),
+        Value::Nil => out.push_str("interface {}(nil)"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => out.push_str(&format_float(*f, 'g', None)),
+        Value::String(s) => out.push_str(&quote(s)),
+        Value::List(items) => {
+            out.push_str("[]interface {}{");
+            for (k, item) in items.iter().enumerate() {
+                if k > 0 {
+                    out.push_str(", ");
+                }
+                go_syntax(out, item, false);
+            }
+            out.push('}');
+        }
+        Value::Map(m) => {
+            out.push_str("map[string]interface {}{");
+            for (k, (key, item)) in m.borrow().iter().enumerate() {
+                if k > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&quote(key));
+                out.push(':');
+                go_syntax(out, item, false);
+            }
+            out.push('}');
+        }
+        Value::Object(o) => match o.to_data() {
+            Some(data) => go_syntax(out, &data, top),
+            None => out.push_str(&o.fmt_go()),
         },
     }
 }
@@ -913,6 +957,19 @@ mod tests {
         assert_eq!(
             sprintf("%T %T %T", &[list, Value::Nil, f(1.0)]),
             "[]interface {} <nil> float64"
+        );
+    }
+
+    #[test]
+    fn sharp_v_prints_go_syntax() {
+        let mut m = crate::value::Map::new();
+        m.insert(
+            "a".into(),
+            Value::list(vec![i(1), s("x"), Value::Nil, f(1.5)]),
+        );
+        assert_eq!(
+            sprintf("%#v|%#v|%#v", &[Value::map(m), s("q\""), Value::Nil]),
+            "map[string]interface {}{\"a\":[]interface {}{1, \"x\", interface {}(nil), 1.5}}|\"q\\\"\"|<nil>"
         );
     }
 
