@@ -295,7 +295,8 @@ fn print_arg(out: &mut String, v: &Value, verb: char, spec: &Spec) {
                 if k > 0 {
                     out.push(' ');
                 }
-                print_arg(out, item, verb, spec);
+                // Values built by template functions can nest arbitrarily deep.
+                stacker::maybe_grow(64 * 1024, 1024 * 1024, || print_arg(out, item, verb, spec));
             }
             out.push(']');
         }
@@ -307,7 +308,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, spec: &Spec) {
                 }
                 fmt_string(out, &Value::Nil, key, verb, spec);
                 out.push(':');
-                print_arg(out, item, verb, spec);
+                stacker::maybe_grow(64 * 1024, 1024 * 1024, || print_arg(out, item, verb, spec));
             }
             out.push(']');
         }
@@ -333,7 +334,7 @@ fn go_syntax(out: &mut String, v: &Value, top: bool) {
                 if k > 0 {
                     out.push_str(", ");
                 }
-                go_syntax(out, item, false);
+                stacker::maybe_grow(64 * 1024, 1024 * 1024, || go_syntax(out, item, false));
             }
             out.push('}');
         }
@@ -345,7 +346,7 @@ fn go_syntax(out: &mut String, v: &Value, top: bool) {
                 }
                 out.push_str(&quote(key));
                 out.push(':');
-                go_syntax(out, item, false);
+                stacker::maybe_grow(64 * 1024, 1024 * 1024, || go_syntax(out, item, false));
             }
             out.push('}');
         }
@@ -842,6 +843,7 @@ fn can_backquote(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::rc::Rc;
 
     fn i(v: i64) -> Value {
         Value::Int(v)
@@ -971,6 +973,22 @@ mod tests {
             sprintf("%#v|%#v|%#v", &[Value::map(m), s("q\""), Value::Nil]),
             "map[string]interface {}{\"a\":[]interface {}{1, \"x\", interface {}(nil), 1.5}}|\"q\\\"\"|<nil>"
         );
+    }
+
+    #[test]
+    fn deeply_nested_values_print_without_overflowing_the_stack() {
+        let mut v = Value::Nil;
+        for _ in 0..20_000 {
+            v = Value::list(vec![v]);
+        }
+        let printed = format_value(&v);
+        assert!(printed.starts_with("[[[") && printed.contains("<nil>"));
+        // Dropping is recursive too: unwind the nesting iteratively.
+        while let Value::List(l) = v {
+            v = Rc::try_unwrap(l)
+                .map(|mut items| items.pop().unwrap_or_default())
+                .unwrap_or_default();
+        }
     }
 
     #[test]
