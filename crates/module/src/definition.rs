@@ -205,7 +205,16 @@ pub struct LoadedDefinition {
 
 /// Load and check `module.yaml` at `path`.
 pub fn load(path: &Path) -> LoadedDefinition {
-    let file = match yamlfile::read(path, RULE) {
+    check_file(yamlfile::read(path, RULE))
+}
+
+/// Check `module.yaml` text that came from `path` (no file system access).
+pub fn parse(path: &Path, text: &str) -> LoadedDefinition {
+    check_file(yamlfile::parse(path, text, RULE))
+}
+
+fn check_file(file: Result<YamlFile, Finding>) -> LoadedDefinition {
+    let file = match file {
         Ok(f) => f,
         Err(f) => {
             return LoadedDefinition {
@@ -215,6 +224,8 @@ pub fn load(path: &Path) -> LoadedDefinition {
             };
         }
     };
+    let path = file.path.clone();
+    let path = path.as_path();
     let mut findings = Vec::new();
     if !file.doc.value.is_object() {
         findings.push(file.finding_at(

@@ -8,22 +8,23 @@ use serde_json::{Map, Value};
 /// Deep-merge `overlay` into `base`: maps merge key by key, anything else
 /// replaces; a `null` in the overlay removes the key (as Helm's coalescing does).
 pub fn merge(base: &mut Value, overlay: Value) {
-    match (base, overlay) {
-        (Value::Object(b), Value::Object(o)) => {
+    match overlay {
+        Value::Object(o) => {
+            if !base.is_object() {
+                // A map replacing a non-map is merged into an empty map, so
+                // its own `null`s delete nothing and do not linger either.
+                *base = Value::Object(Map::new());
+            }
+            let b = base.as_object_mut().expect("made an object");
             for (k, v) in o {
                 if v.is_null() {
                     b.remove(&k);
-                    continue;
-                }
-                match b.get_mut(&k) {
-                    Some(existing) if existing.is_object() && v.is_object() => merge(existing, v),
-                    _ => {
-                        b.insert(k, v);
-                    }
+                } else {
+                    merge(b.entry(k).or_insert(Value::Null), v);
                 }
             }
         }
-        (base, overlay) => *base = overlay,
+        other => *base = other,
     }
 }
 
