@@ -220,7 +220,14 @@ fn base_params(
     }
     let now = time::OffsetDateTime::now_utc();
     params.not_before = now;
-    params.not_after = now + time::Duration::days(days);
+    params.not_after = days
+        .checked_mul(86_400)
+        .and_then(|secs| now.checked_add(time::Duration::seconds(secs)))
+        .ok_or_else(|| {
+            FuncError::new(format!(
+                "error creating certificate: validity of {days} days is out of range"
+            ))
+        })?;
     params.key_usages = vec![
         KeyUsagePurpose::KeyEncipherment,
         KeyUsagePurpose::DigitalSignature,

@@ -39,11 +39,17 @@ fn date_modify(n: &'static str, a: &[Value], must: bool) -> FuncResult {
     args::exact(n, a, 2)?;
     let (spec, t) = (args::string(&a[0])?, time_param(&a[1])?);
     match gotime::parse_duration(spec) {
-        Ok(nanos) => Ok(GoTime {
-            instant: t.instant + chrono::Duration::nanoseconds(nanos),
-            location: t.location,
+        Ok(nanos) => {
+            let instant = t
+                .instant
+                .checked_add_signed(chrono::Duration::nanoseconds(nanos))
+                .unwrap_or(t.instant);
+            Ok(GoTime {
+                instant,
+                location: t.location,
+            }
+            .into_value())
         }
-        .into_value()),
         Err(e) if must => Err(FuncError::new(e)),
         Err(_) => Ok(t.into_value()),
     }

@@ -19,20 +19,35 @@ pub fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// A deep copy: new maps and lists all the way down.
-pub fn deep_copy(v: &Value) -> Value {
-    match v {
-        Value::List(items) => Value::list(items.iter().map(deep_copy).collect()),
+/// A deep copy: new maps and lists all the way down (an error for values
+/// nested deeper than [`crate::MAX_DEPTH`], which includes cycles).
+pub fn deep_copy(v: &Value) -> Result<Value, FuncError> {
+    copy_at(v, 0)
+}
+
+fn copy_at(v: &Value, depth: usize) -> Result<Value, FuncError> {
+    if depth > crate::MAX_DEPTH {
+        return Err(FuncError::new(
+            "deepCopy error: value nested too deeply (a cycle?)",
+        ));
+    }
+    Ok(match v {
+        Value::List(items) => Value::list(
+            items
+                .iter()
+                .map(|x| copy_at(x, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
         Value::Map(m) => {
-            let copied: Map = m
+            let copied = m
                 .borrow()
                 .iter()
-                .map(|(k, x)| (k.clone(), deep_copy(x)))
-                .collect();
+                .map(|(k, x)| Ok((k.clone(), copy_at(x, depth + 1)?)))
+                .collect::<Result<Map, FuncError>>()?;
             Value::map(copied)
         }
         other => other.clone(),
-    }
+    })
 }
 
 fn to_json(
@@ -111,7 +126,7 @@ pub fn register(m: &mut FuncMap) {
     });
     define(m, &["deepCopy", "mustDeepCopy"], |n, a| {
         args::exact(n, a, 1)?;
-        Ok(deep_copy(&a[0]))
+        deep_copy(&a[0])
     });
     define(m, &["fail"], |n, a| {
         args::exact(n, a, 1)?;

@@ -15,6 +15,14 @@ fn nil_map_write() -> FuncError {
 /// mergo's `Merge` (`overwrite` false) and `MergeWithOverwrite` over
 /// `map[string]interface{}` values, as Sprig v3.3 uses them.
 pub fn merge_into(dst: &mut Map, src: &Map, overwrite: bool) {
+    merge_at(dst, src, overwrite, 0);
+}
+
+fn merge_at(dst: &mut Map, src: &Map, overwrite: bool, depth: usize) {
+    // mergo stops at maps it has visited; a depth bound stops cycles too.
+    if depth > crate::MAX_DEPTH {
+        return;
+    }
     for (key, sv) in src {
         if matches!(sv, Value::Nil) {
             if overwrite {
@@ -27,7 +35,7 @@ pub fn merge_into(dst: &mut Map, src: &Map, overwrite: bool) {
             && !std::rc::Rc::ptr_eq(sm, dm)
         {
             let src_copy = sm.borrow().clone();
-            merge_into(&mut dm.borrow_mut(), &src_copy, overwrite);
+            merge_at(&mut dm.borrow_mut(), &src_copy, overwrite, depth + 1);
         }
         if let Some(d) = &dv
             && !is_empty(d)

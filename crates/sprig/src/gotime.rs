@@ -129,9 +129,12 @@ impl GoTime {
         if o.type_name() != "time.Time" {
             return None;
         }
-        let Some(Value::Int(ns)) = o.field("UnixNano") else {
+        let (Some(Value::Int(secs)), Some(Value::Int(nanos))) =
+            (o.field("Unix"), o.field("Nanosecond"))
+        else {
             return None;
         };
+        let instant = DateTime::from_timestamp(secs, u32::try_from(nanos).ok()?)?;
         let name = o
             .field("Location")
             .and_then(|l| l.as_str().map(str::to_string))
@@ -144,14 +147,14 @@ impl GoTime {
                 _ => Location::Utc,
             },
         };
-        Some(GoTime {
-            instant: DateTime::from_timestamp_nanos(ns),
-            location,
-        })
+        Some(GoTime { instant, location })
     }
     fn local_parts(&self) -> (NaiveDateTime, i32, String) {
         let (off, name) = self.location.at(&self.instant);
-        let local = self.instant.naive_utc() + chrono::Duration::seconds(i64::from(off));
+        let naive = self.instant.naive_utc();
+        let local = naive
+            .checked_add_signed(chrono::Duration::seconds(i64::from(off)))
+            .unwrap_or(naive);
         (local, off, name)
     }
     /// Go's `Time.Format(layout)`.
@@ -183,6 +186,7 @@ impl Object for GoTime {
         Some(match name {
             "Unix" => Value::Int(self.instant.timestamp()),
             "UnixNano" => Value::Int(self.instant.timestamp_nanos_opt().unwrap_or(0)),
+            "Nanosecond" => Value::Int(i64::from(self.instant.timestamp_subsec_nanos())),
             "Year" => Value::Int(i64::from(t.year())),
             "Month" => Value::Int(i64::from(t.month())),
             "Day" => Value::Int(i64::from(t.day())),
@@ -430,7 +434,7 @@ pub fn parse(layout: &str, value: &str, loc: Location) -> Result<GoTime, String>
                     .iter()
                     .enumerate()
                     .map(|(i, m)| (i, if chunk == "Jan" { &m[..3] } else { m }))
-                    .find(|(_, m)| v.len() >= m.len() && v[..m.len()].eq_ignore_ascii_case(m))
+                    .find(|(_, m)| v.get(..m.len()).is_some_and(|p| p.eq_ignore_ascii_case(m)))
                     .ok_or_else(fail)?;
                 month = i as u32 + 1;
                 v = &v[name.len()..];
@@ -439,7 +443,7 @@ pub fn parse(layout: &str, value: &str, loc: Location) -> Result<GoTime, String>
                 let name = DAYS
                     .iter()
                     .map(|d| if chunk == "Mon" { &d[..3] } else { d })
-                    .find(|d| v.len() >= d.len() && v[..d.len()].eq_ignore_ascii_case(d))
+                    .find(|d| v.get(..d.len()).is_some_and(|p| p.eq_ignore_ascii_case(d)))
                     .ok_or_else(fail)?;
                 v = &v[name.len()..];
             }
@@ -573,9 +577,11 @@ pub fn parse(layout: &str, value: &str, loc: Location) -> Result<GoTime, String>
         None => {
             let dt = match &loc {
                 Location::Utc => Utc.from_utc_datetime(&naive),
-                Location::Fixed(secs, _) => {
-                    Utc.from_utc_datetime(&(naive - chrono::Duration::seconds(i64::from(*secs))))
-                }
+                Location::Fixed(secs, _) => Utc.from_utc_datetime(
+                    &naive
+                        .checked_sub_signed(chrono::Duration::seconds(i64::from(*secs)))
+                        .unwrap_or(naive),
+                ),
                 Location::Zone(tz) => tz
                     .from_local_datetime(&naive)
                     .earliest()

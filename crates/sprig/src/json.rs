@@ -40,6 +40,12 @@ fn write_value(
     indent: Option<&str>,
     depth: usize,
 ) -> Result<(), String> {
+    if depth > crate::MAX_DEPTH && matches!(v, Value::List(_) | Value::Map(_)) {
+        return Err(format!(
+            "json: unsupported value: encountered a cycle via {}",
+            gotmpl::fmt::type_name(v)
+        ));
+    }
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -92,12 +98,29 @@ fn write_value(
             newline(out, indent, depth);
             out.push('}');
         }
-        Value::Object(o) => match o.to_data() {
-            Some(data) => write_value(out, &data, html, indent, depth)?,
-            None => out.push_str("{}"),
-        },
+        Value::Object(o) => write_value(out, &json_form(v, o.as_ref()), html, indent, depth)?,
     }
     Ok(())
+}
+
+/// What `encoding/json` writes for a host object: a `time.Time` as RFC 3339
+/// text, Sprig's certificate as its two fields, others as their data.
+fn json_form(v: &Value, o: &dyn gotmpl::Object) -> Value {
+    let field = |name: &str| o.field(name).unwrap_or(Value::Nil);
+    match o.type_name() {
+        "time.Time" => crate::gotime::GoTime::from_value(v).map_or(Value::Nil, |t| {
+            Value::str(t.format("2006-01-02T15:04:05.999999999Z07:00"))
+        }),
+        "sprig.certificate" => {
+            let mut m = gotmpl::Map::new();
+            m.insert("Cert".to_string(), field("Cert"));
+            m.insert("Key".to_string(), field("Key"));
+            Value::map(m)
+        }
+        _ => o
+            .to_data()
+            .unwrap_or_else(|| Value::map(gotmpl::Map::new())),
+    }
 }
 
 /// A JSON string literal with Go's escapes.

@@ -46,6 +46,12 @@ pub mod url;
 
 use gotmpl::{FuncError, FuncMap, Value};
 
+/// How deep functions walk nested values. Maps are shared and mutable, so
+/// a template can build a cycle (`set $d "self" $d`); walks stop here
+/// instead of overflowing the stack. Real values nest a few dozen levels at
+/// most; 256 leaves room for them and for small thread stacks.
+pub const MAX_DEPTH: usize = 256;
+
 /// The result of a template function.
 pub type FuncResult = Result<Value, FuncError>;
 

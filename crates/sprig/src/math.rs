@@ -54,7 +54,10 @@ pub fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
         let mut i = start;
         while i > stop {
             v.push(i);
-            i += step;
+            match i.checked_add(step) {
+                Some(next) => i = next,
+                None => break,
+            }
         }
         return v;
     }
@@ -64,7 +67,10 @@ pub fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
     let mut i = start;
     while i < stop {
         v.push(i);
-        i += step;
+        match i.checked_add(step) {
+            Some(next) => i = next,
+            None => break,
+        }
     }
     v
 }
@@ -76,11 +82,11 @@ fn seq(n: &'static str, a: &[Value]) -> FuncResult {
         [end] => {
             let (start, end) = (1, *end);
             let inc = if end < start { -1 } else { 1 };
-            until_step(start, end + inc, inc)
+            until_step(start, end.wrapping_add(inc), inc)
         }
         [start, end] => {
             let step = if end < start { -1 } else { 1 };
-            until_step(*start, end + step, step)
+            until_step(*start, end.wrapping_add(step), step)
         }
         [start, step, end] => {
             let mut inc = 1;
@@ -90,7 +96,7 @@ fn seq(n: &'static str, a: &[Value]) -> FuncResult {
                     return Ok(Value::str(""));
                 }
             }
-            until_step(*start, end + inc, *step)
+            until_step(*start, end.wrapping_add(inc), *step)
         }
         _ => return Ok(Value::str("")),
     };
@@ -153,10 +159,11 @@ pub fn register(m: &mut FuncMap) {
     define(m, &["randInt"], |n, a| {
         args::exact(n, a, 2)?;
         let (min, max) = (args::int(&a[0])?, args::int(&a[1])?);
-        if max <= min {
-            return Err(FuncError::new("invalid argument to Intn"));
-        }
-        int(min + crate::random::below((max - min) as u64)? as i64)
+        let span = max
+            .checked_sub(min)
+            .filter(|&s| s > 0)
+            .ok_or_else(|| FuncError::new("invalid argument to Intn"))?;
+        int(min.wrapping_add(crate::random::below(span as u64)? as i64))
     });
     define(m, &["add1f"], |n, a| {
         args::exact(n, a, 1)?;

@@ -21,6 +21,14 @@ pub fn kind_of(v: &Value) -> &'static str {
 
 /// Go's `reflect.DeepEqual` over template values: same types, equal contents.
 pub fn deep_equal(a: &Value, b: &Value) -> bool {
+    equal_at(a, b, 0)
+}
+
+fn equal_at(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > crate::MAX_DEPTH {
+        return false;
+    }
+    let deep_equal = |x: &Value, y: &Value| equal_at(x, y, depth + 1);
     match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,

@@ -218,6 +218,10 @@ impl Object for Version {
     fn fmt_go(&self) -> String {
         self.to_string()
     }
+    /// `*semver.Version` marshals to its version text.
+    fn to_data(&self) -> Option<Value> {
+        Some(Value::str(self.to_string()))
+    }
 }
 
 /// One constraint: an operator and a version with wildcard flags.

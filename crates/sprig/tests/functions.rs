@@ -201,3 +201,70 @@ fn dates_print_as_go_does() {
     assert!(now.parse::<i32>().unwrap() >= 2024);
     assert!(render_with(r#"{{ mustToDate "2006-01-02" "2020-02-30" }}"#, &Value::Nil).is_err());
 }
+
+#[test]
+fn host_objects_serialize_as_go_marshals_them() {
+    assert_eq!(
+        render(
+            r#"{{ toJson (dict "t" (toDate "2006-01-02T15:04:05Z07:00" "2020-03-04T05:06:07Z")) }}"#
+        ),
+        r#"{"t":"2020-03-04T05:06:07Z"}"#
+    );
+    assert_eq!(
+        render(r#"{{ toJson (semver "v1.2.3-rc.1") }}"#),
+        r#""1.2.3-rc.1""#
+    );
+    assert!(
+        render(r#"{{ toJson (genCA "x" 1) }}"#)
+            .starts_with(r#"{"Cert":"-----BEGIN CERTIFICATE-----\n"#)
+    );
+}
+
+#[test]
+fn cyclic_maps_fail_instead_of_overflowing() {
+    let setup = r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "self" $d }}"#;
+    let err = render_with(&format!("{setup}{{{{ toJson $d }}}}"), &Value::Nil);
+    assert_eq!(
+        err.as_deref(),
+        Ok(""),
+        "toJson swallows the error as Sprig does"
+    );
+    let err = render_with(&format!("{setup}{{{{ mustToJson $d }}}}"), &Value::Nil).unwrap_err();
+    assert!(err.contains("encountered a cycle"), "{err}");
+    assert!(render_with(&format!("{setup}{{{{ deepCopy $d }}}}"), &Value::Nil).is_err());
+    assert_eq!(
+        render(&format!(
+            "{setup}{{{{ $x := dict }}}}{{{{ $_ := merge $x $d }}}}{{{{ len $x }}}}"
+        )),
+        "2"
+    );
+}
+
+#[test]
+fn extreme_numbers_do_not_panic() {
+    // Go's end+1 wraps around, leaving an empty sequence.
+    assert_eq!(
+        render("{{ seq 9223372036854775806 9223372036854775807 }}"),
+        ""
+    );
+    assert!(
+        render_with(
+            "{{ randInt -9223372036854775808 9223372036854775807 }}",
+            &Value::Nil
+        )
+        .is_err()
+    );
+    assert!(
+        render_with(
+            r#"{{ genSelfSignedCert "x" nil nil 9223372036854775807 }}"#,
+            &Value::Nil
+        )
+        .is_err()
+    );
+    // 2020-01-01 plus 2562047 hours (the largest Go duration) is past year 2262,
+    // where nanoseconds since 1970 no longer fit an int64.
+    assert_eq!(
+        render(r#"{{ dateModify "2562047h" (toDate "2006Z07:00" "2020Z") | unixEpoch }}"#),
+        "10801206000"
+    );
+}
