@@ -20,6 +20,11 @@ fn is_digit(c: char) -> bool {
 pub fn key_less(a: &str, b: &str) -> bool {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
+    chars_less(&ar, &br)
+}
+
+/// [`key_less`] over keys already split into characters.
+fn chars_less(ar: &[char], br: &[char]) -> bool {
     for i in 0..ar.len().min(br.len()) {
         if ar[i] == br[i] {
             continue;
@@ -68,17 +73,32 @@ pub fn key_less(a: &str, b: &str) -> bool {
 
 /// Sort keys into the order `yaml.v2` writes them.
 pub fn sort_keys(keys: &mut [&String]) {
+    // Keys made of ASCII letters only compare the same bytewise and
+    // naturally, and JSON maps arrive sorted bytewise: nothing to do.
+    if keys
+        .iter()
+        .all(|k| k.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
+        keys.sort_unstable();
+        return;
+    }
+    // Split each key into characters once, not at every comparison.
+    let mut decorated: Vec<(Vec<char>, &String)> =
+        keys.iter().map(|k| (k.chars().collect(), *k)).collect();
     // Go's sort.Sort is not stable, but distinct strings never compare equal
     // both ways here, so any correct sort gives Go's order.
-    keys.sort_by(|a, b| {
-        if key_less(a, b) {
+    decorated.sort_by(|(a, _), (b, _)| {
+        if chars_less(a, b) {
             Ordering::Less
-        } else if key_less(b, a) {
+        } else if chars_less(b, a) {
             Ordering::Greater
         } else {
             Ordering::Equal
         }
     });
+    for (slot, (_, key)) in keys.iter_mut().zip(decorated) {
+        *slot = key;
+    }
 }
 
 #[cfg(test)]

@@ -157,6 +157,8 @@ pub struct Emitter {
     whitespace: bool,
     /// Only indentation has been written on the current line.
     indention: bool,
+    /// Scratch space for the characters of the scalar being written.
+    chars: Vec<char>,
 }
 
 impl Emitter {
@@ -169,6 +171,7 @@ impl Emitter {
             indents: Vec::new(),
             whitespace: true,
             indention: true,
+            chars: Vec::new(),
         };
         e.node(value, Context::default());
         // DOCUMENT-END (implicit): finish the last line.
@@ -320,7 +323,10 @@ impl Emitter {
     }
 
     fn scalar(&mut self, text: &str, requested: Style, ctx: Context) {
-        let value: Vec<char> = text.chars().collect();
+        // One character buffer for the whole document, not one per scalar.
+        let mut value = std::mem::take(&mut self.chars);
+        value.clear();
+        value.extend(text.chars());
         let analysis = analyze(&value);
         let mut style = requested;
         if ctx.simple_key && analysis.multiline {
@@ -346,6 +352,7 @@ impl Emitter {
             Style::Literal => self.literal(&value),
         }
         self.pop_indent();
+        self.chars = value;
     }
 
     fn plain(&mut self, value: &[char], allow_breaks: bool) {
