@@ -458,13 +458,17 @@ impl<'s> State<'s> {
 
     // ---- evaluation ----
 
+    /// A parenthesized pipeline: the one place evaluation recurses without
+    /// walking a list, so it may need a fresh stack segment.
+    fn eval_nested_pipeline(&mut self, dot: &Slot, pipe: &'s PipeNode) -> R<Slot> {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.eval_pipeline(dot, pipe))
+    }
+
     fn eval_pipeline(&mut self, dot: &Slot, pipe: &'s PipeNode) -> R<Slot> {
         self.at = At::Pipe(pipe);
         let mut value: Option<Slot> = None;
         for cmd in &pipe.cmds {
-            let v = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-                self.eval_command(dot, cmd, value.take())
-            })?;
+            let v = self.eval_command(dot, cmd, value.take())?;
             value = Some(v.dig());
         }
         let value = value.unwrap_or(Slot::Missing);
@@ -495,7 +499,7 @@ impl<'s> State<'s> {
             }
             Arg::Pipe(p) => {
                 self.not_a_function(&cmd.args, &fin)?;
-                return self.eval_pipeline(dot, p);
+                return self.eval_nested_pipeline(dot, p);
             }
             Arg::Variable(v) => return self.eval_variable_node(dot, v, first, &cmd.args, fin),
             _ => {}
@@ -777,7 +781,7 @@ impl<'s> State<'s> {
             Arg::Nil(_) => Ok(Slot::Iface(Value::Nil)),
             Arg::Field(f) => self.eval_field_node(dot, f, n, std::slice::from_ref(n), None),
             Arg::Variable(v) => self.eval_variable_node(dot, v, n, &[], None),
-            Arg::Pipe(p) => self.eval_pipeline(dot, p),
+            Arg::Pipe(p) => self.eval_nested_pipeline(dot, p),
             Arg::Identifier(_, name) => self.eval_function(dot, name, n, At::Arg(n), &[], None),
             Arg::Chain(c) => self.eval_chain_node(dot, c, n, &[], None),
             Arg::Bool(_, b) => Ok(Slot::Val(Value::Bool(*b))),
