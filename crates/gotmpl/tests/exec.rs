@@ -195,6 +195,9 @@ fn runaway_recursion_is_an_error_not_a_crash() {
         "{err}"
     );
 
+    // The deepest nesting the parser accepts evaluates without exhausting the stack.
+    let deepest = "{{ ".to_string() + &"(".repeat(1000) + "1" + &")".repeat(1000) + " }}";
+    assert_eq!(run(&deepest, &Value::Nil).unwrap(), "1");
     let deep = "{{ (".to_string() + &"(".repeat(2000) + "1" + &")".repeat(2001) + " }}";
     assert!(
         run(&deep, &Value::Nil)
