@@ -124,7 +124,8 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         if i < bytes.len() && bytes[i] == b'*' {
             i += 1;
             match args.get(arg_num).map(int_arg) {
-                Some(Some(w)) => {
+                // Go refuses sizes above a million (`tooLarge`).
+                Some(Some(w)) if w.unsigned_abs() <= 1_000_000 => {
                     if w < 0 {
                         spec.minus = true;
                         spec.width = Some(w.unsigned_abs() as usize);
@@ -157,7 +158,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             if i < bytes.len() && bytes[i] == b'*' {
                 i += 1;
                 match args.get(arg_num).map(int_arg) {
-                    Some(Some(p)) if p >= 0 => spec.prec = Some(p as usize),
+                    Some(Some(p)) if (0..=1_000_000).contains(&p) => spec.prec = Some(p as usize),
                     _ => out.push_str("%!(BADPREC)"),
                 }
                 arg_num += 1;
@@ -938,6 +939,8 @@ mod tests {
         assert_eq!(sprintf("%", &[]), "%!(NOVERB)");
         assert_eq!(sprintf("%[2]d %[1]d", &[i(1), i(2)]), "2 1");
         assert_eq!(sprintf("%*d", &[i(4), i(7)]), "   7");
+        assert_eq!(sprintf("%*d", &[i(1 << 40), i(7)]), "%!(BADWIDTH)7");
+        assert_eq!(sprintf("%.*d", &[i(-1), i(7)]), "%!(BADPREC)7");
     }
 
     #[test]
