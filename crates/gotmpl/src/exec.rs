@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 use crate::builtins::{self, BuiltinError};
 use crate::fmt;
@@ -135,6 +136,43 @@ impl Slot {
         match v {
             Value::Nil => Slot::Iface(Value::Nil),
             v => Slot::Val(v),
+        }
+    }
+}
+
+/// What a `range` iterates over, produced one iteration at a time.
+enum RangeSource {
+    /// List items with their indexes.
+    List(Rc<Vec<Value>>),
+    /// Map entries (key, value), in key order.
+    Entries(Vec<(Value, Value)>),
+    /// `0..n` (Go 1.22 range over an integer).
+    Count(i64),
+}
+
+impl RangeSource {
+    fn len(&self) -> u64 {
+        match self {
+            RangeSource::List(l) => l.len() as u64,
+            RangeSource::Entries(e) => e.len() as u64,
+            RangeSource::Count(n) => (*n).max(0) as u64,
+        }
+    }
+    /// The index (or key) and element of iteration `i`.
+    fn get(&self, i: u64) -> (Slot, Slot) {
+        match self {
+            RangeSource::List(l) => (
+                Slot::Val(Value::Int(i as i64)),
+                Slot::Iface(l[i as usize].clone()),
+            ),
+            RangeSource::Entries(e) => {
+                let (k, v) = &e[i as usize];
+                (Slot::Val(k.clone()), Slot::Iface(v.clone()))
+            }
+            RangeSource::Count(_) => (
+                Slot::Val(Value::Int(i as i64)),
+                Slot::Val(Value::Int(i as i64)),
+            ),
         }
     }
 }
@@ -384,18 +422,15 @@ impl<'s> State<'s> {
         {
             value = d;
         }
-        // Collect the iterations first: the body may change a map being ranged over.
-        let items: Vec<(Slot, Slot)> = match &value {
-            Value::List(l) => l
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (Slot::Val(Value::Int(i as i64)), Slot::Iface(e.clone())))
-                .collect(),
-            Value::Map(m) => m
-                .borrow()
-                .iter()
-                .map(|(k, e)| (Slot::Val(Value::str(k)), Slot::Iface(e.clone())))
-                .collect(),
+        let source = match &value {
+            Value::List(l) => RangeSource::List(l.clone()),
+            // Snapshot the entries: the body may change the map being ranged over.
+            Value::Map(m) => RangeSource::Entries(
+                m.borrow()
+                    .iter()
+                    .map(|(k, e)| (Value::str(k), e.clone()))
+                    .collect(),
+            ),
             Value::Int(n) => {
                 if r.pipe.decl.len() > 1 {
                     return Err(self
@@ -404,11 +439,9 @@ impl<'s> State<'s> {
                         ))
                         .into());
                 }
-                (0..(*n).max(0))
-                    .map(|i| (Slot::Val(Value::Int(i)), Slot::Val(Value::Int(i))))
-                    .collect()
+                RangeSource::Count(*n)
             }
-            Value::Nil => Vec::new(),
+            Value::Nil => RangeSource::Count(0),
             other => {
                 return Err(self
                     .error(format!(
@@ -418,14 +451,15 @@ impl<'s> State<'s> {
                     .into());
             }
         };
-        if items.is_empty() {
+        if source.len() == 0 {
             if let Some(e) = &r.else_list {
                 return self.walk_list(dot, e, out);
             }
             return Ok(());
         }
         let decl = &r.pipe.decl;
-        for (index, elem) in items {
+        for i in 0..source.len() {
+            let (index, elem) = source.get(i);
             if !decl.is_empty() {
                 if r.pipe.is_assign {
                     let first = if decl.len() > 1 {

@@ -242,6 +242,11 @@ fn control_structures() {
         "empty"
     );
     assert_eq!(run("{{ range 3 }}{{ . }}{{ end }}", &dot).unwrap(), "012");
+    // Integer ranges are produced lazily: a huge count ended by break costs nothing.
+    assert_eq!(
+        run("{{ range 1000000000000 }}{{ . }}{{ break }}{{ end }}", &dot).unwrap(),
+        "0"
+    );
     assert_eq!(
         run(
             "{{ $x := 0 }}{{ range .l }}{{ $x = . }}{{ end }}{{ $x }}",
