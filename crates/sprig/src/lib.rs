@@ -21,6 +21,8 @@
 //! assert_eq!(out.as_str(), Some("HELM"));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod args;
 pub mod certs;
 pub mod convert;
