@@ -266,19 +266,20 @@ pub fn eq(a: &Value, others: &[Value]) -> Result<bool, String> {
                 (Value::String(x), Value::String(y)) => x == y,
                 (Value::Object(x), Value::Object(y)) => std::rc::Rc::ptr_eq(x, y),
                 (x, y) if std::mem::discriminant(x) != std::mem::discriminant(y) => {
-                    return Err(format!(
-                        "non-comparable types {}: {}, {}: {}",
-                        fmt::format_value(x),
-                        fmt::type_name(x),
-                        fmt::type_name(y),
-                        fmt::format_value(y)
+                    return Err(fmt::sprintf(
+                        "non-comparable types %s: %v, %s: %v",
+                        &[
+                            x.clone(),
+                            Value::str(fmt::type_name(x)),
+                            Value::str(fmt::type_name(y)),
+                            y.clone(),
+                        ],
                     ));
                 }
                 (_, y) => {
-                    return Err(format!(
-                        "non-comparable type {}: {}",
-                        fmt::format_value(y),
-                        fmt::type_name(y)
+                    return Err(fmt::sprintf(
+                        "non-comparable type %s: %v",
+                        &[y.clone(), Value::str(fmt::type_name(y))],
                     ));
                 }
             }

@@ -758,7 +758,14 @@ impl<'s> State<'s> {
             }
         }
         let mut argv = Vec::with_capacity(rest.len() + 1);
-        for a in rest {
+        let mut rest_iter = rest.iter();
+        if user.is_none()
+            && name == "printf"
+            && let Some(format_arg) = rest_iter.next()
+        {
+            argv.push(self.eval_string_arg(dot, format_arg)?);
+        }
+        for a in rest_iter {
             argv.push(self.eval_arg(dot, a)?.value());
         }
         if let Some(f) = &fin {
@@ -784,6 +791,35 @@ impl<'s> State<'s> {
             },
         };
         Ok(Slot::from_result(result))
+    }
+
+    /// An argument for a Go `string` parameter (printf's format), with Go's
+    /// errors for constants, nil and values of other types.
+    fn eval_string_arg(&mut self, dot: &Slot, n: &'s Arg) -> R<Value> {
+        self.at = At::Arg(n);
+        match n {
+            Arg::String(s) => return Ok(Value::str(&s.text)),
+            Arg::Bool(..) | Arg::Number(_) => {
+                return Err(self.error(format!("expected string; found {n}")));
+            }
+            Arg::Nil(_) => return Err(self.error("cannot assign nil to string".to_string())),
+            _ => {}
+        }
+        match self.eval_arg(dot, n)? {
+            Slot::Missing => {
+                self.at = At::Arg(n);
+                Err(self.error("invalid value; expected string".to_string()))
+            }
+            Slot::Val(Value::String(s)) | Slot::Iface(Value::String(s)) => Ok(Value::String(s)),
+            other => {
+                self.at = At::Arg(n);
+                let typ = match &other {
+                    Slot::Iface(Value::Nil) => "interface {}".to_string(),
+                    _ => fmt::type_name(&other.value()),
+                };
+                Err(self.error(format!("wrong type for value; expected string; got {typ}")))
+            }
+        }
     }
 
     /// `and`/`or`: evaluate arguments left to right, stopping at the first

@@ -73,6 +73,10 @@ struct Spec {
     minus: bool,
     plus: bool,
     sharp: bool,
+    /// `%#v`: Go syntax.
+    sharp_v: bool,
+    /// `%+v` (the plus flag does not sign numbers under `v`).
+    plus_v: bool,
     space: bool,
     zero: bool,
     width: Option<usize>,
@@ -112,7 +116,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         }
         // Width: explicit argument index, '*' or digits.
         let mut bad_index = false;
-        if let Some((n, next, ok)) = arg_index(format, i) {
+        if let Some((n, next, ok)) = arg_index(format, i, args.len()) {
             i = next;
             reordered = true;
             if ok {
@@ -146,7 +150,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         // Precision.
         if i < bytes.len() && bytes[i] == b'.' {
             i += 1;
-            if let Some((n, next, ok)) = arg_index(format, i) {
+            if let Some((n, next, ok)) = arg_index(format, i, args.len()) {
                 i = next;
                 reordered = true;
                 if ok {
@@ -168,7 +172,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                 i = next;
             }
         }
-        if let Some((n, next, ok)) = arg_index(format, i) {
+        if let Some((n, next, ok)) = arg_index(format, i, args.len()) {
             i = next;
             reordered = true;
             if ok {
@@ -186,6 +190,12 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         if verb == '%' {
             out.push('%');
             continue;
+        }
+        if verb == 'v' {
+            spec.sharp_v = spec.sharp;
+            spec.sharp = false;
+            spec.plus_v = spec.plus;
+            spec.plus = false;
         }
         if bad_index {
             out.push_str("%!");
@@ -225,7 +235,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
 }
 
 /// An explicit argument index `[n]` at `i`: (zero-based index, position after, valid).
-fn arg_index(format: &str, i: usize) -> Option<(usize, usize, bool)> {
+fn arg_index(format: &str, i: usize, num_args: usize) -> Option<(usize, usize, bool)> {
     let bytes = format.as_bytes();
     if i >= bytes.len() || bytes[i] != b'[' {
         return None;
@@ -235,7 +245,7 @@ fn arg_index(format: &str, i: usize) -> Option<(usize, usize, bool)> {
         None => Some((0, bytes.len(), false)),
         Some(c) => {
             let (n, next) = digits(format, i + 1);
-            if next != c || n == 0 {
+            if next != c || n == 0 || n > num_args {
                 Some((0, c + 1, false))
             } else {
                 Some((n - 1, c + 1, true))
@@ -272,7 +282,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, spec: &Spec) {
         pad(out, &type_name(v), spec);
         return;
     }
-    if verb == 'v' && spec.sharp {
+    if verb == 'v' && spec.sharp_v {
         let mut go = String::new();
         go_syntax(&mut go, v, true);
         pad(out, &go, spec);
@@ -281,23 +291,22 @@ fn print_arg(out: &mut String, v: &Value, verb: char, spec: &Spec) {
     match v {
         Value::Nil => match verb {
             'v' => pad(out, "<nil>", spec),
-            _ => bad_verb(out, v, verb),
+            _ => bad_verb(out, v, verb, spec),
         },
         Value::Bool(b) => match verb {
             't' | 'v' => pad(out, if *b { "true" } else { "false" }, spec),
-            _ => bad_verb(out, v, verb),
+            _ => bad_verb(out, v, verb, spec),
         },
         Value::Int(i) => fmt_int(out, v, *i, verb, spec),
         Value::Float(f) => fmt_float_verb(out, v, *f, verb, spec),
-        Value::String(s) => fmt_string(out, v, s, verb, spec),
+        Value::String(s) => fmt_string(out, s, verb, spec),
         Value::List(items) => {
             out.push('[');
             for (k, item) in items.iter().enumerate() {
                 if k > 0 {
                     out.push(' ');
                 }
-                // Values built by template functions can nest arbitrarily deep.
-                stacker::maybe_grow(64 * 1024, 1024 * 1024, || print_arg(out, item, verb, spec));
+                print_elem(out, item, verb, spec);
             }
             out.push(']');
         }
@@ -307,9 +316,9 @@ fn print_arg(out: &mut String, v: &Value, verb: char, spec: &Spec) {
                 if k > 0 {
                     out.push(' ');
                 }
-                fmt_string(out, &Value::Nil, key, verb, spec);
+                fmt_string(out, key, verb, spec);
                 out.push(':');
-                stacker::maybe_grow(64 * 1024, 1024 * 1024, || print_arg(out, item, verb, spec));
+                print_elem(out, item, verb, spec);
             }
             out.push(']');
         }
@@ -318,6 +327,16 @@ fn print_arg(out: &mut String, v: &Value, verb: char, spec: &Spec) {
             None => pad(out, &o.fmt_go(), spec),
         },
     }
+}
+
+/// A list item or map value: nil prints as a bare `<nil>` whatever the verb.
+fn print_elem(out: &mut String, item: &Value, verb: char, spec: &Spec) {
+    if let Value::Nil = item {
+        out.push_str("<nil>");
+        return;
+    }
+    // Values built by template functions can nest arbitrarily deep.
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || print_arg(out, item, verb, spec));
 }
 
 /// Go's `%#v`: the value in Go syntax (`map[string]interface {}{"a":1}`).
@@ -359,7 +378,8 @@ fn go_syntax(out: &mut String, v: &Value, top: bool) {
 }
 
 /// Go's `%!verb(type=value)` for a verb the value's type does not accept.
-fn bad_verb(out: &mut String, v: &Value, verb: char) {
+/// The value is printed with `%v` under the verb's own flags, as Go does.
+fn bad_verb(out: &mut String, v: &Value, verb: char, spec: &Spec) {
     out.push_str("%!");
     out.push(verb);
     out.push('(');
@@ -368,7 +388,7 @@ fn bad_verb(out: &mut String, v: &Value, verb: char) {
     } else {
         out.push_str(&type_name(v));
         out.push('=');
-        print_arg(out, v, 'v', &Spec::default());
+        print_arg(out, v, 'v', spec);
     }
     out.push(')');
 }
@@ -394,7 +414,7 @@ fn pad(out: &mut String, s: &str, spec: &Spec) {
     }
 }
 
-fn fmt_string(out: &mut String, v: &Value, s: &str, verb: char, spec: &Spec) {
+fn fmt_string(out: &mut String, s: &str, verb: char, spec: &Spec) {
     // Precision truncates the string to that many runes.
     let s = match spec.prec {
         Some(p) if matches!(verb, 'v' | 's' | 'q') => match s.char_indices().nth(p) {
@@ -435,7 +455,7 @@ fn fmt_string(out: &mut String, v: &Value, s: &str, verb: char, spec: &Spec) {
             }
             pad(out, &hex, spec);
         }
-        _ => bad_verb(out, if let Value::Nil = v { &Value::Nil } else { v }, verb),
+        _ => bad_verb(out, &Value::str(s), verb, spec),
     }
 }
 
@@ -468,7 +488,7 @@ fn fmt_int(out: &mut String, v: &Value, i: i64, verb: char, spec: &Spec) {
             }
             pad(out, &s, spec);
         }
-        _ => bad_verb(out, v, verb),
+        _ => bad_verb(out, v, verb, spec),
     }
 }
 
@@ -523,11 +543,11 @@ fn fmt_integer(out: &mut String, i: i64, base: u32, upper: bool, verb: char, spe
 fn fmt_float_verb(out: &mut String, v: &Value, f: f64, verb: char, spec: &Spec) {
     let (conv, default_prec) = match verb {
         'v' => ('g', None),
-        'g' | 'G' | 'b' => (verb, None),
+        'g' | 'G' | 'b' | 'x' | 'X' => (verb, None),
         'e' | 'E' | 'f' => (verb, Some(6)),
         'F' => ('f', Some(6)),
         _ => {
-            bad_verb(out, v, verb);
+            bad_verb(out, v, verb, spec);
             return;
         }
     };
@@ -559,7 +579,10 @@ fn fmt_float_verb(out: &mut String, v: &Value, f: f64, verb: char, spec: &Spec) 
         pad(out, &format!("{sign}Inf"), &no_zero);
         return;
     }
-    let num = format_float(f, conv, prec);
+    let mut num = format_float(f, conv, prec);
+    if spec.sharp && conv != 'b' {
+        num = sharp_float(&num, conv, spec.prec);
+    }
     let (sign, body) = match num.strip_prefix('-') {
         Some(rest) => ("-", rest),
         None if spec.plus => ("+", num.as_str()),
@@ -581,6 +604,50 @@ fn fmt_float_verb(out: &mut String, v: &Value, f: f64, verb: char, spec: &Spec) 
     pad(out, &format!("{sign}{body}"), spec);
 }
 
+/// Go's `#` flag on floats: always a decimal point, and for `%g`/`%v`
+/// trailing zeros up to the precision (6 by default): `3.00000`, `1.00000e+06`.
+fn sharp_float(num: &str, conv: char, prec: Option<usize>) -> String {
+    let (sign, body) = match num.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", num),
+    };
+    // Go counts 'x' but not 'X' here.
+    let mut digits: i64 = match conv {
+        'g' | 'G' | 'x' => prec.map_or(6, |p| p as i64),
+        _ => 0,
+    };
+    let exponent_marks: &[char] = if matches!(conv, 'x' | 'X') {
+        &['p', 'P']
+    } else {
+        &['e', 'E', 'p', 'P']
+    };
+    let (mut mantissa, tail) = match body.find(exponent_marks) {
+        Some(i) => (body[..i].to_string(), &body[i..]),
+        None => (body.to_string(), ""),
+    };
+    let mut saw_nonzero = false;
+    for c in mantissa.chars() {
+        if c == '.' {
+            continue;
+        }
+        saw_nonzero |= c != '0';
+        if saw_nonzero {
+            digits -= 1;
+        }
+    }
+    if !mantissa.contains('.') {
+        // A lone leading zero counts as one digit.
+        if mantissa == "0" {
+            digits -= 1;
+        }
+        mantissa.push('.');
+    }
+    for _ in 0..digits.max(0) {
+        mantissa.push('0');
+    }
+    format!("{sign}{mantissa}{tail}")
+}
+
 /// Go's `strconv.FormatFloat(f, fmt, prec, 64)` for `fmt` in `e E f g G b`;
 /// `prec` `None` is Go's `-1` (the shortest representation that round-trips).
 pub fn format_float(f: f64, fmt: char, prec: Option<usize>) -> String {
@@ -593,6 +660,9 @@ pub fn format_float(f: f64, fmt: char, prec: Option<usize>) -> String {
         } else {
             "-Inf".to_string()
         };
+    }
+    if fmt == 'x' || fmt == 'X' {
+        return format_hex_float(f, fmt, prec);
     }
     if fmt == 'b' {
         // Go's binary exponent form: mantissa "p" exponent.
@@ -672,6 +742,80 @@ pub fn format_float(f: f64, fmt: char, prec: Option<usize>) -> String {
             }
         }
     }
+    out
+}
+
+/// Go's `strconv` `'x'` format: `[-]0x1.hhhhp±dd`, shortest or rounded to `prec` hex digits.
+fn format_hex_float(f: f64, fmt: char, prec: Option<usize>) -> String {
+    let bits = f.to_bits();
+    let neg = bits >> 63 != 0;
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let mut mant = bits & ((1u64 << 52) - 1);
+    let mut exp = if biased == 0 {
+        1 - 1023
+    } else {
+        mant |= 1u64 << 52;
+        biased - 1023
+    };
+    if mant == 0 {
+        exp = 0;
+    }
+    // Put the leading 1 (if any) at bit 60.
+    mant <<= 60 - 52;
+    while mant != 0 && mant & (1 << 60) == 0 {
+        mant <<= 1;
+        exp -= 1;
+    }
+    if let Some(p) = prec.filter(|&p| p < 15) {
+        let shift = (p * 4) as u32;
+        let extra = (mant << shift) & ((1u64 << 60) - 1);
+        mant >>= 60 - shift;
+        if extra | (mant & 1) > 1 << 59 {
+            mant += 1;
+        }
+        mant <<= 60 - shift;
+        if mant & (1 << 61) != 0 {
+            mant >>= 1;
+            exp += 1;
+        }
+    }
+    let upper = fmt == 'X';
+    let hex = |d: u64| {
+        let c = char::from_digit(d as u32, 16).unwrap_or('0');
+        if upper { c.to_ascii_uppercase() } else { c }
+    };
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    out.push('0');
+    out.push(fmt);
+    out.push(if (mant >> 60) & 1 == 1 { '1' } else { '0' });
+    mant <<= 4;
+    match prec {
+        None if mant != 0 => {
+            out.push('.');
+            while mant != 0 {
+                out.push(hex((mant >> 60) & 15));
+                mant <<= 4;
+            }
+        }
+        Some(p) if p > 0 => {
+            out.push('.');
+            for _ in 0..p {
+                out.push(hex((mant >> 60) & 15));
+                mant <<= 4;
+            }
+        }
+        _ => {}
+    }
+    out.push(if upper { 'P' } else { 'p' });
+    out.push(if exp < 0 { '-' } else { '+' });
+    let e = exp.unsigned_abs();
+    if e < 10 {
+        out.push('0');
+    }
+    out.push_str(&e.to_string());
     out
 }
 
@@ -941,6 +1085,25 @@ mod tests {
         assert_eq!(sprintf("%*d", &[i(4), i(7)]), "   7");
         assert_eq!(sprintf("%*d", &[i(1 << 40), i(7)]), "%!(BADWIDTH)7");
         assert_eq!(sprintf("%.*d", &[i(-1), i(7)]), "%!(BADPREC)7");
+        assert_eq!(sprintf("%[3]d", &[i(1)]), "%!d(BADINDEX)");
+        // A bad verb prints the value with %v under the verb's own flags.
+        assert_eq!(
+            sprintf("%8.3f|%05d|%.2s", &[i(1), s("a"), f(3.14159)]),
+            "%!f(int=     001)|%!d(string=0000a)|%!s(float64=3.1)"
+        );
+        assert_eq!(
+            sprintf("%#o|%#g", &[f(3.0), f(1e6)]),
+            "%!o(float64=3.00000)|1.00000e+06"
+        );
+        assert_eq!(
+            sprintf("%x|%X|%#x|%.1x", &[f(1e6), f(-2.5), f(2.5), f(0.1)]),
+            "0x1.e848p+19|-0X1.4P+01|0x1.4000p+01|0x1.ap-04"
+        );
+        // Nested nil prints bare; %+v does not sign numbers.
+        assert_eq!(
+            sprintf("%d|%+v", &[Value::list(vec![Value::Nil]), i(1)]),
+            "[<nil>]|1"
+        );
     }
 
     #[test]
