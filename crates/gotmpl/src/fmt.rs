@@ -1088,8 +1088,8 @@ mod tests {
         assert_eq!(sprintf("%[3]d", &[i(1)]), "%!d(BADINDEX)");
         // A bad verb prints the value with %v under the verb's own flags.
         assert_eq!(
-            sprintf("%8.3f|%05d|%.2s", &[i(1), s("a"), f(3.14159)]),
-            "%!f(int=     001)|%!d(string=0000a)|%!s(float64=3.1)"
+            sprintf("%8.3f|%05d|%.2s", &[i(1), s("a"), f(1.23456)]),
+            "%!f(int=     001)|%!d(string=0000a)|%!s(float64=1.2)"
         );
         assert_eq!(
             sprintf("%#o|%#g", &[f(3.0), f(1e6)]),
