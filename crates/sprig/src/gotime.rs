@@ -548,6 +548,9 @@ pub fn parse(layout: &str, value: &str, loc: Location) -> Result<GoTime, String>
             (_, h) => h,
         };
     }
+    if !(1..=12).contains(&month) {
+        return Err(format!("parsing time {value:?}: month out of range"));
+    }
     let date = NaiveDate::from_ymd_opt(year, month, day)
         .ok_or_else(|| format!("parsing time {value:?}: day out of range"))?;
     let naive = date

@@ -161,7 +161,9 @@ fn slice(n: &'static str, a: &[Value]) -> FuncResult {
     let start = a.get(1).map_or(0, to_int64);
     let end = a.get(2).map_or(l.len() as i64, to_int64);
     if start < 0 || end < start || end > l.len() as i64 {
-        return Err(FuncError::new("reflect: slice index out of range"));
+        return Err(FuncError::new(
+            "reflect.Value.Slice: slice index out of bounds",
+        ));
     }
     list(l[start as usize..end as usize].to_vec())
 }

@@ -91,18 +91,8 @@ pub fn compile(pattern: &str) -> Result<Arc<Regex>, FuncError> {
     if let Some(re) = CACHE.with(|c| c.borrow().get(pattern).cloned()) {
         return Ok(re);
     }
-    let re = Regex::new(&translate(pattern)).map_err(|e| {
-        let detail = match e {
-            regex::Error::Syntax(s) => s
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .trim_start_matches("error: ")
-                .to_string(),
-            other => other.to_string(),
-        };
-        FuncError::new(format!("error parsing regexp: {detail}: `{pattern}`"))
-    })?;
+    let re = Regex::new(&translate(pattern))
+        .map_err(|e| FuncError::new(go_syntax_error(pattern, &e)))?;
     let re = Arc::new(re);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
@@ -112,6 +102,49 @@ pub fn compile(pattern: &str) -> Result<Arc<Regex>, FuncError> {
         c.insert(pattern.to_string(), re.clone());
     });
     Ok(re)
+}
+
+/// Go's `regexp/syntax` wording of why `pattern` does not compile:
+/// `error parsing regexp: CODE: `FRAGMENT``.
+fn go_syntax_error(pattern: &str, compiled: &regex::Error) -> String {
+    use regex_syntax::ast::ErrorKind;
+    let Err(e) = regex_syntax::ast::parse::Parser::new().parse(pattern) else {
+        return format!("error parsing regexp: {compiled}: `{pattern}`");
+    };
+    let span = e.span();
+    let fragment = pattern
+        .get(span.start.offset..span.end.offset)
+        .unwrap_or(pattern);
+    let (code, text) = match e.kind() {
+        ErrorKind::GroupUnclosed => ("missing closing )", pattern),
+        ErrorKind::GroupUnopened => ("unexpected )", pattern),
+        ErrorKind::ClassUnclosed => (
+            "missing closing ]",
+            pattern.get(span.start.offset..).unwrap_or(pattern),
+        ),
+        ErrorKind::EscapeUnrecognized => ("invalid escape sequence", fragment),
+        ErrorKind::EscapeUnexpectedEof => ("trailing backslash at end of expression", ""),
+        ErrorKind::RepetitionMissing => {
+            // The parser points at the operator; Go quotes it (`*`, `{2}`).
+            let op = &pattern[span.start.offset..];
+            let len = if op.starts_with('{') {
+                op.find('}').map_or(op.len(), |i| i + 1)
+            } else {
+                op.chars().next().map_or(0, char::len_utf8)
+            };
+            ("missing argument to repetition operator", &op[..len])
+        }
+        ErrorKind::RepetitionCountInvalid | ErrorKind::RepetitionCountDecimalEmpty => {
+            ("invalid repeat count", fragment)
+        }
+        ErrorKind::ClassRangeInvalid => ("invalid character class range", fragment),
+        ErrorKind::GroupNameInvalid
+        | ErrorKind::GroupNameEmpty
+        | ErrorKind::GroupNameDuplicate { .. } => ("invalid named capture", fragment),
+        ErrorKind::NestLimitExceeded(_) => ("expression nests too deeply", ""),
+        _ => return format!("error parsing regexp: {e}: `{pattern}`"),
+    };
+    format!("error parsing regexp: {code}: `{text}`")
 }
 
 /// Go's `regexp.QuoteMeta`.
