@@ -2,6 +2,8 @@
 //! template`) against `gotmpl` + `sprig::funcs()`, with Helm's value typing
 //! (every YAML number a `float64`). Needs `helm`: the `HELM` environment
 //! variable or `helm` on `PATH`; the test fails (does not skip) without it.
+//! Helm's own functions (`toYaml`, `fromJson`, `include`, ...) are the chart
+//! crate's; only Sprig's are compared here.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -180,6 +182,68 @@ const EXPRESSIONS: &[&str] = &[
     "{{ toDate \"2006-01-02 15:04\" \"2024-02-29 13:45\" | date \"Jan 2, 2006 at 3:04pm\" }}",
     "{{ duration \"3725\" }} {{ durationRound \"49h\" }}",
     "{{ dateModify \"-1.5h\" (toDate \"2006-01-02\" \"2020-01-01\") | unixEpoch }}",
+    // Edge cases.
+    "{{ \"ünïcödé wörld ßtraße\" | title }}",
+    "{{ \"ünïcödé wörld\" | upper }}",
+    "{{ \"Ünïcödé Wörld\" | untitle }}",
+    "{{ \"HeLLo wORLD ß\" | swapcase }}",
+    "{{ \"version2Name\" | snakecase }} {{ \"HTTP2Server\" | snakecase }} {{ \"v1.2.3-rc\" | kebabcase }} {{ \"already_snake_case\" | camelcase }}",
+    "{{ \"some.dotted-name with spaces\" | snakecase }} {{ \"ABC\" | kebabcase }} {{ \"aB\" | snakecase }} {{ \"x-Y_z\" | camelcase }}",
+    "{{ \"a\\tb c\\nd\" | nospace }}",
+    "{{ initials \"hello  big world\" }}",
+    "{{ \"abc\" | trunc 10 }} {{ \"abc\" | trunc -10 }} {{ \"abc\" | trunc 0 }}",
+    "{{ \"abc\" | abbrev 4 }} {{ \"abcdefgh\" | abbrev 4 }} {{ \"abcdefgh\" | abbrev 3 }}",
+    "{{ \"abcdef\" | substr -1 3 }} {{ \"abcdef\" | substr 2 -1 }} {{ \"abcdef\" | substr 2 99 }}",
+    "{{ wrap 10 \"The quick brown fox jumps over the lazy dog averyveryverylongword x\" }}",
+    "{{ wrapWith 5 \"|\" \"Hello World averylongword\" }}",
+    "{{ trimAll \"-_\" \"-_-hello-_-\" }}",
+    "{{ cat nil \"a\" nil 1 (list 1 2) (dict \"k\" \"v\") }}",
+    "{{ join \",\" (list \"a\" nil 1 2.5 true) }}",
+    "{{ sortAlpha (list 10 9 \"b\" \"B\" \"a\" 1.5) }}",
+    "{{ toString nil }} {{ toString 1.0 }} {{ toString (list nil) }}",
+    "{{ uniq (list (dict \"a\" 1) (dict \"a\" 1) (list 1) (list 1)) }}",
+    "{{ without (list 1 2.0 \"1\" 1) 1 }}",
+    "{{ has 1 (list 1.0) }} {{ has 1.5 .Values.nums }}",
+    "{{ default (list 1) (list) }} {{ default \"x\" (dict) }} {{ default 5 false }}",
+    "{{ empty (dict) }} {{ empty \"0\" }} {{ empty 0.0 }} {{ empty (list nil) }}",
+    "{{ dict 1 2 true \"t\" nil \"n\" }}",
+    "{{ b32dec \"NBSWY3DP\" }} {{ b32enc \"\" }} {{ b64enc \"\" }}",
+    "{{ regexSplit \"\\\\s+\" \"a b  c   d\" 2 }} {{ regexSplit \"x*\" \"abc\" -1 }}",
+    "{{ regexFindAll \"[0-9]+\" \"a1b22c333\" 2 }}",
+    "{{ regexReplaceAll \"(?P<first>\\\\w+) (?P<second>\\\\w+)\" \"hello world\" \"${second} $first $$\" }}",
+    "{{ regexMatch \"(?i)HELLO\" .Values.str }} {{ regexFind \"\\\\bW\\\\w+\" .Values.str }}",
+    "{{ toJson (list 1e21 0.000001 1e-7 123456789.0 -0.5 .Values.big) }}",
+    "{{ toPrettyJson (list (dict \"a\" (list 1 (dict))) (list)) }}",
+    "{{ toRawJson (dict \"u\" \"é\\u2028<>\" \"t\" \"\\t\\b\\f\\u0001\") }}",
+    "{{ toJson \"\\u007f\\u0085\" }}",
+    // Not `fromJson` of arrays or bad text: Helm replaces Sprig's fromJson
+    // with its own (objects only, errors as an `Error` key).
+    "{{ semverCompare \"!=1.2.3\" \"1.2.4\" }} {{ semverCompare \">1.2\" \"1.2.9\" }} {{ semverCompare \"<=1.2\" \"1.2.9\" }} {{ semverCompare \"~1\" \"1.9.0\" }}",
+    "{{ semverCompare \"^0.0.3\" \"0.0.4\" }} {{ semverCompare \"1.2.x\" \"1.2.7\" }} {{ semverCompare \"*\" \"0.0.1\" }} {{ semverCompare \">= 1.2, < 3.0.0 || >= 4.2.3\" \"3.1.0\" }}",
+    "{{ semverCompare \">=1.2.3\" \"1.2.3+build.5\" }} {{ semverCompare \"=1.2.3-beta\" \"1.2.3-beta\" }} {{ semverCompare \"~1.2.3-0\" \"1.2.4-alpha\" }}",
+    "{{ $v := semver \"v2.3.4-rc.1+meta\" }}{{ $v.Major }} {{ $v.Minor }} {{ $v.Patch }} {{ $v.Prerelease }} {{ $v.Metadata }} {{ $v.Original }}",
+    "{{ urlParse \"mailto:someone@example.com\" }}",
+    "{{ urlJoin (dict \"scheme\" \"http\" \"userinfo\" \"u:p%20w\" \"host\" \"h\" \"path\" \"a/b\" \"fragment\" \"f g\") }}",
+    "{{ duration \"abc\" }} {{ duration \"-90\" }} {{ durationRound \"-3h\" }} {{ durationRound \"59s\" }} {{ durationRound \"1h1s\" }}",
+    "{{ dateInZone \"Jan _2 15:04:05.000000 2006 -07:00:00 Z07\" 1700000000 \"Asia/Kolkata\" }}",
+    "{{ toDate \"Jan 2 2006 3:04:05.999 PM -0700\" \"Mar 9 2021 11:05:06.5 AM +0530\" | date \"2006-01-02T15:04:05.999999999Z07:00\" }}",
+    "{{ adler32sum \"\" }} {{ sha1sum \"\" }}",
+    "{{ until -3 }} {{ untilStep 10 0 -3 }} {{ untilStep 0 10 0 }}",
+    "{{ round 2.5 0 }} {{ round -2.5 0 }} {{ round 1.005 2 }} {{ floor -1.5 }} {{ ceil -1.5 }}",
+    "{{ div -7 2 }} {{ mod -7 2 }} {{ sub 1 2.9 }} {{ add \"x\" 1 }} {{ int \"1_000\" }} {{ int \"010\" }} {{ int64 \"1e3\" }} {{ float64 \"1e3\" }}",
+    "{{ divf 1 3 }} {{ mulf 0.1 0.2 }} {{ subf 1 0.9 }} {{ addf 1e20 1 }} {{ add1f 0.1 }}",
+    "{{ maxf 1 \"2.5\" }} {{ minf \"x\" 1 }} {{ biggest 1 2 }}",
+    "{{ first (list) }} {{ last (list) }} {{ initial (list 1) }} {{ rest (list 1) }}",
+    "{{ slice (list 1 2 3) }} {{ slice (list 1 2 3) 1 1 }} {{ concat }} {{ reverse (list) }}",
+    "{{ pick (dict \"a\" 1) }} {{ omit (dict \"a\" 1) \"a\" }} {{ keys (dict) }} {{ values (dict) }}",
+    "{{ dig \"a\" \"b\" \"dflt\" (dict \"a\" (dict \"b\" nil)) }}",
+    "{{ coalesce }} {{ all }} {{ any }}",
+    "{{ typeOf nil }} {{ kindOf nil }} {{ typeOf 1.5 }} {{ kindOf (list) }} {{ typeIs \"string\" \"x\" }}",
+    "{{ deepEqual 1 1.0 }} {{ deepEqual (dict \"a\" (list 1)) (dict \"a\" (list 1)) }}",
+    "{{ ternary 1 2 false }} {{ quote }} {{ squote nil }}",
+    "{{ \"a,b,,c\" | splitList \",\" | compact }} {{ splitList \"\" \"abc\" }} {{ splitn \",\" 0 \"a,b\" }}",
+    "{{ replace \"\" \"-\" \"abc\" }} {{ repeat 0 \"x\" }} {{ indent 0 \"a\\nb\" }} {{ nindent 1 \"\" }}",
+    "{{ base \"\" }} {{ base \"/\" }} {{ dir \"/a\" }} {{ clean \"\" }} {{ ext \"a.\" }} {{ isAbs \"\" }}",
 ];
 
 const VALUES: &str = r#"
