@@ -441,6 +441,9 @@ impl<'a> Parser<'a, '_> {
         let it = self.next_non_space();
         let name = self.template_name(it, CONTEXT)?;
         let pipe = self.pipeline(CONTEXT, ItemKind::RightDelim)?;
+        // Go parses the block body with a separate tree; an error it reports
+        // afterwards carries the line of the block's own `}}`.
+        let block_action_end = self.furthest;
         let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
         let saved_range = std::mem::replace(&mut self.range_depth, 0);
         let listed = self.item_list();
@@ -448,6 +451,7 @@ impl<'a> Parser<'a, '_> {
         self.range_depth = saved_range;
         let (list, end) = listed?;
         if let ListEnd::Else(_) = end {
+            self.furthest = block_action_end;
             return self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}"));
         }
         self.add(name.clone(), list)?;
