@@ -129,9 +129,10 @@ pub fn register(m: &mut FuncMap) {
     });
     define(m, &["duration"], |n, a| {
         args::exact(n, a, 1)?;
+        // Sprig reads strings and int64 only. Template integers are Go `int`
+        // (typeOf says so) and YAML numbers float64: both give 0s, as in Helm.
         let secs = match &a[0] {
             Value::String(s) => s.parse::<i64>().unwrap_or(0),
-            Value::Int(i) => *i,
             _ => 0,
         };
         Ok(Value::str(gotime::duration_string(
@@ -142,7 +143,7 @@ pub fn register(m: &mut FuncMap) {
         args::exact(n, a, 1)?;
         let nanos: i64 = match &a[0] {
             Value::String(s) => gotime::parse_duration(s).unwrap_or(0),
-            Value::Int(i) => *i,
+            // Template integers are `int`, not the `int64` Sprig reads: 0.
             other => match GoTime::from_value(other) {
                 Some(t) => (Utc::now() - t.instant)
                     .num_nanoseconds()

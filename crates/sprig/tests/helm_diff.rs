@@ -183,6 +183,7 @@ const EXPRESSIONS: &[&str] = &[
     "{{ duration \"3725\" }} {{ durationRound \"49h\" }}",
     "{{ dateModify \"-1.5h\" (toDate \"2006-01-02\" \"2020-01-01\") | unixEpoch }}",
     // Edge cases.
+    "{{ duration 61 }} {{ durationRound 3600000000000 }} {{ date \"2006\" 1560458379 }} {{ htmlDate 1.5e9 | len }}",
     "{{ \"ünïcödé wörld ßtraße\" | title }}",
     "{{ \"ünïcödé wörld\" | upper }}",
     "{{ \"Ünïcödé Wörld\" | untitle }}",
