@@ -17,25 +17,37 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::{ConfigVersion, LifecycleBinding, LoadedConfig, WatchEventType};
 
 /// One snapshot entry: the object (unless only filter results are kept)
 /// and the filter result (only if the binding has a jqFilter).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ObjectAndFilterResult {
     /// The object.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<Value>,
     /// The jqFilter result (`null` when the filter printed nothing).
-    #[serde(rename = "filterResult", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "filterResult",
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub filter_result: Option<Value>,
 }
 
+/// A present key is `Some` even when its value is `null` (`filterResult:
+/// null` means "the filter printed nothing", not "no filter").
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
 /// The `type` of a binding context.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ContextType {
     /// Initial list of a kubernetes binding.
     Synchronization,
@@ -54,40 +66,44 @@ pub enum ContextType {
 }
 
 /// One element of the binding context array (v1).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BindingContext {
     /// Binding name, or the binding type for lifecycle bindings.
     pub binding: String,
     /// Context type; absent for onStartup and lifecycle bindings.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub context_type: Option<ContextType>,
     /// Group name (Group contexts).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
     /// Watch event (Event contexts).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watch_event: Option<WatchEventType>,
     /// The object (Event contexts, when objects are kept).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<Value>,
     /// The filter result (Event contexts with a jqFilter).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub filter_result: Option<Value>,
     /// All objects (Synchronization contexts).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objects: Option<Vec<ObjectAndFilterResult>>,
     /// Snapshots by kubernetes binding name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<BTreeMap<String, Vec<ObjectAndFilterResult>>>,
     /// AdmissionReview or ConversionReview (admission/conversion contexts).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<Value>,
     /// Conversion source version.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_version: Option<String>,
     /// Conversion target version.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_version: Option<String>,
 }
 
@@ -106,6 +122,11 @@ impl BindingContext {
             from_version: None,
             to_version: None,
         }
+    }
+
+    /// Read a context written by hand or by another tool (v1 shape).
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        serde_json::from_value(value).map_err(|e| format!("invalid binding context: {e}"))
     }
 
     /// The group this context belongs to, if it is a Group context.

@@ -3,7 +3,11 @@
 
 pub mod config;
 pub mod context;
+pub mod discovery;
 pub mod duration;
+pub mod engine;
 pub mod jq;
 pub mod outputs;
+pub mod queue;
 pub mod runner;
+pub mod values;

@@ -1,0 +1,340 @@
+//! One hook run end to end: write the input files, start the process with
+//! the file paths in its environment, parse every output file, apply the
+//! values patches atomically. Nothing is applied unless the whole run
+//! (exit code and every output) is valid.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::ConfigVersion;
+use crate::context::{self, BindingContext};
+use crate::discovery::{Hook, Invocation, command_for};
+use crate::outputs::{
+    AdmissionResponse, ConversionResponse, KubeOperation, MetricOperation, PatchScope,
+    parse_admission_response, parse_conversion_response, parse_kube_operations, parse_metrics,
+    parse_values_patch,
+};
+use crate::runner::{LogRecord, ProcessRequest, run_process};
+use crate::values::{ValuesValidator, apply_values_patch};
+
+/// Inputs of one run besides the hook and its contexts.
+pub struct RunEnv<'a> {
+    /// Current values (`{"global": ..., "<key>": ...}`).
+    pub values: Value,
+    /// Current config values (same shape).
+    pub config_values: Value,
+    /// Which keys the hook may patch.
+    pub scope: PatchScope,
+    /// Module name for batch hooks (`MODULE_NAME`), if a module hook.
+    pub module_name: Option<String>,
+    /// Directory for per-run temp dirs.
+    pub tmp_root: PathBuf,
+    /// Keep the temp dir (`DEBUG_KEEP_TMP_FILES`).
+    pub keep_tmp_files: bool,
+    /// Kill the hook after this long.
+    pub timeout: Option<Duration>,
+    /// Validates values after the values patch.
+    pub values_validator: &'a dyn ValuesValidator,
+    /// Validates config values after the config values patch.
+    pub config_values_validator: &'a dyn ValuesValidator,
+}
+
+/// Everything one run produced. On failure `error` is set and values are
+/// `None` (the caller keeps its previous values).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunOutcome {
+    /// Hook name.
+    pub hook: String,
+    /// Binding names of the contexts, comma-separated.
+    pub binding: String,
+    /// The binding context array the hook read.
+    pub binding_context: Value,
+    /// Exit code.
+    pub exit_code: Option<i32>,
+    /// Signal, if killed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    /// Whether the timeout fired.
+    pub timed_out: bool,
+    /// Why the run failed, naming the hook and the file or reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Values JSON patch (validated).
+    pub values_patch: Value,
+    /// Config values JSON patch (validated).
+    pub config_values_patch: Value,
+    /// Values after the patch (`None` on failure).
+    pub values: Option<Value>,
+    /// Config values after the patch (`None` on failure).
+    pub config_values: Option<Value>,
+    /// Metric operations.
+    pub metrics: Vec<MetricOperation>,
+    /// Object operations to execute (on failure only those with
+    /// `ignoreHookError`).
+    pub kubernetes_operations: Vec<KubeOperation>,
+    /// Admission response, for admission bindings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admission_response: Option<AdmissionResponse>,
+    /// Conversion response, for conversion bindings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversion_response: Option<ConversionResponse>,
+    /// Log records (stdout/stderr lines).
+    pub logs: Vec<LogRecord>,
+    /// Wall time of the process.
+    #[serde(skip)]
+    pub duration: Duration,
+    /// Time spent after the process exited until outputs were applied.
+    #[serde(skip)]
+    pub apply_duration: Duration,
+}
+
+impl RunOutcome {
+    /// Whether the run succeeded and its outputs were applied.
+    pub fn success(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// The names of the files of one run, relative to its temp dir, and the
+/// environment variables pointing at them.
+const FILES: &[(&str, &str)] = &[
+    ("BINDING_CONTEXT_PATH", "binding_context.json"),
+    ("VALUES_PATH", "values.json"),
+    ("CONFIG_VALUES_PATH", "config_values.json"),
+    ("VALUES_JSON_PATCH_PATH", "values_json_patch.json"),
+    (
+        "CONFIG_VALUES_JSON_PATCH_PATH",
+        "config_values_json_patch.json",
+    ),
+    ("METRICS_PATH", "metrics.json"),
+    ("KUBERNETES_PATCH_PATH", "kubernetes_patch.json"),
+    ("VALIDATING_RESPONSE_PATH", "admission_response.json"),
+    ("ADMISSION_RESPONSE_PATH", "admission_response.json"),
+    ("CONVERSION_RESPONSE_PATH", "conversion_response.json"),
+];
+
+fn read(dir: &Path, var: &str) -> Result<String, String> {
+    let name = FILES
+        .iter()
+        .find(|(v, _)| *v == var)
+        .map(|(_, f)| *f)
+        .unwrap_or("");
+    let bytes = std::fs::read(dir.join(name)).map_err(|e| format!("{var}: cannot read: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| format!("{var}: not UTF-8"))
+}
+
+/// Run `hook` once with `contexts` (already combined and group-collapsed).
+pub fn run_hook(hook: &Hook, contexts: &[BindingContext], env: &RunEnv<'_>) -> RunOutcome {
+    let binding = contexts
+        .iter()
+        .map(|c| c.binding.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let version = hook.config.config.config_version;
+    let binding_context = context::to_json(version, contexts);
+    let mut outcome = RunOutcome {
+        hook: hook.file.name.clone(),
+        binding: binding.clone(),
+        binding_context: binding_context.clone(),
+        exit_code: None,
+        signal: None,
+        timed_out: false,
+        error: None,
+        values_patch: Value::Array(Vec::new()),
+        config_values_patch: Value::Array(Vec::new()),
+        values: None,
+        config_values: None,
+        metrics: Vec::new(),
+        kubernetes_operations: Vec::new(),
+        admission_response: None,
+        conversion_response: None,
+        logs: Vec::new(),
+        duration: Duration::ZERO,
+        apply_duration: Duration::ZERO,
+    };
+    let fail = |mut o: RunOutcome, msg: String| {
+        o.error = Some(format!("hook {}: {msg}", o.hook));
+        o
+    };
+    if let Err(e) = std::fs::create_dir_all(&env.tmp_root) {
+        return fail(
+            outcome,
+            format!("cannot create {}: {e}", env.tmp_root.display()),
+        );
+    }
+    let tmp = match tempfile::Builder::new()
+        .prefix("hook-run-")
+        .tempdir_in(&env.tmp_root)
+    {
+        Ok(t) => t,
+        Err(e) => return fail(outcome, format!("cannot create a temp dir: {e}")),
+    };
+    let dir = tmp.path().to_path_buf();
+    let inputs = [
+        (
+            "binding_context.json",
+            serde_json::to_string(&binding_context),
+        ),
+        ("values.json", serde_json::to_string(&env.values)),
+        (
+            "config_values.json",
+            serde_json::to_string(&env.config_values),
+        ),
+    ];
+    for (name, text) in inputs {
+        let written = text
+            .map_err(|e| e.to_string())
+            .and_then(|t| std::fs::write(dir.join(name), t).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            return fail(outcome, format!("cannot write {name}: {e}"));
+        }
+    }
+    for (_, name) in &FILES[3..] {
+        if let Err(e) = std::fs::write(dir.join(name), "") {
+            return fail(outcome, format!("cannot create {name}: {e}"));
+        }
+    }
+    let (program, args, mut extra_env) = command_for(&hook.file, &["run"]);
+    for (var, name) in FILES {
+        extra_env.push((
+            var.to_string(),
+            dir.join(name).to_string_lossy().into_owned(),
+        ));
+    }
+    if let (Invocation::Batch { .. }, Some(module)) = (&hook.file.invocation, &env.module_name) {
+        extra_env.push(("MODULE_NAME".into(), module.clone()));
+    }
+    // Batch binaries and plain hooks take no arguments in a normal run.
+    let args = match hook.file.invocation {
+        Invocation::Batch { .. } => args,
+        Invocation::Python { .. } => args.into_iter().take(1).collect(),
+        Invocation::Executable => Vec::new(),
+    };
+    let working_dir = hook
+        .file
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let request = ProcessRequest {
+        hook: hook.file.name.clone(),
+        binding,
+        program,
+        args,
+        working_dir,
+        env: extra_env,
+        timeout: env.timeout,
+    };
+    let result = match run_process(&request) {
+        Ok(r) => r,
+        Err(e) => return fail(outcome, e.to_string()),
+    };
+    let exited = Instant::now();
+    outcome.exit_code = result.exit_code;
+    outcome.signal = result.signal;
+    outcome.timed_out = result.timed_out;
+    outcome.duration = result.duration;
+    outcome.logs = result.logs.clone();
+    if env.keep_tmp_files {
+        let _ = tmp.keep();
+    }
+    if !result.success() {
+        // Status patches flagged ignoreHookError still apply.
+        if let Ok(text) = read(&dir, "KUBERNETES_PATCH_PATH")
+            && let Ok(ops) = parse_kube_operations("KUBERNETES_PATCH_PATH", &text)
+        {
+            outcome.kubernetes_operations =
+                ops.into_iter().filter(|o| o.ignore_hook_error).collect();
+        }
+        let reason = result.failure_reason(env.timeout);
+        return fail(outcome, reason);
+    }
+    let parsed = parse_outputs(hook, &dir, env, version, &mut outcome);
+    outcome.apply_duration = exited.elapsed();
+    match parsed {
+        Ok(()) => outcome,
+        Err(e) => {
+            outcome.values = None;
+            outcome.config_values = None;
+            outcome.kubernetes_operations.clear();
+            outcome.metrics.clear();
+            fail(outcome, e)
+        }
+    }
+}
+
+fn parse_outputs(
+    hook: &Hook,
+    dir: &Path,
+    env: &RunEnv<'_>,
+    _version: ConfigVersion,
+    outcome: &mut RunOutcome,
+) -> Result<(), String> {
+    let values_patch = parse_values_patch(
+        "VALUES_JSON_PATCH_PATH",
+        &read(dir, "VALUES_JSON_PATCH_PATH")?,
+        &env.scope,
+    )
+    .map_err(|e| e.to_string())?;
+    let config_patch = parse_values_patch(
+        "CONFIG_VALUES_JSON_PATCH_PATH",
+        &read(dir, "CONFIG_VALUES_JSON_PATCH_PATH")?,
+        &env.scope,
+    )
+    .map_err(|e| e.to_string())?;
+    let metrics =
+        parse_metrics("METRICS_PATH", &read(dir, "METRICS_PATH")?).map_err(|e| e.to_string())?;
+    let ops = parse_kube_operations(
+        "KUBERNETES_PATCH_PATH",
+        &read(dir, "KUBERNETES_PATCH_PATH")?,
+    )
+    .map_err(|e| e.to_string())?;
+    let config = &hook.config.config;
+    let bindings: Vec<&str> = outcome.binding.split(',').collect();
+    let is_admission = config
+        .kubernetes_validating
+        .iter()
+        .chain(&config.kubernetes_mutating)
+        .any(|b| bindings.contains(&b.name.as_str()));
+    if is_admission {
+        outcome.admission_response = Some(
+            parse_admission_response(
+                "VALIDATING_RESPONSE_PATH",
+                &read(dir, "VALIDATING_RESPONSE_PATH")?,
+            )
+            .map_err(|e| e.to_string())?,
+        );
+    }
+    let is_conversion = config
+        .kubernetes_custom_resource_conversion
+        .iter()
+        .any(|b| bindings.contains(&b.name.as_str()));
+    if is_conversion {
+        outcome.conversion_response = Some(
+            parse_conversion_response(
+                "CONVERSION_RESPONSE_PATH",
+                &read(dir, "CONVERSION_RESPONSE_PATH")?,
+            )
+            .map_err(|e| e.to_string())?,
+        );
+    }
+    let values = apply_values_patch(&env.values, &values_patch, env.values_validator)
+        .map_err(|e| format!("VALUES_JSON_PATCH_PATH: {e}"))?;
+    let config_values = apply_values_patch(
+        &env.config_values,
+        &config_patch,
+        env.config_values_validator,
+    )
+    .map_err(|e| format!("CONFIG_VALUES_JSON_PATCH_PATH: {e}"))?;
+    outcome.values_patch = serde_json::to_value(&values_patch).unwrap_or(Value::Null);
+    outcome.config_values_patch = serde_json::to_value(&config_patch).unwrap_or(Value::Null);
+    outcome.values = Some(values);
+    outcome.config_values = Some(config_values);
+    outcome.metrics = metrics;
+    outcome.kubernetes_operations = ops;
+    Ok(())
+}
