@@ -1,6 +1,6 @@
 //! The executor: walks a tree over a value, as Go's `text/template/exec.go`.
 //!
-//! Values are carried in [`Slot`]s, which keep the two distinctions Go's
+//! Values are carried in slots, which keep the two distinctions Go's
 //! reflection makes and templates can observe: "no value" (an invalid
 //! `reflect.Value`, printed `<no value>`, whose fields are silently no value)
 //! versus a nil interface (whose fields fail with `nil pointer evaluating
