@@ -1,14 +1,43 @@
 //! Helm v3 charts: loading, values coalescing, Helm's template functions
 //! and rendering to manifests exactly as `helm template` does.
+//!
+//! ```no_run
+//! use chart::{PrintOptions, RenderOptions, ValueOptions};
+//!
+//! let chart = chart::load(std::path::Path::new("mychart")).unwrap();
+//! let values = ValueOptions { values: vec!["replicas=2".into()], ..Default::default() }
+//!     .merge()
+//!     .unwrap();
+//! let (text, _warnings) =
+//!     chart::template(&chart, &values, &RenderOptions::default(), &PrintOptions::default()).unwrap();
+//! print!("{text}");
+//! ```
 
+pub mod action;
 pub mod chart;
+mod coalesce;
+mod dependencies;
+mod engine;
 pub mod error;
+pub mod files;
+pub mod funcs;
+pub mod gojson;
 pub mod ignore;
 pub mod loader;
+pub mod manifest;
 pub mod metadata;
+mod node;
+pub mod objects;
 pub mod pathmatch;
+mod schema;
 pub mod semver;
 pub mod strvals;
+pub mod toml;
+pub mod user_values;
 
+pub use action::{PrintOptions, RenderOptions, Rendered, print, render, template};
 pub use chart::{Chart, File};
 pub use error::Error;
+pub use loader::load;
+pub use objects::DEFAULT_KUBE_VERSION;
+pub use user_values::ValueOptions;

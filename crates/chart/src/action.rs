@@ -1,0 +1,290 @@
+//! A client-side install render, step for step as `helm template` runs it
+//! (`action.Install` with `DryRun` and `ClientOnly`): check the chart is
+//! installable and its dependencies present, validate the release name,
+//! process dependencies, coalesce values, render, pull out NOTES, sort
+//! manifests and hooks; then print them as `helm template` prints them.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use gotmpl::{Map, Value};
+
+use crate::chart::Chart;
+use crate::coalesce;
+use crate::dependencies;
+use crate::engine;
+use crate::error::Error;
+use crate::manifest::{self, Hook, Manifest};
+use crate::node::Node;
+use crate::objects::{Capabilities, KubeVersion};
+use crate::semver::is_compatible_range;
+
+/// Release settings of a render.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// `.Release.Name`.
+    pub release_name: String,
+    /// `.Release.Namespace`.
+    pub namespace: String,
+    /// `.Release.IsUpgrade` (and not `IsInstall`).
+    pub is_upgrade: bool,
+    /// `--kube-version`; `None` is [`crate::objects::DEFAULT_KUBE_VERSION`].
+    pub kube_version: Option<String>,
+    /// `-a/--api-versions`, added to the default set.
+    pub api_versions: Vec<String>,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            release_name: "release-name".into(),
+            namespace: "default".into(),
+            is_upgrade: false,
+            kube_version: None,
+            api_versions: Vec::new(),
+        }
+    }
+}
+
+/// A CRD file to print (from some chart's `crds/`).
+#[derive(Debug, Clone)]
+pub struct CrdFile {
+    /// `CHART/crds/x.yaml` (`CHART/charts/SUB/crds/...` for subcharts).
+    pub path: String,
+    /// The file, verbatim.
+    pub content: String,
+}
+
+/// What a render produced.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// Plain manifests in install order.
+    pub manifests: Vec<Manifest>,
+    /// Hooks, sorted by kind.
+    pub hooks: Vec<Hook>,
+    /// CRD files of the enabled charts, parents first.
+    pub crds: Vec<CrdFile>,
+    /// The root chart's rendered `NOTES.txt`.
+    pub notes: String,
+    /// Non-fatal messages Helm would log to stderr.
+    pub warnings: Vec<String>,
+}
+
+fn release_name_regex() -> &'static regex::Regex {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+            .expect("constant regex")
+    })
+}
+
+/// Helm's `ValidateReleaseName`.
+pub fn validate_release_name(name: &str) -> Result<(), Error> {
+    if name.is_empty() {
+        return Err(Error::Other("no name provided".into()));
+    }
+    if name.len() > 53 || !release_name_regex().is_match(name) {
+        return Err(Error::Other(format!(
+            "release name {}: invalid release name, must match regex {} and the length must not be longer than 53",
+            gotmpl::fmt::quote(name),
+            release_name_regex().as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks `helm template` makes on the loaded chart before rendering.
+pub fn check_installable(chart: &Chart) -> Result<(), Error> {
+    if !matches!(chart.metadata.chart_type.as_str(), "" | "application") {
+        return Err(Error::Other(format!(
+            "{} charts are not installable",
+            chart.metadata.chart_type
+        )));
+    }
+    if let Some(reqs) = &chart.metadata.dependencies {
+        let missing: Vec<&str> = reqs
+            .iter()
+            .filter(|r| !chart.dependencies.iter().any(|d| d.name() == r.name))
+            .map(|r| r.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::Other(format!(
+                "An error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: {}",
+                missing.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn collect_crds(node: &Node<'_>, parent: Option<&str>, out: &mut Vec<CrdFile>) {
+    let path = match parent {
+        None => node.name().to_string(),
+        Some(p) => format!("{p}/charts/{}", node.name()),
+    };
+    for f in node.chart.crd_files() {
+        out.push(CrdFile {
+            path: format!("{path}/{}", f.name),
+            content: String::from_utf8_lossy(&f.data).into_owned(),
+        });
+    }
+    for d in &node.deps {
+        collect_crds(d, Some(&path), out);
+    }
+}
+
+/// Render `chart` with user values `values` (as [`crate::ValueOptions::merge`]
+/// returns them) the way `helm template` does, up to sorted manifests.
+pub fn render(
+    chart: &Chart,
+    values: &serde_json::Value,
+    opts: &RenderOptions,
+) -> Result<Rendered, Error> {
+    validate_release_name(&opts.release_name)?;
+    let mut warnings = Vec::new();
+    let user = Value::from_json(values);
+    let mut root = Node::new(chart);
+    dependencies::process(&mut root, &user, &mut warnings).map_err(Error::Other)?;
+
+    let mut caps = Capabilities::default();
+    if let Some(v) = &opts.kube_version {
+        caps.kube = KubeVersion::parse(v).map_err(Error::Other)?;
+    }
+    caps.api_versions.extend(opts.api_versions.iter().cloned());
+
+    let vals = coalesce::coalesce_values(&root, &user, &mut warnings).map_err(Error::Other)?;
+    crate::schema::validate(&root, &Value::Map(vals.clone()))?;
+
+    if !root.meta.kube_version.is_empty()
+        && !is_compatible_range(&root.meta.kube_version, &caps.kube.version)
+    {
+        return Err(Error::Render(format!(
+            "chart requires kubeVersion: {} which is incompatible with Kubernetes {}",
+            root.meta.kube_version, caps.kube.version
+        )));
+    }
+
+    let mut release = Map::new();
+    release.insert("Name".into(), Value::str(&opts.release_name));
+    release.insert("Namespace".into(), Value::str(&opts.namespace));
+    release.insert("IsUpgrade".into(), Value::Bool(opts.is_upgrade));
+    release.insert("IsInstall".into(), Value::Bool(!opts.is_upgrade));
+    release.insert("Revision".into(), Value::Int(1));
+    release.insert("Service".into(), Value::str("Helm"));
+    let mut top = Map::new();
+    top.insert("Release".into(), Value::map(release));
+    top.insert("Capabilities".into(), caps.to_value());
+    top.insert("Values".into(), Value::Map(vals));
+    let mut files = engine::render(&root, &Value::map(top))?;
+
+    let notes_path = format!("{}/templates/NOTES.txt", root.name());
+    let mut notes = String::new();
+    files.retain(|k, v| {
+        if !k.ends_with("NOTES.txt") {
+            return true;
+        }
+        if *k == notes_path {
+            notes = v.clone();
+        }
+        false
+    });
+    let sorted = manifest::sort_manifests(&files).map_err(Error::Render)?;
+    warnings.extend(sorted.notices);
+    let mut crds = Vec::new();
+    collect_crds(&root, None, &mut crds);
+    Ok(Rendered {
+        manifests: sorted.manifests,
+        hooks: sorted.hooks,
+        crds,
+        notes,
+        warnings,
+    })
+}
+
+/// Output settings of `helm template`.
+#[derive(Debug, Clone, Default)]
+pub struct PrintOptions {
+    /// `--include-crds`.
+    pub include_crds: bool,
+    /// `--skip-tests`.
+    pub skip_tests: bool,
+    /// `--no-hooks`.
+    pub no_hooks: bool,
+    /// `-s/--show-only` patterns (chart-relative template paths, globs allowed).
+    pub show_only: Vec<String>,
+}
+
+fn source_regex() -> &'static regex::Regex {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"# Source: [^/]+/(.+)").expect("constant regex"))
+}
+
+/// The text `helm template` prints for a render.
+pub fn print(rendered: &Rendered, opts: &PrintOptions) -> Result<String, Error> {
+    let mut doc = String::new();
+    if opts.include_crds {
+        for crd in &rendered.crds {
+            doc.push_str(&format!("---\n# Source: {}\n{}\n", crd.path, crd.content));
+        }
+    }
+    for m in &rendered.manifests {
+        doc.push_str(&format!("---\n# Source: {}\n{}\n", m.name, m.content));
+    }
+    let mut out = format!("{}\n", doc.trim());
+    if !opts.no_hooks {
+        for h in &rendered.hooks {
+            if opts.skip_tests && h.is_test() {
+                continue;
+            }
+            out.push_str(&format!("---\n# Source: {}\n{}\n", h.path, h.manifest));
+        }
+    }
+    if opts.show_only.is_empty() {
+        return Ok(out);
+    }
+    let docs = manifest::split_manifests(&out);
+    let mut selected = String::new();
+    for pattern in &opts.show_only {
+        let mut missing = true;
+        for d in &docs {
+            let Some(c) = source_regex().captures(d) else {
+                continue;
+            };
+            if !crate::pathmatch::matches(pattern, &c[1]).unwrap_or(false) {
+                continue;
+            }
+            selected.push_str(&format!("---\n{d}\n"));
+            missing = false;
+        }
+        if missing {
+            return Err(Error::Other(format!(
+                "could not find template {pattern} in chart"
+            )));
+        }
+    }
+    Ok(selected)
+}
+
+/// Render and print in one step, as `helm template` does.
+pub fn template(
+    chart: &Chart,
+    values: &serde_json::Value,
+    render_opts: &RenderOptions,
+    print_opts: &PrintOptions,
+) -> Result<(String, Vec<String>), Error> {
+    check_installable(chart)?;
+    let rendered = render(chart, values, render_opts)?;
+    let text = print(&rendered, print_opts)?;
+    Ok((text, rendered.warnings))
+}
+
+/// Rendered text by template path (for callers that want files, not a stream).
+pub fn manifests_by_file(rendered: &Rendered) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for m in &rendered.manifests {
+        out.entry(m.name.clone())
+            .or_default()
+            .push(m.content.clone());
+    }
+    out
+}

@@ -1,0 +1,446 @@
+//! Helm's values coalescing (`chartutil.CoalesceValues` / `MergeValues`),
+//! reproduced step for step over [`gotmpl::Value`] so that Go's map
+//! sharing is reproduced too: user values win over chart defaults, maps
+//! merge, `null` deletes a default, subchart values live under the
+//! subchart's name, and `global` flows from each chart into its subcharts.
+//!
+//! Go maps are references; Helm copies some of them shallowly (globals),
+//! and charts observe that (a subchart's default global at depth two shows
+//! up in its parent). gotmpl's maps are shared `Rc<RefCell<..>>` values, so
+//! the same operations on them give the same results.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gotmpl::{Map, Value};
+
+use crate::node::Node;
+
+/// A Go `map[string]interface{}`: shared and mutable.
+pub(crate) type Table = Rc<RefCell<Map>>;
+
+/// The key of global values.
+pub const GLOBAL_KEY: &str = "global";
+
+/// Warnings Helm prints while coalescing (to stderr, never fatal).
+pub type Warnings = Vec<String>;
+
+/// The map inside `v`, shared, if `v` is a map.
+pub(crate) fn as_table(v: &Value) -> Option<Table> {
+    match v {
+        Value::Map(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+pub(crate) fn is_table(v: &Value) -> bool {
+    matches!(v, Value::Map(_))
+}
+
+pub(crate) fn new_table() -> Table {
+    Rc::new(RefCell::new(Map::new()))
+}
+
+/// A deep copy (Go's `copystructure.Copy`): no map or list is shared with `v`.
+pub fn deep_copy(v: &Value) -> Value {
+    match v {
+        Value::Map(m) => Value::map(
+            m.borrow()
+                .iter()
+                .map(|(k, x)| (k.clone(), deep_copy(x)))
+                .collect(),
+        ),
+        Value::List(l) => Value::list(l.iter().map(deep_copy).collect()),
+        other => other.clone(),
+    }
+}
+
+fn deep_copy_table(t: &Table) -> Table {
+    match deep_copy(&Value::Map(t.clone())) {
+        Value::Map(m) => m,
+        _ => new_table(),
+    }
+}
+
+fn concat_prefix(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a}.{b}")
+    }
+}
+
+/// Go's `%v` of a value inside warnings.
+fn show(v: &Value) -> String {
+    gotmpl::fmt::format_value(v)
+}
+
+/// Helm's `CoalesceValues`: `vals` (user values) over the chart's defaults,
+/// recursively into subcharts; `null` user values delete defaults.
+pub(crate) fn coalesce_values(
+    node: &Node<'_>,
+    vals: &Value,
+    warnings: &mut Warnings,
+) -> Result<Table, String> {
+    let copy = match vals {
+        Value::Map(m) => deep_copy_table(m),
+        _ => new_table(),
+    };
+    coalesce(node, &copy, "", false, warnings)?;
+    Ok(copy)
+}
+
+/// Helm's `MergeValues`: like [`coalesce_values`] but `null`s are kept.
+pub(crate) fn merge_values(
+    node: &Node<'_>,
+    vals: &Value,
+    warnings: &mut Warnings,
+) -> Result<Table, String> {
+    let copy = match vals {
+        Value::Map(m) => deep_copy_table(m),
+        _ => new_table(),
+    };
+    coalesce(node, &copy, "", true, warnings)?;
+    Ok(copy)
+}
+
+fn coalesce(
+    node: &Node<'_>,
+    dest: &Table,
+    prefix: &str,
+    merge: bool,
+    warnings: &mut Warnings,
+) -> Result<(), String> {
+    coalesce_chart_values(node, dest, prefix, merge, warnings);
+    coalesce_deps(node, dest, prefix, merge, warnings)
+}
+
+fn coalesce_deps(
+    node: &Node<'_>,
+    dest: &Table,
+    prefix: &str,
+    merge: bool,
+    warnings: &mut Warnings,
+) -> Result<(), String> {
+    for sub in &node.deps {
+        let name = sub.name();
+        let existing = dest.borrow().get(name).cloned();
+        let sub_values = match existing {
+            None => {
+                let t = new_table();
+                dest.borrow_mut()
+                    .insert(name.to_string(), Value::Map(t.clone()));
+                t
+            }
+            Some(Value::Map(t)) => t,
+            Some(other) => {
+                return Err(format!(
+                    "type mismatch on {name}: {}",
+                    go_bad_bool_verb(&other)
+                ));
+            }
+        };
+        let sub_prefix = concat_prefix(prefix, node.name());
+        coalesce_globals(&sub_values, dest, &sub_prefix, warnings);
+        coalesce(sub, &sub_values, &sub_prefix, merge, warnings)?;
+    }
+    Ok(())
+}
+
+/// Go's `%t` of a non-boolean: `%!t(string=x)`.
+fn go_bad_bool_verb(v: &Value) -> String {
+    match v {
+        Value::Nil => "%!t(<nil>)".to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => format!("%!t({}={})", gotmpl::fmt::type_name(other), show(other)),
+    }
+}
+
+/// Copy the parent's (`src`) globals into the subchart's values (`dest`).
+fn coalesce_globals(dest: &Table, src: &Table, prefix: &str, warnings: &mut Warnings) {
+    let dest_global = dest.borrow().get(GLOBAL_KEY).cloned();
+    let dg = match dest_global {
+        None => new_table(),
+        Some(Value::Map(m)) => m,
+        Some(_) => {
+            warnings.push(format!(
+                "warning: skipping globals because destination {GLOBAL_KEY} is not a table."
+            ));
+            return;
+        }
+    };
+    let src_global = src.borrow().get(GLOBAL_KEY).cloned();
+    let sg = match src_global {
+        None => new_table(),
+        Some(Value::Map(m)) => m,
+        Some(_) => {
+            warnings.push(format!(
+                "warning: skipping globals because source {GLOBAL_KEY} is not a table."
+            ));
+            return;
+        }
+    };
+    let entries: Vec<(String, Value)> = sg
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (key, val) in entries {
+        if let Value::Map(src_map) = &val {
+            // A shallow copy, as Helm's copyMap: nested maps stay shared.
+            let vv: Table = Rc::new(RefCell::new(src_map.borrow().clone()));
+            let existing = dg.borrow().get(&key).cloned();
+            match existing {
+                None => {
+                    dg.borrow_mut().insert(key, Value::Map(vv));
+                }
+                Some(Value::Map(dest_map)) => {
+                    let sub_prefix = concat_prefix(prefix, &key);
+                    coalesce_tables_full_key(&vv, &dest_map, &sub_prefix, true, warnings);
+                    dg.borrow_mut().insert(key, Value::Map(vv));
+                }
+                Some(_) => warnings.push(format!(
+                    "Conflict: cannot merge map onto non-map for {}. Skipping.",
+                    gotmpl::fmt::quote(&key)
+                )),
+            }
+        } else if dg.borrow().get(&key).is_some_and(is_table) {
+            warnings.push(format!("key {key} is table. Skipping"));
+        } else {
+            dg.borrow_mut().insert(key, val);
+        }
+    }
+    dest.borrow_mut()
+        .insert(GLOBAL_KEY.to_string(), Value::Map(dg));
+}
+
+/// Whether `key` names a subchart of `node` (its values merge keeping nulls).
+fn child_chart_merge_true(node: &Node<'_>, key: &str, merge: bool) -> bool {
+    node.deps.iter().any(|d| d.name() == key) || merge
+}
+
+/// Merge the chart's default values (a deep copy) under `v`.
+fn coalesce_chart_values(
+    node: &Node<'_>,
+    v: &Table,
+    prefix: &str,
+    merge: bool,
+    warnings: &mut Warnings,
+) {
+    let sub_prefix = concat_prefix(prefix, node.name());
+    let defaults = match deep_copy(&node.values) {
+        Value::Map(m) => m,
+        _ => new_table(),
+    };
+    let entries: Vec<(String, Value)> = defaults
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (key, val) in entries {
+        let existing = v.borrow().get(&key).cloned();
+        match existing {
+            Some(Value::Nil) if !merge => {
+                v.borrow_mut().remove(&key);
+            }
+            Some(Value::Map(dest)) => match &val {
+                Value::Map(src) => {
+                    let merge = child_chart_merge_true(node, &key, merge);
+                    coalesce_tables_full_key(
+                        &dest,
+                        src,
+                        &concat_prefix(&sub_prefix, &key),
+                        merge,
+                        warnings,
+                    );
+                }
+                Value::Nil => {}
+                _ => warnings.push(format!(
+                    "warning: skipped value for {sub_prefix}.{key}: Not a table."
+                )),
+            },
+            Some(_) => {}
+            None => {
+                v.borrow_mut().insert(key, val);
+            }
+        }
+    }
+}
+
+/// Helm's `coalesceTablesFullKey`: `src` merged under `dst` (`dst` wins).
+/// Without `merge`, a `null` in `dst` deletes the key.
+pub(crate) fn coalesce_tables_full_key(
+    dst: &Table,
+    src: &Table,
+    prefix: &str,
+    merge: bool,
+    warnings: &mut Warnings,
+) {
+    if Rc::ptr_eq(dst, src) {
+        return;
+    }
+    let nil_keys: Vec<String> = dst
+        .borrow()
+        .iter()
+        .filter(|(_, v)| matches!(v, Value::Nil))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in nil_keys {
+        src.borrow_mut().insert(k, Value::Nil);
+    }
+    let entries: Vec<(String, Value)> = src
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (key, val) in entries {
+        let full_key = concat_prefix(prefix, &key);
+        let existing = dst.borrow().get(&key).cloned();
+        match existing {
+            Some(Value::Nil) if !merge => {
+                dst.borrow_mut().remove(&key);
+            }
+            None => {
+                dst.borrow_mut().insert(key, val);
+            }
+            Some(dv) => {
+                if let Value::Map(src_map) = &val {
+                    if let Value::Map(dst_map) = &dv {
+                        coalesce_tables_full_key(dst_map, src_map, &full_key, merge, warnings);
+                    } else {
+                        warnings.push(format!(
+                            "warning: cannot overwrite table with non table for {full_key} ({})",
+                            show(&val)
+                        ));
+                    }
+                } else if is_table(&dv) && !matches!(val, Value::Nil) {
+                    warnings.push(format!(
+                        "warning: destination for {full_key} is a table. Ignoring non-table value ({})",
+                        show(&val)
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Helm's `MergeTables` (nulls kept).
+pub(crate) fn merge_tables(dst: &Table, src: &Table, warnings: &mut Warnings) {
+    coalesce_tables_full_key(dst, src, "", true, warnings);
+}
+
+/// Helm's `Values.Table("a.b")`: the map at a dotted path.
+pub(crate) fn table_at(values: &Table, path: &str) -> Option<Table> {
+    let mut current = values.clone();
+    for part in path.split('.') {
+        let next = match current.borrow().get(part) {
+            Some(Value::Map(m)) => m.clone(),
+            _ => return None,
+        };
+        current = next;
+    }
+    Some(current)
+}
+
+/// Helm's `Values.PathValue("a.b")`: a non-table value at a dotted path.
+pub(crate) fn path_value(values: &Table, path: &str) -> Option<Value> {
+    if path.is_empty() {
+        return None;
+    }
+    let (table, key) = match path.rsplit_once('.') {
+        Some((parent, key)) => (table_at(values, parent)?, key),
+        None => (values.clone(), path),
+    };
+    let v = table.borrow().get(key).cloned()?;
+    if is_table(&v) { None } else { Some(v) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::Chart;
+    use crate::metadata::Metadata;
+
+    fn chart(name: &str, values: serde_json::Value, deps: Vec<Chart>) -> Chart {
+        Chart {
+            metadata: Metadata {
+                name: name.into(),
+                version: "1.0.0".into(),
+                api_version: "v2".into(),
+                ..Default::default()
+            },
+            values: values.as_object().cloned().unwrap_or_default(),
+            dependencies: deps,
+            ..Default::default()
+        }
+    }
+
+    fn coalesced(c: &Chart, user: serde_json::Value) -> serde_json::Value {
+        let node = Node::new(c);
+        let mut w = Vec::new();
+        let t = coalesce_values(&node, &Value::from_json(&user), &mut w).unwrap();
+        Value::Map(t).to_json()
+    }
+
+    #[test]
+    fn user_values_win_and_null_deletes() {
+        let c = chart(
+            "top",
+            serde_json::json!({"a": {"b": 1, "c": 2}, "d": "x", "e": 1}),
+            vec![],
+        );
+        let out = coalesced(
+            &c,
+            serde_json::json!({"a": {"b": 5, "c": null}, "d": null, "z": null}),
+        );
+        assert_eq!(out, serde_json::json!({"a": {"b": 5}, "e": 1.0, "z": null}));
+    }
+
+    #[test]
+    fn globals_flow_into_subcharts() {
+        let sub = chart(
+            "sub",
+            serde_json::json!({"k": 1, "global": {"g2": "sub"}}),
+            vec![],
+        );
+        let c = chart(
+            "top",
+            serde_json::json!({"global": {"g": "top"}, "sub": {"k": 2}}),
+            vec![sub],
+        );
+        let out = coalesced(&c, serde_json::json!({}));
+        assert_eq!(
+            out,
+            serde_json::json!({
+                "global": {"g": "top"},
+                "sub": {"k": 2.0, "global": {"g": "top", "g2": "sub"}}
+            })
+        );
+    }
+
+    #[test]
+    fn subchart_values_must_be_tables() {
+        let sub = chart("sub", serde_json::json!({}), vec![]);
+        let c = chart("top", serde_json::json!({}), vec![sub]);
+        let node = Node::new(&c);
+        let mut w = Vec::new();
+        let err = coalesce_values(
+            &node,
+            &Value::from_json(&serde_json::json!({"sub": "x"})),
+            &mut w,
+        )
+        .unwrap_err();
+        assert_eq!(err, "type mismatch on sub: %!t(string=x)");
+    }
+
+    #[test]
+    fn paths_and_tables() {
+        let v = Value::from_json(&serde_json::json!({"a": {"b": {"c": true}}, "x": 1}));
+        let t = as_table(&v).unwrap();
+        assert!(table_at(&t, "a.b").is_some());
+        assert!(table_at(&t, "a.q").is_none());
+        assert!(matches!(path_value(&t, "a.b.c"), Some(Value::Bool(true))));
+        assert!(path_value(&t, "a.b").is_none());
+        assert!(matches!(path_value(&t, "x"), Some(Value::Int(1))));
+    }
+}

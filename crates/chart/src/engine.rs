@@ -1,0 +1,224 @@
+//! Helm's template engine (`pkg/engine`): every template of every chart
+//! parsed into one set (deepest paths first, so a parent's `define`
+//! overrides a subchart's), then each non-partial template executed with
+//! its own chart's render context, `<no value>` erased, and errors
+//! reworded as Helm words them.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use gotmpl::{Map, Value};
+
+use crate::error::Error;
+use crate::files::Files;
+use crate::funcs::{self, WARN_END, WARN_START};
+use crate::node::Node;
+use crate::objects::ChartObject;
+
+/// One template to parse, with the render context of its chart.
+struct Renderable {
+    text: String,
+    context: Value,
+    base_path: String,
+}
+
+/// The full path of each chart: `top`, `top/charts/sub`, ...
+fn full_path(parent: Option<&str>, name: &str) -> String {
+    match parent {
+        None => name.to_string(),
+        Some(p) => format!("{p}/charts/{name}"),
+    }
+}
+
+/// Helm's `recAllTpls`: build each chart's context (`.Chart`, `.Files`,
+/// `.Release`, `.Capabilities`, `.Values` scoped to the chart,
+/// `.Subcharts`) and collect its templates.
+fn collect(
+    node: &Node<'_>,
+    parent_path: Option<&str>,
+    parent_context: &Value,
+    out: &mut BTreeMap<String, Renderable>,
+) -> Value {
+    let is_root = parent_path.is_none();
+    let parent = match parent_context {
+        Value::Map(m) => m.borrow().clone(),
+        _ => Map::new(),
+    };
+    let subcharts = Value::map(Map::new());
+    let values = if is_root {
+        parent
+            .get("Values")
+            .cloned()
+            .unwrap_or_else(|| Value::map(Map::new()))
+    } else {
+        match parent.get("Values") {
+            Some(Value::Map(v)) => crate::coalesce::table_at(v, node.name())
+                .map(Value::Map)
+                .unwrap_or_else(|| Value::map(Map::new())),
+            _ => Value::map(Map::new()),
+        }
+    };
+    let files = Files::new(
+        node.chart
+            .files
+            .iter()
+            .map(|f| (f.name.clone(), f.data.clone())),
+    );
+    let mut next = Map::new();
+    next.insert("Chart".into(), ChartObject::value(&node.meta, is_root));
+    next.insert("Files".into(), Value::Object(Rc::new(files)));
+    next.insert(
+        "Release".into(),
+        parent.get("Release").cloned().unwrap_or_default(),
+    );
+    next.insert(
+        "Capabilities".into(),
+        parent.get("Capabilities").cloned().unwrap_or_default(),
+    );
+    next.insert("Values".into(), values);
+    next.insert("Subcharts".into(), subcharts.clone());
+    let context = Value::map(next);
+    let path = full_path(parent_path, node.name());
+    for dep in &node.deps {
+        let child = collect(dep, Some(&path), &context, out);
+        if let Value::Map(s) = &subcharts {
+            s.borrow_mut().insert(dep.name().to_string(), child);
+        }
+    }
+    let library = node.meta.is_library();
+    for t in &node.chart.templates {
+        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+        if library && !base.starts_with('_') {
+            continue;
+        }
+        out.insert(
+            format!("{path}/{}", t.name),
+            Renderable {
+                text: String::from_utf8_lossy(&t.data).into_owned(),
+                context: context.clone(),
+                base_path: format!("{path}/templates"),
+            },
+        );
+    }
+    context
+}
+
+/// Helm's `sortTemplates`: more path segments first, then reverse lexical.
+fn parse_order(names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut keys: Vec<String> = names.collect();
+    keys.sort_by(|a, b| {
+        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.cmp(a))
+    });
+    keys
+}
+
+/// Helm's `cleanupParseError`.
+fn parse_error(file: &str, err: &str) -> Error {
+    let tokens: Vec<&str> = err.split(": ").collect();
+    if tokens.len() == 1 {
+        return Error::Render(format!("parse error in ({file}): {err}"));
+    }
+    Error::Render(format!(
+        "parse error at ({}): {}",
+        tokens[1],
+        tokens[tokens.len() - 1]
+    ))
+}
+
+/// Helm's `reformatExecErrorMsg`: `required`/`fail` messages become
+/// `execution error at (LOCATION): MESSAGE`; other errors stay Go's.
+fn exec_error(file: &str, err: &str) -> Error {
+    let tokens: Vec<&str> = err.splitn(3, ": ").collect();
+    if tokens.len() != 3 {
+        return Error::Render(format!("execution error in ({file}): {err}"));
+    }
+    if let Some(start) = tokens[2].find(WARN_START)
+        && let Some(end) = tokens[2].rfind(WARN_END)
+        && end >= start + WARN_START.len()
+    {
+        let msg = &tokens[2][start + WARN_START.len()..end];
+        return Error::Render(format!("execution error at ({}): {msg}", tokens[1]));
+    }
+    Error::Render(err.to_string())
+}
+
+/// Render every template of the tree; returns rendered text by template
+/// path (partials excluded).
+pub(crate) fn render(root: &Node<'_>, top: &Value) -> Result<BTreeMap<String, String>, Error> {
+    let mut templates = BTreeMap::new();
+    collect(root, None, top, &mut templates);
+    let mut set = gotmpl::Templates::new(funcs::helm_funcs()).with_name("gotpl");
+    set.set_missing_key(gotmpl::MissingKey::Zero);
+    let order = parse_order(templates.keys().cloned());
+    for name in &order {
+        let r = &templates[name];
+        set.parse(name, &r.text)
+            .map_err(|e| parse_error(name, &e.to_string()))?;
+    }
+    let mut rendered = BTreeMap::new();
+    for name in &order {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        if base.starts_with('_') {
+            continue;
+        }
+        let r = &templates[name];
+        if let Value::Map(ctx) = &r.context {
+            let mut t = Map::new();
+            t.insert("Name".into(), Value::str(name));
+            t.insert("BasePath".into(), Value::str(&r.base_path));
+            ctx.borrow_mut().insert("Template".into(), Value::map(t));
+        }
+        let out = set
+            .execute(name, &r.context)
+            .map_err(|e| exec_error(name, &e.to_string()))?;
+        rendered.insert(name.clone(), out.replace("<no value>", ""));
+    }
+    Ok(rendered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_order_is_deepest_first_then_reverse_lexical() {
+        let order = parse_order(
+            [
+                "a/templates/x.yaml",
+                "a/templates/b.yaml",
+                "a/charts/s/templates/z.yaml",
+            ]
+            .into_iter()
+            .map(String::from),
+        );
+        assert_eq!(
+            order,
+            [
+                "a/charts/s/templates/z.yaml",
+                "a/templates/x.yaml",
+                "a/templates/b.yaml"
+            ]
+        );
+    }
+
+    #[test]
+    fn errors_are_reworded_like_helm() {
+        let e = exec_error(
+            "c/templates/x.yaml",
+            "template: c/templates/x.yaml:3:4: executing \"c/templates/x.yaml\" at <required \"m\" .Values.x>: error calling required: HELM_ERR_STARTa value is requiredHELM_ERR_END",
+        );
+        assert_eq!(
+            e.to_string(),
+            "execution error at (c/templates/x.yaml:3:4): a value is required"
+        );
+        let e = parse_error(
+            "c/templates/x.yaml",
+            "template: c/templates/x.yaml:1: function \"nope\" not defined",
+        );
+        assert_eq!(
+            e.to_string(),
+            "parse error at (c/templates/x.yaml:1): function \"nope\" not defined"
+        );
+    }
+}

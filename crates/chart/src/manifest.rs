@@ -1,0 +1,395 @@
+//! Rendered files to ordered manifests, as Helm's `releaseutil` does:
+//! split on `---`, read each document's head (kind, name, annotations),
+//! separate hooks (`helm.sh/hook`), and sort by Helm's install order of
+//! kinds (stable within a kind; files in path order).
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// Kinds in the order Helm installs them (`releaseutil.InstallOrder`);
+/// unknown kinds go last, alphabetically.
+pub const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+];
+
+/// The hook events Helm knows (`helm.sh/hook` values).
+const HOOK_EVENTS: &[&str] = &[
+    "pre-install",
+    "post-install",
+    "pre-delete",
+    "post-delete",
+    "pre-upgrade",
+    "post-upgrade",
+    "pre-rollback",
+    "post-rollback",
+    "test",
+    "test-success",
+];
+
+/// The annotation that makes a manifest a hook.
+pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
+/// The annotation that orders hooks.
+pub const HOOK_WEIGHT_ANNOTATION: &str = "helm.sh/hook-weight";
+
+/// A plain (non-hook) manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The template path it came from, e.g. `mychart/templates/svc.yaml`.
+    pub name: String,
+    /// The document text (trimmed).
+    pub content: String,
+    /// Its `kind`.
+    pub kind: String,
+}
+
+/// A hook manifest.
+#[derive(Debug, Clone)]
+pub struct Hook {
+    /// `metadata.name`.
+    pub name: String,
+    /// `kind`.
+    pub kind: String,
+    /// The template path it came from.
+    pub path: String,
+    /// The document text (trimmed).
+    pub manifest: String,
+    /// Events, lower-cased (`test-success` kept as written).
+    pub events: Vec<String>,
+    /// `helm.sh/hook-weight` (0 when absent or not an integer).
+    pub weight: i64,
+}
+
+impl Hook {
+    /// Whether it runs on `helm test`.
+    pub fn is_test(&self) -> bool {
+        self.events
+            .iter()
+            .any(|e| e == "test" || e == "test-success")
+    }
+}
+
+fn separator() -> &'static Regex {
+    static SEP: OnceLock<Regex> = OnceLock::new();
+    SEP.get_or_init(|| Regex::new(r"(?:^|\s*\n)---\s*").expect("constant regex"))
+}
+
+/// Go's `regexp.Split(s, -1)` (drops an empty first piece only when the
+/// first match is empty, keeps a trailing piece unless a match ends the text).
+fn go_split<'a>(re: &Regex, s: &'a str) -> Vec<&'a str> {
+    if s.is_empty() {
+        return vec![""];
+    }
+    let mut out = Vec::new();
+    let (mut beg, mut end) = (0, 0);
+    for m in re.find_iter(s) {
+        end = m.start();
+        if m.end() != 0 {
+            out.push(&s[beg..end]);
+        }
+        beg = m.end();
+    }
+    if end != s.len() {
+        out.push(&s[beg..]);
+    }
+    out
+}
+
+/// Helm's `SplitManifests`: documents of a rendered file, in order,
+/// trimmed, empty ones dropped.
+pub fn split_manifests(text: &str) -> Vec<String> {
+    go_split(separator(), text.trim())
+        .into_iter()
+        .filter(|d| !d.is_empty())
+        .map(|d| d.trim().to_string())
+        .collect()
+}
+
+/// The parts of a document's head Helm reads.
+#[derive(Debug, Default)]
+struct Head {
+    kind: String,
+    name: String,
+    annotations: Option<BTreeMap<String, String>>,
+}
+
+fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
+fn head_string(v: Option<&serde_json::Value>, field: &str) -> Result<String, String> {
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(String::new()),
+        // sigs.k8s.io/yaml turns scalars into strings for string fields.
+        Some(
+            v @ (serde_json::Value::String(_)
+            | serde_json::Value::Bool(_)
+            | serde_json::Value::Number(_)),
+        ) => Ok(crate::metadata::go_string(v).unwrap_or_default()),
+        Some(other) => Err(format!(
+            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field {field} of type string",
+            json_type(other)
+        )),
+    }
+}
+
+fn parse_head(doc: &str) -> Result<Head, String> {
+    let value = goyaml::from_str(doc).map_err(|e| match e.pos {
+        Some(p) => format!(
+            "error converting YAML to JSON: yaml: line {}: {}",
+            p.line, e.message
+        ),
+        None => format!("error converting YAML to JSON: yaml: {}", e.message),
+    })?;
+    let obj = match value {
+        serde_json::Value::Object(o) => o,
+        serde_json::Value::Null => return Ok(Head::default()),
+        other => {
+            return Err(format!(
+                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type releaseutil.SimpleHead",
+                json_type(&other)
+            ));
+        }
+    };
+    let mut head = Head {
+        kind: head_string(obj.get("kind"), "SimpleHead.kind")?,
+        ..Default::default()
+    };
+    head_string(obj.get("apiVersion"), "SimpleHead.apiVersion")?;
+    match obj.get("metadata") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Object(meta)) => {
+            head.name = head_string(meta.get("name"), "SimpleHead.metadata.name")?;
+            match meta.get("annotations") {
+                None | Some(serde_json::Value::Null) => {}
+                Some(serde_json::Value::Object(a)) => {
+                    let mut annotations = BTreeMap::new();
+                    for (k, v) in a {
+                        annotations.insert(
+                            k.clone(),
+                            head_string(Some(v), "SimpleHead.metadata.annotations")?,
+                        );
+                    }
+                    head.annotations = Some(annotations);
+                }
+                Some(other) => {
+                    return Err(format!(
+                        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field .metadata.annotations of type map[string]string",
+                        json_type(other)
+                    ));
+                }
+            }
+        }
+        Some(other) => {
+            return Err(format!(
+                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field SimpleHead.metadata of type struct {{ Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }}",
+                json_type(other)
+            ));
+        }
+    }
+    Ok(head)
+}
+
+/// Manifests and hooks of a render, each in Helm's order.
+#[derive(Debug, Default)]
+pub struct Sorted {
+    /// Hooks, sorted by kind.
+    pub hooks: Vec<Hook>,
+    /// Plain manifests, sorted by kind.
+    pub manifests: Vec<Manifest>,
+    /// Informational messages Helm logs (unknown hook types).
+    pub notices: Vec<String>,
+}
+
+/// Helm's `SortManifests` with `InstallOrder`: files visited in path
+/// order, partials and blank files skipped, documents split, hooks separated.
+pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Sorted, String> {
+    let mut out = Sorted::default();
+    for (path, content) in files {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if base.starts_with('_') || content.trim().is_empty() {
+            continue;
+        }
+        for doc in split_manifests(content) {
+            let head = parse_head(&doc).map_err(|e| format!("YAML parse error on {path}: {e}"))?;
+            let annotations = match &head.annotations {
+                Some(a) if !a.is_empty() => a,
+                _ => {
+                    out.manifests.push(Manifest {
+                        name: path.clone(),
+                        content: doc,
+                        kind: head.kind,
+                    });
+                    continue;
+                }
+            };
+            let Some(hook_types) = annotations.get(HOOK_ANNOTATION) else {
+                out.manifests.push(Manifest {
+                    name: path.clone(),
+                    content: doc,
+                    kind: head.kind,
+                });
+                continue;
+            };
+            let mut events = Vec::new();
+            let mut unknown = false;
+            for t in hook_types.split(',') {
+                let t = t.trim().to_lowercase();
+                if !HOOK_EVENTS.contains(&t.as_str()) {
+                    unknown = true;
+                    break;
+                }
+                events.push(t);
+            }
+            if unknown {
+                out.notices.push(format!(
+                    "info: skipping unknown hook: {}",
+                    gotmpl::fmt::quote(hook_types)
+                ));
+                continue;
+            }
+            let weight = annotations
+                .get(HOOK_WEIGHT_ANNOTATION)
+                .and_then(|w| go_atoi(w))
+                .unwrap_or(0);
+            out.hooks.push(Hook {
+                name: head.name,
+                kind: head.kind,
+                path: path.clone(),
+                manifest: doc,
+                events,
+                weight,
+            });
+        }
+    }
+    out.manifests.sort_by(|a, b| kind_order(&a.kind, &b.kind));
+    out.hooks.sort_by(|a, b| kind_order(&a.kind, &b.kind));
+    Ok(out)
+}
+
+/// Go's `strconv.Atoi` acceptance (sign and decimal digits only).
+fn go_atoi(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Helm's `lessByKind` as a stable ordering.
+fn kind_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let pos = |k: &str| INSTALL_ORDER.iter().position(|x| *x == k);
+    match (pos(a), pos(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.cmp(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_like_helm() {
+        assert_eq!(split_manifests("a: 1\n---\nb: 2\n"), ["a: 1", "b: 2"]);
+        // Go's regexp split leaves the second of two adjacent separators.
+        assert_eq!(
+            split_manifests("---\na: 1\n---\n\n---\nb: 2"),
+            ["a: 1", "---\nb: 2"]
+        );
+        assert_eq!(
+            split_manifests("a: 1\n--- # c\nb: 2"),
+            ["a: 1", "# c\nb: 2"]
+        );
+        assert_eq!(split_manifests("a: |\n  x\n  ---\n  y"), ["a: |\n  x", "y"]);
+        assert!(split_manifests("  \n").is_empty());
+    }
+
+    #[test]
+    fn sorts_by_install_order_then_path() {
+        let mut files = BTreeMap::new();
+        files.insert(
+            "c/templates/b.yaml".to_string(),
+            "kind: Deployment\nmetadata: {name: d}\n---\nkind: Service\n".to_string(),
+        );
+        files.insert(
+            "c/templates/a.yaml".to_string(),
+            "kind: Zeta\n---\nkind: Alpha\n".to_string(),
+        );
+        files.insert(
+            "c/templates/_h.tpl".to_string(),
+            "kind: Namespace".to_string(),
+        );
+        files.insert(
+            "c/templates/h.yaml".to_string(),
+            "kind: Job\nmetadata:\n  annotations:\n    helm.sh/hook: Pre-Install, post-upgrade\n    helm.sh/hook-weight: \"-5\"\n".to_string(),
+        );
+        files.insert(
+            "c/templates/u.yaml".to_string(),
+            "kind: Job\nmetadata:\n  annotations:\n    helm.sh/hook: bogus\n".to_string(),
+        );
+        let s = sort_manifests(&files).unwrap();
+        let kinds: Vec<&str> = s.manifests.iter().map(|m| m.kind.as_str()).collect();
+        assert_eq!(kinds, ["Service", "Deployment", "Alpha", "Zeta"]);
+        assert_eq!(s.hooks.len(), 1);
+        assert_eq!(s.hooks[0].events, ["pre-install", "post-upgrade"]);
+        assert_eq!(s.hooks[0].weight, -5);
+        assert_eq!(s.notices, [r#"info: skipping unknown hook: "bogus""#]);
+    }
+
+    #[test]
+    fn bad_yaml_names_the_file() {
+        let mut files = BTreeMap::new();
+        files.insert("c/templates/x.yaml".to_string(), "a: [".to_string());
+        let err = sort_manifests(&files).unwrap_err();
+        assert!(
+            err.starts_with("YAML parse error on c/templates/x.yaml: "),
+            "{err}"
+        );
+    }
+}

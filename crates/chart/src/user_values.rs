@@ -1,0 +1,152 @@
+//! User-supplied values as `helm template` merges them
+//! (`values.Options.MergeValues`): `-f` files in order (maps merged
+//! deeply, later files win), then every `--set-json`, `--set`,
+//! `--set-string` and `--set-file`, in that fixed order whatever the
+//! order on the command line.
+
+use std::path::{Path, PathBuf};
+
+use gotmpl::{Map, Value};
+
+use crate::error::Error;
+use crate::strvals;
+
+/// The value flags of `helm template`.
+#[derive(Debug, Clone, Default)]
+pub struct ValueOptions {
+    /// `-f/--values` files (`-` is standard input).
+    pub value_files: Vec<PathBuf>,
+    /// `--set` lines.
+    pub values: Vec<String>,
+    /// `--set-string` lines.
+    pub string_values: Vec<String>,
+    /// `--set-json` lines.
+    pub json_values: Vec<String>,
+    /// `--set-file` lines (`key=path`).
+    pub file_values: Vec<String>,
+}
+
+/// Read a values file (or standard input for `-`).
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| e.to_string())?;
+        return Ok(buf);
+    }
+    std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            format!("open {}: no such file or directory", path.display())
+        }
+        _ => format!("open {}: {e}", path.display()),
+    })
+}
+
+/// Helm's `mergeMaps`: `b` over `a`, maps merged recursively, into a new map.
+fn merge_maps(a: &Map, b: &Map) -> Map {
+    let mut out = a.clone();
+    for (k, v) in b {
+        if let (Value::Map(bv), Some(Value::Map(av))) = (v, out.get(k)) {
+            let merged = merge_maps(&av.borrow(), &bv.borrow());
+            out.insert(k.clone(), Value::map(merged));
+            continue;
+        }
+        out.insert(k.clone(), v.clone());
+    }
+    out
+}
+
+impl ValueOptions {
+    /// Merge everything into one values map. Numbers from files and JSON
+    /// are floats (as Go reads them through JSON); `--set` integers are ints.
+    pub fn merge(&self) -> Result<serde_json::Value, Error> {
+        let mut base = Map::new();
+        for path in &self.value_files {
+            let bytes = read_file(path).map_err(Error::Values)?;
+            let text = String::from_utf8_lossy(&bytes);
+            let doc = goyaml::from_str(&text).map_err(|e| {
+                let pos = e
+                    .pos
+                    .map(|p| format!("line {}: ", p.line))
+                    .unwrap_or_default();
+                Error::Values(format!(
+                    "failed to parse {}: error converting YAML to JSON: yaml: {pos}{}",
+                    path.display(),
+                    e.message
+                ))
+            })?;
+            let current = match Value::from_json_helm(&doc) {
+                Value::Map(m) => m.borrow().clone(),
+                Value::Nil => Map::new(),
+                _ => {
+                    return Err(Error::Values(format!(
+                        "failed to parse {}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {{}}",
+                        path.display()
+                    )));
+                }
+            };
+            base = merge_maps(&base, &current);
+        }
+        let dest = Value::map(base);
+        for line in &self.json_values {
+            strvals::parse_json(line, &dest)
+                .map_err(|_| Error::Values(format!("failed parsing --set-json data {line}")))?;
+        }
+        for line in &self.values {
+            strvals::parse_into(line, &dest)
+                .map_err(|e| Error::Values(format!("failed parsing --set data: {e}")))?;
+        }
+        for line in &self.string_values {
+            strvals::parse_into_string(line, &dest)
+                .map_err(|e| Error::Values(format!("failed parsing --set-string data: {e}")))?;
+        }
+        let reader = |p: &str| -> Result<Value, String> {
+            let bytes = read_file(Path::new(p))?;
+            Ok(Value::str(String::from_utf8_lossy(&bytes)))
+        };
+        for line in &self.file_values {
+            strvals::parse_into_file(line, &dest, &reader)
+                .map_err(|e| Error::Values(format!("failed parsing --set-file data: {e}")))?;
+        }
+        Ok(dest.to_json())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_merge_then_flags_apply_in_helm_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.yaml");
+        let b = dir.path().join("b.yaml");
+        let f = dir.path().join("f.txt");
+        std::fs::write(&a, "x: {a: 1, b: 2}\nl: [1]\n").unwrap();
+        std::fs::write(&b, "x: {b: 3}\nl: [2]\n").unwrap();
+        std::fs::write(&f, "file body").unwrap();
+        let opts = ValueOptions {
+            value_files: vec![a, b],
+            values: vec!["s=1".into(), "j=from-set".into()],
+            string_values: vec!["s=2".into()],
+            json_values: vec![r#"j={"k":1}"#.into()],
+            file_values: vec![format!("body={}", f.display())],
+        };
+        let v = opts.merge().unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"x": {"a": 1.0, "b": 3.0}, "l": [2.0], "s": "2", "j": "from-set", "body": "file body"})
+        );
+    }
+
+    #[test]
+    fn missing_file_is_reported() {
+        let opts = ValueOptions {
+            value_files: vec![PathBuf::from("/nonexistent/v.yaml")],
+            ..Default::default()
+        };
+        assert_eq!(
+            opts.merge().unwrap_err().to_string(),
+            "open /nonexistent/v.yaml: no such file or directory"
+        );
+    }
+}

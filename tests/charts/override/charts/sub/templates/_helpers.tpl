@@ -1,0 +1,2 @@
+{{- define "shared.name" -}}sub{{- end -}}
+{{- define "sub.only" -}}subonly{{- end -}}
