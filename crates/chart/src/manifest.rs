@@ -346,7 +346,11 @@ mod tests {
             split_manifests("a: 1\n--- # c\nb: 2"),
             ["a: 1", "# c\nb: 2"]
         );
-        assert_eq!(split_manifests("a: |\n  x\n  ---\n  y"), ["a: |\n  x", "y"]);
+        assert_eq!(
+            split_manifests("a: |\n  x\n  ---\n  y"),
+            ["a: |\n  x\n  ---\n  y"]
+        );
+        assert_eq!(split_manifests("a: |\n  x\n---\n  y"), ["a: |\n  x", "y"]);
         assert!(split_manifests("  \n").is_empty());
     }
 
