@@ -136,7 +136,16 @@ pub struct SourceListing {
 /// discovers them: catalogue tags filtered to valid names, capped, sorted. One module's
 /// failure is reported on that module and never aborts the listing.
 pub async fn list_source(client: &RegistryClient, source: &SourceRef) -> Result<SourceListing> {
-    let mut tags = client.list_tags(&source.catalogue_ref("latest")).await?;
+    // Listing ignores the tag; any tag names the catalogue repository.
+    let mut tags = client
+        .list_tags(&source.catalogue_ref("latest"))
+        .await
+        .map_err(|e| match e {
+            Error::NotFound { .. } => Error::NotFound {
+                reference: format!("module source {source} (no module was ever published here)"),
+            },
+            other => other,
+        })?;
     tags.sort();
     let (mut names, mut ignored): (Vec<String>, Vec<String>) = tags
         .into_iter()
@@ -243,7 +252,16 @@ pub async fn pull_module(
     };
     let reference = source.module_version_ref(module, &version);
     let image = client.pull_image(&reference, progress).await?;
-    let stats = extract_image(&image, dest, &reference.whole())?;
+    // Decompression and file writes are blocking work: keep them off the async workers so
+    // a controller's other tasks are not starved while a large module unpacks.
+    let stats = {
+        let image = image.clone();
+        let dest = dest.to_path_buf();
+        let what = reference.whole();
+        tokio::task::spawn_blocking(move || extract_image(&image, &dest, &what))
+            .await
+            .map_err(|e| Error::Invalid(format!("extraction task failed: {e}")))??
+    };
     Ok(PullReport {
         module: module.to_string(),
         version: version.tag(),
@@ -277,4 +295,34 @@ pub fn extract_image(image: &Image, dest: &Path, what: &str) -> Result<ExtractSt
         })
         .collect();
     extract_layers(&layers, dest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The controllers run these operations on a multi-threaded runtime (`tokio::spawn`),
+    /// which needs `Send` futures.
+    #[test]
+    fn operation_futures_are_send() {
+        let client = RegistryClient::new(crate::ClientOptions::default()).unwrap();
+        let source: SourceRef = "r.example/acme".parse().unwrap();
+        let progress = Progress::hidden();
+        let version = ModuleVersion::parse("v1.0.0").unwrap();
+        let dest = Path::new("unused");
+        let selector = VersionSelector::Channel(Channel::Stable);
+        assert_send(&list_source(&client, &source));
+        assert_send(&pull_module(
+            &client, &source, "m", &selector, dest, &progress,
+        ));
+        assert_send(&move_channel(
+            &client,
+            &source,
+            "m",
+            &version,
+            Channel::Alpha,
+        ));
+    }
 }

@@ -86,3 +86,15 @@ fn a_ca_file_that_is_not_pem_is_refused_up_front() {
     .expect("must fail");
     assert!(err.to_string().contains("PEM"), "{err}");
 }
+
+#[test]
+fn listing_a_source_with_no_modules_says_so() {
+    let (client, registry_host) = common::plain_client();
+    let source = unique_source(&registry_host, "empty");
+    let err = blocking::run(ops::list_source(&client, &source)).unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("no module was ever published"),
+        "{err}"
+    );
+}
