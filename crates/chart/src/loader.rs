@@ -56,6 +56,13 @@ fn sniff_content_type(data: &[u8]) -> &'static str {
 
 /// Load a chart directory, honouring its `.helmignore`.
 pub fn load_dir(dir: &Path) -> Result<Chart, Error> {
+    load_files(dir_files(dir)?)
+}
+
+/// The files of a chart directory as Helm reads them (`.helmignore`
+/// applied, Go's walk order), before they are sorted into a chart; lets a
+/// caller add a file Helm would need (DKP synthesizes `Chart.yaml`).
+pub fn dir_files(dir: &Path) -> Result<Vec<File>, Error> {
     let mut rules = match std::fs::read_to_string(dir.join(HELM_IGNORE)) {
         Ok(text) => Rules::parse(&text).map_err(Error::Load)?,
         Err(_) => Rules::default(),
@@ -63,7 +70,7 @@ pub fn load_dir(dir: &Path) -> Result<Chart, Error> {
     rules.add_defaults();
     let mut files = Vec::new();
     walk(dir, "", &rules, &mut files)?;
-    load_files(files)
+    Ok(files)
 }
 
 /// Go's `filepath.Walk`: entries of each directory in lexical order,
