@@ -53,6 +53,18 @@ impl DockerConfig {
         Ok(DockerConfig { by_host })
     }
 
+    /// Parses `ModuleSource.spec.registry.dockerCfg`: base64 of a docker config JSON.
+    /// Empty means anonymous access.
+    pub fn from_base64(encoded: &str) -> Result<DockerConfig> {
+        if encoded.trim().is_empty() {
+            return Ok(DockerConfig::default());
+        }
+        let json = STANDARD
+            .decode(encoded.trim())
+            .map_err(|e| Error::metadata("spec.registry.dockerCfg", format!("not base64: {e}")))?;
+        DockerConfig::from_json(&json, "spec.registry.dockerCfg")
+    }
+
     /// Loads the docker config at `path` (a `config.json` or a directory holding one), or
     /// when `None`: `$DOCKER_CONFIG/config.json`, then `~/.docker/config.json`; a missing
     /// default file means anonymous access.
@@ -151,6 +163,21 @@ mod tests {
             config.auth_for("none.example"),
             RegistryAuth::Anonymous
         ));
+    }
+
+    #[test]
+    fn decodes_module_source_docker_cfg() {
+        let json = br#"{"auths":{"r.example":{"auth":"dXNlcjpwYXNz"}}}"#;
+        let config = DockerConfig::from_base64(&STANDARD.encode(json)).unwrap();
+        assert!(matches!(
+            config.auth_for("r.example"),
+            RegistryAuth::Basic(..)
+        ));
+        assert!(matches!(
+            DockerConfig::from_base64("").unwrap().auth_for("r.example"),
+            RegistryAuth::Anonymous
+        ));
+        assert!(DockerConfig::from_base64("***").is_err());
     }
 
     #[test]

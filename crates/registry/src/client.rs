@@ -28,10 +28,14 @@ use crate::progress::Progress;
 pub struct ClientOptions {
     /// Use plain HTTP instead of HTTPS (only when explicitly asked).
     pub plain_http: bool,
-    /// PEM bundle of extra CAs to trust.
+    /// File holding a PEM bundle of extra CAs to trust (the CLI's `--ca-file`).
     pub ca_file: Option<PathBuf>,
+    /// A PEM bundle of extra CAs given in memory (`ModuleSource.spec.registry.ca`).
+    pub ca_pem: Option<Vec<u8>>,
     /// Credentials (a docker `config.json`, see [`DockerConfig::load`]).
     pub credentials: DockerConfig,
+    /// User-Agent header; the platform sends the cluster UUID here. Default `deckmod/<ver>`.
+    pub user_agent: Option<&'static str>,
 }
 
 /// A registry client. Cheap to clone; safe to share between tasks.
@@ -48,14 +52,18 @@ impl RegistryClient {
     /// Creates a client; fails when the CA file cannot be read or parsed.
     pub fn new(options: ClientOptions) -> Result<RegistryClient> {
         crate::init_crypto();
-        let mut extra_root_certificates = Vec::new();
+        let mut bundles = Vec::new();
         if let Some(path) = &options.ca_file {
             let data = fs::read(path).map_err(|e| Error::io(path, e))?;
+            bundles.push((path.display().to_string(), data));
+        }
+        if let Some(pem) = &options.ca_pem {
+            bundles.push(("registry CA".to_string(), pem.clone()));
+        }
+        let mut extra_root_certificates = Vec::new();
+        for (origin, data) in bundles {
             if !data.windows(11).any(|w| w == b"-----BEGIN ") {
-                return Err(Error::metadata(
-                    path.display().to_string(),
-                    "not a PEM certificate bundle",
-                ));
+                return Err(Error::metadata(origin, "not a PEM certificate bundle"));
             }
             extra_root_certificates.push(Certificate {
                 encoding: CertificateEncoding::Pem,
@@ -72,7 +80,7 @@ impl RegistryClient {
             // One PUT per blob: the fewest round trips, and the registry needs no chunk state.
             use_monolithic_push: true,
             platform_resolver: None,
-            user_agent: USER_AGENT,
+            user_agent: options.user_agent.unwrap_or(USER_AGENT),
             ..ClientConfig::default()
         };
         let oci = Client::try_from(config).map_err(|e| {

@@ -29,6 +29,7 @@ fn wrong_password_is_an_authentication_error_with_a_hint() {
         plain_http: false,
         ca_file: Some(PathBuf::from(env("REGISTRY_CA_FILE"))),
         credentials: DockerConfig::from_json(config.as_bytes(), "test").unwrap(),
+        ..ClientOptions::default()
     })
     .unwrap();
     let source = unique_source(&registry_host, "modules");
@@ -52,6 +53,7 @@ fn wrong_password_is_an_authentication_error_with_a_hint() {
         plain_http: false,
         ca_file: Some(PathBuf::from(env("REGISTRY_CA_FILE"))),
         credentials: DockerConfig::default(),
+        ..ClientOptions::default()
     })
     .unwrap();
     let err = blocking::run(ops::list_source(&anonymous, &source)).unwrap_err();
@@ -66,6 +68,7 @@ fn unknown_ca_is_an_untrusted_certificate_error_with_a_hint() {
         plain_http: false,
         ca_file: None,
         credentials: DockerConfig::load(Some(std::path::Path::new(&env("DOCKER_CONFIG")))).unwrap(),
+        ..ClientOptions::default()
     })
     .unwrap();
     let source = unique_source(&registry_host, "modules");

@@ -32,6 +32,7 @@ impl RegistryArgs {
             plain_http: self.plain_http,
             ca_file: self.ca_file.clone(),
             credentials,
+            ..ClientOptions::default()
         })?)
     }
 }

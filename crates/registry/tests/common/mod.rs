@@ -58,6 +58,7 @@ pub fn tls_client() -> (RegistryClient, String) {
         plain_http: false,
         ca_file: Some(PathBuf::from(env("REGISTRY_CA_FILE"))),
         credentials,
+        ..ClientOptions::default()
     })
     .expect("client");
     (client, registry)
