@@ -36,16 +36,16 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 # A module whose payload is half random (incompressible) and half text (compressible),
-# spread over 1 MiB files, as chart docs/assets would be.
+# spread over 1 MiB files under charts/ (bundled whole).
 module="$work/src"
-mkdir -p "$module/templates" "$module/docs/assets"
+mkdir -p "$module/templates" "$module/charts/assets"
 printf 'name: bench\nweight: 910\n' >"$module/module.yaml"
 printf 'apiVersion: v2\nname: bench\nversion: 0.1.0\n' >"$module/Chart.yaml"
 printf 'kind: ConfigMap\n' >"$module/templates/cm.yaml"
 half=$((SIZE_MIB / 2))
 for i in $(seq 1 "$half"); do
-  head -c 1048576 /dev/urandom >"$module/docs/assets/random-$i.bin"
-  head -c 786432 /dev/urandom | base64 -w 76 | head -c 1048576 >"$module/docs/assets/text-$i.txt"
+  head -c 1048576 /dev/urandom >"$module/charts/assets/random-$i.bin"
+  head -c 786432 /dev/urandom | base64 -w 76 | head -c 1048576 >"$module/charts/assets/text-$i.txt"
 done
 version=v1.0.0
 
@@ -77,7 +77,7 @@ for run in $(seq 1 "$RUNS"); do
 done
 
 # The extracted trees must be identical.
-diff -r "$work/pull-dk/docs" "$work/pull-sk-x/docs" >/dev/null || { echo "pulled trees differ" >&2; exit 1; }
+diff -r "$work/pull-dk/charts" "$work/pull-sk-x/charts" >/dev/null || { echo "pulled trees differ" >&2; exit 1; }
 
 dp=$(printf '%s\n' "${dk_push[@]}" | best); sp=$(printf '%s\n' "${sk_push[@]}" | best)
 dl=$(printf '%s\n' "${dk_pull[@]}" | best); sl=$(printf '%s\n' "${sk_pull[@]}" | best)

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, ArchiveEntry, EntrySource};
-use crate::bundle::{GENERATED_FILES, bundle_entries};
+use crate::bundle::{GENERATED_FILES, bundle_entries, release_entries};
 use crate::error::{Error, Result};
 use crate::image::Image;
 use crate::layout;
@@ -64,21 +64,13 @@ pub fn build_module(
     }
     let module_image = Image::from_layers(vec![archive::pack(module_entries)?])?;
 
-    let mut release_entries = vec![
-        bytes_entry("version.json", version_json),
-        ArchiveEntry {
-            name: "module.yaml".to_string(),
-            source: EntrySource::File {
-                path: dir.join("module.yaml"),
-                executable: false,
-            },
-        },
-    ];
+    let mut release = release_entries(dir)?;
+    release.push(bytes_entry("version.json", version_json));
     if let Some(changelog) = find_changelog(dir, version) {
         let content = fs::read(&changelog).map_err(|e| Error::io(&changelog, e))?;
-        release_entries.push(bytes_entry("changelog.yaml", content));
+        release.push(bytes_entry("changelog.yaml", content));
     }
-    let release_image = Image::from_layers(vec![archive::pack(release_entries)?])?;
+    let release_image = Image::from_layers(vec![archive::pack(release)?])?;
     Ok(BuiltModule {
         name,
         version: version.clone(),
