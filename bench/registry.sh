@@ -82,10 +82,10 @@ diff -r "$work/pull-dk/charts" "$work/pull-sk-x/charts" >/dev/null || { echo "pu
 dp=$(printf '%s\n' "${dk_push[@]}" | best); sp=$(printf '%s\n' "${sk_push[@]}" | best)
 dl=$(printf '%s\n' "${dk_pull[@]}" | best); sl=$(printf '%s\n' "${sk_pull[@]}" | best)
 sx=$(printf '%s\n' "${sk_pull_x[@]}" | best)
-ratio() { echo "scale=2; $1 / $2" | bc; }
+ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
 
 echo "payload: ${SIZE_MIB} MiB of files, layer $((layer_bytes / 1048576)) MiB gzip; best of $RUNS runs; registry $REGISTRY (plain HTTP)"
-echo "deckmod build (tar+gzip, layouts): ${build_s}s"
+printf 'deckmod build (tar+gzip, OCI layouts): %.3fs\n' "$build_s"
 printf '%-44s %10s %10s %8s\n' case deckmod skopeo ratio
 printf '%-44s %9.3fs %9.3fs %8s\n' "push built OCI layout" "$dp" "$sp" "$(ratio "$dp" "$sp")"
 printf '%-44s %9.3fs %9.3fs %8s\n' "pull (deckmod: +verify+extract; skopeo: copy)" "$dl" "$sl" "$(ratio "$dl" "$sl")"
