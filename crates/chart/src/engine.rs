@@ -15,6 +15,9 @@ use crate::funcs::{self, WARN_END, WARN_START};
 use crate::node::Node;
 use crate::objects::ChartObject;
 
+/// Go's `text/template` `maxExecDepth`.
+const GO_MAX_EXEC_DEPTH: usize = 100_000;
+
 /// One template to parse, with the render context of its chart.
 struct Renderable {
     text: String,
@@ -150,6 +153,9 @@ pub(crate) fn render(root: &Node<'_>, top: &Value) -> Result<BTreeMap<String, St
     collect(root, None, top, &mut templates);
     let mut set = gotmpl::Templates::new(funcs::helm_funcs()).with_name("gotpl");
     set.set_missing_key(gotmpl::MissingKey::Zero);
+    // Go's own nesting limit (`maxExecDepth`); Helm's per-name `include`
+    // limit (funcs::INCLUDE_RECURSION_MAX) trips first for runaway includes.
+    set.options_mut().max_template_depth = GO_MAX_EXEC_DEPTH;
     let order = parse_order(templates.keys().cloned());
     for name in &order {
         let r = &templates[name];

@@ -157,7 +157,12 @@ fn corpus_cases() -> Vec<Case> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    let mut cases = Vec::new();
+    let mut cases = vec![Case {
+        label: "corpus/deckhouse-lib-helm/tests (with helm_lib as subchart)".into(),
+        release: None,
+        chart: lib_helm_test_chart(&dir.join("deckhouse-lib-helm")),
+        args: Vec::new(),
+    }];
     for name in names {
         let chart = dir.join(&name);
         cases.push(Case {
@@ -185,6 +190,34 @@ fn corpus_cases() -> Vec<Case> {
         }
     }
     cases
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from)
+        .expect("read dir")
+        .filter_map(|e| e.ok())
+    {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// lib-helm's unit-test chart expects lib-helm under `charts/`, as
+/// helm-unittest arranges it: assemble that in a temporary directory.
+fn lib_helm_test_chart(lib: &Path) -> PathBuf {
+    let root = std::env::temp_dir().join(format!(
+        "deckmod-differential-libhelm-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&root);
+    copy_tree(&lib.join("tests"), &root);
+    copy_tree(&lib.join("charts/helm_lib"), &root.join("charts/helm_lib"));
+    root
 }
 
 /// What a tool printed: stdout on success, the `Error: ...` text on failure.
