@@ -32,13 +32,27 @@ pub struct TemplateArgs {
     #[arg(long = "set-file", value_name = "K=PATH")]
     pub set_file: Vec<String>,
     /// `.Release.Namespace`.
-    #[arg(short = 'n', long = "namespace", default_value = "default")]
+    #[arg(
+        short = 'n',
+        long = "namespace",
+        default_value = "default",
+        overrides_with = "namespace"
+    )]
     pub namespace: String,
     /// `.Release.Name` when NAME is not given.
-    #[arg(long = "release-name", default_value = "release-name", hide = true)]
+    #[arg(
+        long = "release-name",
+        default_value = "release-name",
+        hide = true,
+        overrides_with = "release_name"
+    )]
     pub release_name: String,
     /// Kubernetes version for `.Capabilities.KubeVersion` (default: v1.32.0, as Helm 3.17).
-    #[arg(long = "kube-version", value_name = "VERSION")]
+    #[arg(
+        long = "kube-version",
+        value_name = "VERSION",
+        overrides_with = "kube_version"
+    )]
     pub kube_version: Option<String>,
     /// Extra API versions for `.Capabilities.APIVersions` (`group/version` or `group/version/Kind`).
     #[arg(short = 'a', long = "api-versions", value_name = "API")]
