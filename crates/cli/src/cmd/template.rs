@@ -13,9 +13,12 @@ use chart::{PrintOptions, RenderOptions, ValueOptions};
     after_help = "Examples:\n  deckmod template ./mychart\n  deckmod template myrelease ./mychart -n prod -f prod.yaml --set image.tag=1.2.3\n  deckmod template ./mychart --kube-version 1.29.0 -a monitoring.coreos.com/v1 -s templates/deployment.yaml"
 )]
 pub struct TemplateArgs {
-    /// `[NAME] CHART`: an optional release name, then the chart directory or `.tgz`.
-    #[arg(value_name = "NAME] [CHART", num_args = 1..=2, required = true)]
-    pub args: Vec<String>,
+    /// The release name, or the chart when no name is given.
+    #[arg(value_name = "NAME|CHART")]
+    pub first: String,
+    /// The chart directory or `.tgz` (after a release name).
+    #[arg(value_name = "CHART")]
+    pub chart: Option<String>,
     /// Values files, merged in order (`-` reads standard input).
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
@@ -76,10 +79,9 @@ pub struct TemplateArgs {
 
 /// Run `deckmod template`.
 pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
-    let (name, chart_path) = match args.args.as_slice() {
-        [chart] => (args.release_name.clone(), chart.clone()),
-        [name, chart] => (name.clone(), chart.clone()),
-        _ => anyhow::bail!("expected [NAME] CHART"),
+    let (name, chart_path) = match args.chart {
+        Some(chart) => (args.first, chart),
+        None => (args.release_name, args.first),
     };
     let value_opts = ValueOptions {
         value_files: args.values,
