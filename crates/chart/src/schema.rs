@@ -4,8 +4,10 @@
 //! following chart(s):` then `CHART:` and one `- FIELD: MESSAGE` per error,
 //! FIELD dotted as gojsonschema names it (`(root)` for the top).
 //!
-//! Validation uses the `jsonschema` crate; its messages are worded
-//! differently from gojsonschema's (the chart and field are the same).
+//! Validation uses the `jsonschema` crate; the common error kinds are
+//! reworded as gojsonschema words them (type, required, bounds, lengths,
+//! enum, pattern, additional properties, const, format), the rest keep the
+//! crate's wording.
 
 use gotmpl::Value;
 
@@ -63,14 +65,100 @@ fn validate_single(values: &serde_json::Value, schema: &[u8]) -> Result<(), Stri
     } else {
         values.clone()
     };
-    let mut out = String::new();
+    let mut lines: Vec<(String, String)> = Vec::new();
     for err in validator.iter_errors(&instance) {
-        out.push_str(&format!(
-            "- {}: {err}\n",
-            field_name(err.instance_path().as_str())
-        ));
+        let field = field_name(err.instance_path().as_str());
+        for message in go_messages(&err, &field) {
+            lines.push((field.clone(), message));
+        }
+    }
+    // gojsonschema reports fields in name order (`(root)` first).
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = String::new();
+    for (field, message) in lines {
+        out.push_str(&format!("- {field}: {message}\n"));
     }
     if out.is_empty() { Ok(()) } else { Err(out) }
+}
+
+/// gojsonschema's name of a value's type (`integer` for whole numbers).
+fn go_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(n) => {
+            if n.as_f64().is_some_and(|f| f.fract() == 0.0) {
+                "integer"
+            } else {
+                "number"
+            }
+        }
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
+/// gojsonschema's number formatting (`1`, not `1.0`).
+fn go_number(v: &serde_json::Value) -> String {
+    match v.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        _ => v.to_string(),
+    }
+}
+
+/// The messages gojsonschema gives for one error (one per unexpected property).
+fn go_messages(err: &jsonschema::ValidationError<'_>, field: &str) -> Vec<String> {
+    use jsonschema::error::{TypeKind, ValidationErrorKind as K};
+    let one = |m: String| vec![m];
+    match err.kind() {
+        K::Type {
+            kind: TypeKind::Single(t),
+        } => one(format!(
+            "Invalid type. Expected: {t}, given: {}",
+            go_type(err.instance())
+        )),
+        K::Required { property } => one(format!(
+            "{} is required",
+            property.as_str().unwrap_or_default()
+        )),
+        K::Minimum { limit } => one(format!(
+            "Must be greater than or equal to {}",
+            go_number(limit)
+        )),
+        K::Maximum { limit } => one(format!(
+            "Must be less than or equal to {}",
+            go_number(limit)
+        )),
+        K::ExclusiveMinimum { limit } => one(format!("Must be greater than {}", go_number(limit))),
+        K::ExclusiveMaximum { limit } => one(format!("Must be less than {}", go_number(limit))),
+        K::MinLength { limit } => one(format!(
+            "String length must be greater than or equal to {limit}"
+        )),
+        K::MaxLength { limit } => one(format!(
+            "String length must be less than or equal to {limit}"
+        )),
+        K::MinItems { limit } => one(format!("Array must have at least {limit} items")),
+        K::MaxItems { limit } => one(format!("Array must have at most {limit} items")),
+        K::Pattern { pattern } => one(format!("Does not match pattern '{pattern}'")),
+        K::Format { format } => one(format!("Does not match format '{format}'")),
+        K::Enum { options } => {
+            let allowed: Vec<String> = options
+                .as_array()
+                .map(|a| a.iter().map(|v| v.to_string()).collect())
+                .unwrap_or_default();
+            one(format!(
+                "{field} must be one of the following: {}",
+                allowed.join(", ")
+            ))
+        }
+        K::Constant { expected_value } => one(format!("{field} does not match: {expected_value}")),
+        K::AdditionalProperties { unexpected } => unexpected
+            .iter()
+            .map(|p| format!("Additional property {p} is not allowed"))
+            .collect(),
+        _ => one(err.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -83,8 +171,14 @@ mod tests {
         assert!(validate_single(&serde_json::json!({"replicas": 3.0}), schema).is_ok());
         let err = validate_single(&serde_json::json!({"replicas": "x", "l": ["a", 1]}), schema)
             .unwrap_err();
-        assert!(err.contains("- replicas: "), "{err}");
-        assert!(err.contains("- l.1: "), "{err}");
+        assert!(
+            err.contains("- replicas: Invalid type. Expected: integer, given: string\n"),
+            "{err}"
+        );
+        assert!(
+            err.contains("- l.1: Invalid type. Expected: string, given: integer\n"),
+            "{err}"
+        );
         assert_eq!(field_name(""), "(root)");
     }
 }

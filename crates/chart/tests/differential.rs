@@ -293,7 +293,8 @@ fn run_deckmod(case: &Case) -> Outcome {
         Err(e @ chart::Error::Render(_)) => Outcome::Err(format!(
             "Error: {e}\n\nUse --debug flag to render out invalid YAML"
         )),
-        Err(e) => Outcome::Err(format!("Error: {e}")),
+        // Helm's stderr is compared without trailing blank lines.
+        Err(e) => Outcome::Err(format!("Error: {e}").trim_end().to_string()),
     }
 }
 
