@@ -28,6 +28,12 @@ pub fn load(path: &Path) -> Result<Chart, Error> {
         let data =
             std::fs::read(path).map_err(|e| Error::Load(format!("{}: {e}", path.display())))?;
         if !data.starts_with(&[0x1f, 0x8b]) {
+            let name = path.display().to_string();
+            if name.ends_with(".yml") || name.ends_with(".yaml") {
+                return Err(Error::Load(format!(
+                    "file '{name}' seems to be a YAML file, but expected a gzipped archive"
+                )));
+            }
             return Err(Error::Load(format!(
                 "file '{}' does not appear to be a gzipped archive; got '{}'",
                 path.display(),
@@ -38,16 +44,34 @@ pub fn load(path: &Path) -> Result<Chart, Error> {
     }
 }
 
+/// Helm's `LocateChart` wording for a chart that is not on disk: local
+/// paths are reported missing, other names are taken for repository charts.
 fn go_stat_error(path: &Path, e: &std::io::Error) -> String {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        format!("path \"{}\" not found", path.display())
+    if e.kind() != std::io::ErrorKind::NotFound {
+        return format!("stat {}: {e}", path.display());
+    }
+    let name = path.to_string_lossy();
+    if path.is_absolute() || name.starts_with('.') {
+        format!("path \"{name}\" not found")
+    } else if let Some((repo, _)) = name.split_once('/') {
+        format!("repo {repo} not found")
     } else {
-        format!("stat {}: {e}", path.display())
+        format!("non-absolute URLs should be in form of repo_name/path_to_chart, got: {name}")
     }
 }
 
+/// Go's `http.DetectContentType` of the first 512 bytes as Helm reads them
+/// (a short file is zero-padded, so it looks binary).
 fn sniff_content_type(data: &[u8]) -> &'static str {
-    if std::str::from_utf8(data).is_ok() {
+    let head = &data[..data.len().min(512)];
+    if data.len() < 512
+        || head
+            .iter()
+            .any(|&b| b < 0x09 || (0x0e..0x20).contains(&b) && b != 0x1b)
+    {
+        return "application/octet-stream";
+    }
+    if std::str::from_utf8(head).is_ok() {
         "text/plain; charset=utf-8"
     } else {
         "application/octet-stream"
@@ -387,6 +411,25 @@ mod tests {
     fn missing_chart_yaml_is_an_error() {
         let err = load_files(vec![file("values.yaml", "")]).unwrap_err();
         assert_eq!(err.to_string(), "Chart.yaml file is missing");
+    }
+
+    #[test]
+    fn missing_charts_are_reported_as_helm_locates_them() {
+        let err = |p: &str| load(Path::new(p)).unwrap_err().to_string();
+        assert_eq!(err("/no/such/chart"), "path \"/no/such/chart\" not found");
+        assert_eq!(err("./nochart"), "path \"./nochart\" not found");
+        assert_eq!(err("somerepo/chart"), "repo somerepo not found");
+        assert_eq!(
+            err("nochart"),
+            "non-absolute URLs should be in form of repo_name/path_to_chart, got: nochart"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.yaml");
+        std::fs::write(&f, "a: 1\n").unwrap();
+        assert!(
+            err(&f.display().to_string())
+                .ends_with("seems to be a YAML file, but expected a gzipped archive")
+        );
     }
 
     #[test]
