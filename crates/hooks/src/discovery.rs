@@ -356,6 +356,9 @@ pub fn discover_hooks(
     hooks_dir: &Path,
     opts: &DiscoveryOptions,
 ) -> Result<(Vec<Hook>, Vec<Skipped>), DiscoveryError> {
+    // Absolute paths: hooks run with their own folder as working directory.
+    let hooks_dir = &std::fs::canonicalize(hooks_dir)
+        .map_err(|e| DiscoveryError::Io(hooks_dir.to_path_buf(), e))?;
     let (paths, skipped) = find_executables(hooks_dir)?;
     let mut hooks = Vec::new();
     for path in paths {
