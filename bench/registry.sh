@@ -9,7 +9,8 @@
 #   RUNS      repetitions per case    (default: 3; the best time is reported)
 #   SIZE_MIB  payload size            (default: 100)
 #
-# Cases (each into a fresh repository, so no blob is reused):
+# Cases (each run uses fresh content and fresh repositories, so no blob is reused):
+#   build: `deckmod build` (tar + gzip + OCI layouts), for reference.
 #   push: `deckmod push --layout` of the built OCI layouts (module + release + catalogue
 #         tag) vs `skopeo copy oci:<module layout> docker://...` (module image only).
 #   pull: `deckmod pull` (download, digest and diff_id verification, safe extraction) vs
@@ -45,7 +46,7 @@ printf 'kind: ConfigMap\n' >"$module/templates/cm.yaml"
 half=$((SIZE_MIB / 2))
 for i in $(seq 1 "$half"); do
   head -c 1048576 /dev/urandom >"$module/charts/assets/random-$i.bin"
-  head -c 786432 /dev/urandom | base64 -w 76 | head -c 1048576 >"$module/charts/assets/text-$i.txt"
+  head -c 770000 /dev/urandom | base64 -w 76 >"$module/charts/assets/text-$i.txt"
 done
 version=v1.0.0
 
@@ -53,12 +54,15 @@ now() { date +%s.%N; }
 best() { sort -g | head -1; }
 elapsed() { echo "$(now) - $1" | bc; }
 
-build_s=$( { s=$(now); "$DECKMOD" build "$module" --version "$version" -o "$work/out" >/dev/null; elapsed "$s"; } )
-layer_bytes=$(find "$work/out/module/blobs" -type f -size +1M -printf '%s\n' | sort -n | tail -1)
-
 stamp=$(date +%s%N)
-dk_push=() sk_push=() dk_pull=() sk_pull=() sk_pull_x=()
+dk_build=() dk_push=() sk_push=() dk_pull=() sk_pull=() sk_pull_x=()
 for run in $(seq 1 "$RUNS"); do
+  # A different random file per run makes every run's layer a new blob, so neither tool
+  # can skip the upload (skopeo would otherwise mount blobs it has pushed before).
+  head -c 4096 /dev/urandom >"$module/charts/assets/salt.bin"
+  rm -rf "$work/out"
+  s=$(now); "$DECKMOD" build "$module" --version "$version" -o "$work/out" >/dev/null; dk_build+=("$(elapsed "$s")")
+  layer_bytes=$(find "$work/out/module/blobs" -type f -size +1M -printf '%s\n' | sort -n | tail -1)
   src="$REGISTRY/bench-$stamp-$run/deckmod"
   s=$(now); "$DECKMOD" push --plain-http --layout "$work/out" --source "$src" >/dev/null; dk_push+=("$(elapsed "$s")")
   sk_repo="$REGISTRY/bench-$stamp-$run/skopeo/bench:$version"
@@ -79,6 +83,7 @@ done
 # The extracted trees must be identical.
 diff -r "$work/pull-dk/charts" "$work/pull-sk-x/charts" >/dev/null || { echo "pulled trees differ" >&2; exit 1; }
 
+build_s=$(printf '%s\n' "${dk_build[@]}" | best)
 dp=$(printf '%s\n' "${dk_push[@]}" | best); sp=$(printf '%s\n' "${sk_push[@]}" | best)
 dl=$(printf '%s\n' "${dk_pull[@]}" | best); sl=$(printf '%s\n' "${sk_pull[@]}" | best)
 sx=$(printf '%s\n' "${sk_pull_x[@]}" | best)
