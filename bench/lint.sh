@@ -11,11 +11,12 @@ cargo build --release -q -p deckmod --manifest-path "$root/Cargo.toml"
 bin="${CARGO_TARGET_DIR:-$root/target}/release/deckmod"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/modules"
 for i in $(seq 1 "$n"); do
-  m="$work/modules/mod-$i"
+  m="$work/modules/bench-mod-x$i"
   cp -a "$root/examples/modules/echo-server" "$m"
-  sed -i "s/^name: echo-server/name: mod-$i/" "$m/module.yaml"
-  sed -i "s/^name: echo-server/name: mod-$i/" "$m/Chart.yaml"
+  sed -i "s/^name: echo-server/name: bench-mod-x$i/" "$m/module.yaml"
+  sed -i "s/^name: echo-server/name: bench-mod-x$i/" "$m/Chart.yaml"
 done
 "$bin" lint "$work/modules" >/dev/null 2>&1 || { echo "lint found errors in the generated modules" >&2; exit 1; }
 if command -v hyperfine >/dev/null 2>&1; then
