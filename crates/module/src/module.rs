@@ -257,6 +257,7 @@ impl Module {
         if let Some(g) = global_overrides {
             values::merge(&mut global, g.clone());
         }
+        self.add_image_digests(&mut global);
         let module = self.module_values(settings, internal, for_helm)?;
         let mut root = Map::new();
         root.insert("global".into(), global);
@@ -264,6 +265,69 @@ impl Module {
         Ok(Value::Object(root))
     }
 }
+
+impl Module {
+    /// Without a build there are no image digests: give each `images/<dir>`
+    /// a placeholder digest under `global.modulesImages.digests.<valuesKey>`
+    /// (unless the user set one), so lib-helm's image helpers render.
+    fn add_image_digests(&self, global: &mut Value) {
+        let mut images: Vec<String> = std::fs::read_dir(self.root.join("images"))
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| name::image_name(&e.file_name().to_string_lossy()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Modules shipped without images/ (as in a source snapshot) still name
+        // their images where templates call lib-helm: `(list . "name")`.
+        images.extend(referenced_images(&self.root.join("templates")));
+        images.sort();
+        images.dedup();
+        for image in images {
+            let ptr = format!("/modulesImages/digests/{}/{image}", self.values_key);
+            if global.pointer(&ptr).is_none() {
+                let mut entry = json!({"modulesImages": {"digests": {self.values_key.clone(): {image: PLACEHOLDER_DIGEST}}}});
+                values::merge(&mut entry, global.clone());
+                *global = entry;
+            }
+        }
+    }
+}
+
+/// Image names passed to lib-helm's `helm_lib_module_image` in templates.
+fn referenced_images(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in rd.filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(referenced_images(&p));
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        for (i, _) in text.match_indices("\"helm_lib_module_image\"") {
+            let rest = &text[i..text[i..].find('\n').map_or(text.len(), |n| i + n)];
+            if let Some(l) = rest.find("(list .") {
+                let after = &rest[l + 7..];
+                if let Some(q) = after.find('"')
+                    && let Some(end) = after[q + 1..].find('"')
+                {
+                    out.push(after[q + 1..q + 1 + end].to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The digest deckmod assumes for images it has not built.
+pub const PLACEHOLDER_DIGEST: &str =
+    "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 /// DKP's registry injection for downloaded modules (module-layout §5.3):
 /// `properties.registry` with defaults `base`, `dockercfg`, `scheme`, `ca`.
