@@ -163,11 +163,23 @@ fn completions_are_generated() {
 #[test]
 fn real_dkp_modules_render_with_default_globals() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/modules");
-    for (m, image) in [("pod-reloader", "registry.deckhouse.io/deckhouse/ce@sha256:000"), ("modules-template", "@sha256:000")] {
-        let out = deckmod(&["render", corpus.join(m).to_str().unwrap()], Path::new("."));
+    for (m, image) in [
+        (
+            "pod-reloader",
+            "registry.deckhouse.io/deckhouse/ce@sha256:000",
+        ),
+        ("modules-template", "@sha256:000"),
+    ] {
+        let out = deckmod(
+            &["render", corpus.join(m).to_str().unwrap()],
+            Path::new("."),
+        );
         assert!(out.status.success(), "{m}: {}", text(&out.stderr));
         let manifests = text(&out.stdout);
         assert!(manifests.contains("kind: Deployment"), "{m}: {manifests}");
-        assert!(manifests.contains(image), "{m}: placeholder image digests are used: {manifests}");
+        assert!(
+            manifests.contains(image),
+            "{m}: placeholder image digests are used: {manifests}"
+        );
     }
 }
