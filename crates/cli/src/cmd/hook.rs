@@ -147,22 +147,6 @@ fn module_name(hooks_dir: &Path) -> String {
 }
 
 /// DKP values key: lowerCamel of the module name (`echo-server` → `echoServer`).
-fn values_key(module: &str) -> String {
-    let mut out = String::new();
-    let mut upper = false;
-    for c in module.chars() {
-        if c == '-' || c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn list(module: &Path, output: ListFormat) -> anyhow::Result<ExitCode> {
     let hooks_dir = hooks_dir_of(module);
     if !hooks_dir.is_dir() {
@@ -347,7 +331,7 @@ fn run_one(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let module = module_name(&hooks_dir);
     let key = match &loaded_module {
         Some(m) => m.values_key.clone(),
-        None => values_key(&module),
+        None => module::name::values_key(&module),
     };
 
     let mut store = SnapshotStore::default();
@@ -526,8 +510,7 @@ mod tests {
 
     #[test]
     fn module_identity_from_folders() {
-        assert_eq!(values_key("echo-server"), "echoServer");
-        assert_eq!(values_key("cni-cilium_x"), "cniCiliumX");
+        assert_eq!(module::name::values_key("echo-server"), "echoServer");
         let dir = tempfile::tempdir().unwrap();
         let hooks = dir.path().join("002-echo-server/hooks/sub");
         std::fs::create_dir_all(&hooks).unwrap();

@@ -7,7 +7,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let _ = goyaml::from_str(text);
     if let Ok(docs) = goyaml::from_str_multi(text) {
-        let lines = text.lines().count().max(1) + 1;
+        // YAML breaks lines at \n, \r\n and a lone \r.
+        let breaks = text.matches('\n').count() + text.matches('\r').count() - text.matches("\r\n").count();
+        let lines = breaks + 2;
         for d in docs {
             if let Some(p) = d.positions.get("") {
                 assert!(p.line <= lines, "position {p} past the end ({lines} lines)");
