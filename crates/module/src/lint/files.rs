@@ -1,5 +1,5 @@
 //! Checks on the module tree as a whole: templates present, no Cyrillic in
-//! templates and hooks (DMT's `no-cyrillic`), the namespace convention.
+//! templates and hooks (DMT's `no-cyrillic`).
 
 use std::path::Path;
 
