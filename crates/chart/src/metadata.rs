@@ -207,7 +207,7 @@ impl Metadata {
         if self.version.is_empty() {
             return invalid("chart.metadata.version is required".into());
         }
-        if Version::parse(&self.version).is_none() {
+        if Version::parse(&self.version).is_err() {
             return invalid(format!(
                 "chart.metadata.version {} is invalid",
                 gotmpl::fmt::quote(&self.version)

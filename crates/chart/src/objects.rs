@@ -47,7 +47,7 @@ impl KubeVersion {
     /// Parse as Helm's `ParseKubeVersion` (lenient semver: `1.25` → `v1.25.0`).
     pub fn parse(text: &str) -> Result<KubeVersion, String> {
         let v = Version::parse(text)
-            .ok_or_else(|| format!("invalid kube version '{text}': Invalid Semantic Version"))?;
+            .map_err(|_| format!("invalid kube version '{text}': Invalid Semantic Version"))?;
         Ok(KubeVersion {
             version: format!("v{v}"),
             major: v.major.to_string(),
