@@ -27,7 +27,7 @@ pub(crate) fn to_yaml_text(v: &serde_json::Value) -> String {
 /// Template values as JSON data, failing where Go's `json.Marshal` fails.
 fn to_json_data(v: &Value) -> Result<serde_json::Value, String> {
     // Go's encoder rejects NaN and infinities; serde turns them into null.
-    crate::gojson::marshal(v)?;
+    sprig::json::encode(v, true)?;
     Ok(v.to_json())
 }
 
@@ -118,12 +118,12 @@ pub fn helm_only_funcs() -> FuncMap {
     f.insert_pure("toJson", |args| {
         want_args(args, 1, "toJson")?;
         Ok(Value::str(
-            crate::gojson::marshal(&args[0]).unwrap_or_default(),
+            sprig::json::encode(&args[0], true).unwrap_or_default(),
         ))
     });
     f.insert_pure("mustToJson", |args| {
         want_args(args, 1, "mustToJson")?;
-        crate::gojson::marshal(&args[0])
+        sprig::json::encode(&args[0], true)
             .map(Value::str)
             .map_err(FuncError::new)
     });
@@ -259,5 +259,29 @@ fn yaml_error_text(e: &goyaml::Error) -> String {
             p.line, e.message
         ),
         None => format!("error converting YAML to JSON: yaml: {}", e.message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gotmpl::Value;
+
+    /// Helm's `toJson` is Go's `json.Marshal`, which `sprig::json` implements.
+    #[test]
+    fn to_json_marshals_like_go() {
+        let enc = |v: &Value| sprig::json::encode(v, true);
+        let v = Value::from_json_helm(
+            &serde_json::json!({"b": [1, 2.5, "x<y&z"], "a": null, "c": true}),
+        );
+        assert_eq!(
+            enc(&v).unwrap(),
+            r#"{"a":null,"b":[1,2.5,"x\u003cy\u0026z"],"c":true}"#
+        );
+        assert_eq!(enc(&Value::Float(1e21)).unwrap(), "1e+21");
+        assert_eq!(enc(&Value::Float(1e-7)).unwrap(), "1e-7");
+        assert_eq!(enc(&Value::Float(123456789.0)).unwrap(), "123456789");
+        assert_eq!(enc(&Value::Float(0.000001)).unwrap(), "0.000001");
+        assert!(enc(&Value::Float(f64::NAN)).is_err());
+        assert!(super::to_json_data(&Value::Float(f64::NAN)).is_err());
     }
 }

@@ -21,7 +21,6 @@ mod engine;
 pub mod error;
 pub mod files;
 pub mod funcs;
-pub mod gojson;
 pub mod ignore;
 pub mod loader;
 pub mod manifest;
