@@ -10,7 +10,10 @@ pub const HELM_IGNORE: &str = ".helmignore";
 
 #[derive(Debug, Clone)]
 struct Pattern {
-    rule: String,
+    /// The rule with `!`, a trailing `/` and a leading `/` taken off,
+    /// compiled; `None` when what is left is malformed (it then matches
+    /// nothing, as Go's `filepath.Match` error is taken for no match).
+    rule: Option<pathmatch::Glob>,
     negate: bool,
     must_dir: bool,
     scope: Scope,
@@ -73,7 +76,7 @@ impl Rules {
             (Scope::BaseName, rule)
         };
         self.patterns.push(Pattern {
-            rule: rule.to_string(),
+            rule: pathmatch::Glob::new(rule).ok(),
             negate,
             must_dir,
             scope,
@@ -88,12 +91,13 @@ impl Rules {
         if path.is_empty() || path == "." || path == "./" {
             return false;
         }
+        let base = path.rsplit('/').next().unwrap_or(path);
         for p in &self.patterns {
             let subject = match p.scope {
                 Scope::Path => path,
-                Scope::BaseName => path.rsplit('/').next().unwrap_or(path),
+                Scope::BaseName => base,
             };
-            let matched = pathmatch::matches(&p.rule, subject).unwrap_or(false);
+            let matched = p.rule.as_ref().is_some_and(|g| g.matches(subject));
             if p.negate {
                 if p.must_dir && !is_dir {
                     return true;
@@ -140,6 +144,17 @@ mod tests {
         let r = Rules::parse("!keep.txt\n").unwrap();
         assert!(r.ignore("other.txt", false));
         assert!(!r.ignore("keep.txt", false));
+    }
+
+    #[test]
+    fn a_rule_malformed_once_stripped_matches_nothing() {
+        // `a\/` is a valid pattern, but without its directory slash `a\`
+        // is not: Helm's match fails, so the rule ignores nothing.
+        let r = Rules::parse("a\\/\n").unwrap();
+        assert!(!r.ignore("a\\", true));
+        assert!(!r.ignore("a", true));
+        let negated = Rules::parse("!a\\/\n").unwrap();
+        assert!(negated.ignore("a\\", true));
     }
 
     #[test]

@@ -103,21 +103,30 @@ pub fn dir_files(dir: &Path) -> Result<Vec<File>, Error> {
 fn walk(dir: &Path, prefix: &str, rules: &Rules, out: &mut Vec<File>) -> Result<(), Error> {
     let read =
         std::fs::read_dir(dir).map_err(|e| Error::Load(format!("{}: {e}", dir.display())))?;
-    let mut names: Vec<String> = read
+    // The entry type comes from the directory listing (no stat), except
+    // for symbolic links, which are followed.
+    let mut entries: Vec<(String, Option<std::fs::FileType>)> = read
         .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            let kind = e.file_type().ok().filter(|t| !t.is_symlink());
+            (e.file_name().to_string_lossy().into_owned(), kind)
+        })
         .collect();
-    names.sort();
-    for name in names {
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (name, kind) in entries {
         let full = dir.join(&name);
         let rel = if prefix.is_empty() {
             name.clone()
         } else {
             format!("{prefix}/{name}")
         };
-        let meta = std::fs::metadata(&full)
-            .map_err(|e| Error::Load(format!("{}: {e}", full.display())))?;
-        if meta.is_dir() {
+        let kind = match kind {
+            Some(k) => k,
+            None => std::fs::metadata(&full)
+                .map_err(|e| Error::Load(format!("{}: {e}", full.display())))?
+                .file_type(),
+        };
+        if kind.is_dir() {
             if !rules.ignore(&rel, true) {
                 walk(&full, &rel, rules, out)?;
             }
@@ -126,25 +135,49 @@ fn walk(dir: &Path, prefix: &str, rules: &Rules, out: &mut Vec<File>) -> Result<
         if rules.ignore(&rel, false) {
             continue;
         }
-        if !meta.is_file() {
+        if !kind.is_file() {
             return Err(Error::Load(format!(
                 "cannot load irregular file {} as it has file mode type bits set",
                 full.display()
             )));
         }
-        if meta.len() > MAX_DECOMPRESSED_FILE_SIZE {
-            return Err(Error::Load(format!(
-                "chart file \"{name}\" is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}"
-            )));
-        }
-        let data =
-            std::fs::read(&full).map_err(|e| Error::Load(format!("error reading {rel}: {e}")))?;
+        let data = read_file(&full, &name, &rel)?;
         out.push(File {
             name: rel,
             data: strip_bom(data),
         });
     }
     Ok(())
+}
+
+/// A chart file's bytes with one open: its size (for the limit and the
+/// buffer) from the open file, then one read to the end.
+fn read_file(full: &Path, name: &str, rel: &str) -> Result<Vec<u8>, Error> {
+    let read_error = |e: std::io::Error| Error::Load(format!("error reading {rel}: {e}"));
+    let too_large = || {
+        Error::Load(format!(
+            "chart file \"{name}\" is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}"
+        ))
+    };
+    let stat_error = |e: std::io::Error| Error::Load(format!("{}: {e}", full.display()));
+    let mut file = match std::fs::File::open(full) {
+        Ok(f) => f,
+        Err(e) => {
+            // Helm checks the size before it reads: an oversized file is
+            // reported as such even when it cannot be opened.
+            if std::fs::metadata(full).map_err(stat_error)?.len() > MAX_DECOMPRESSED_FILE_SIZE {
+                return Err(too_large());
+            }
+            return Err(read_error(e));
+        }
+    };
+    let len = file.metadata().map_err(stat_error)?.len();
+    if len > MAX_DECOMPRESSED_FILE_SIZE {
+        return Err(too_large());
+    }
+    let mut data = Vec::with_capacity(len as usize + 1);
+    file.read_to_end(&mut data).map_err(read_error)?;
+    Ok(data)
 }
 
 fn strip_bom(data: Vec<u8>) -> Arc<[u8]> {

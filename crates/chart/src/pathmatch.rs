@@ -16,88 +16,124 @@ impl std::fmt::Display for BadPattern {
 /// one non-`/` rune, `[...]` a class (`^` negates, `a-z` ranges), `\`
 /// escapes.
 pub fn matches(pattern: &str, name: &str) -> Result<bool, BadPattern> {
-    validate(pattern)?;
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    Ok(match_from(&p, &n))
+    Ok(Glob::new(pattern)?.matches(name))
 }
 
-/// Go rejects a malformed pattern even when the name would not reach the bad part.
-fn validate(pattern: &str) -> Result<(), BadPattern> {
-    let p: Vec<char> = pattern.chars().collect();
-    let mut i = 0;
-    while i < p.len() {
-        match p[i] {
-            '\\' => {
-                if i + 1 >= p.len() {
-                    return Err(BadPattern);
-                }
-                i += 2;
-            }
-            '[' => {
-                let (_, next) = parse_class(&p, i).ok_or(BadPattern)?;
-                i = next;
-            }
-            _ => i += 1,
-        }
-    }
-    Ok(())
+/// A pattern checked and parsed once, for matching many names (Go
+/// rejects a malformed pattern even when a name would not reach the bad
+/// part, so a `Glob` exists only for valid patterns).
+#[derive(Debug, Clone)]
+pub struct Glob {
+    toks: Vec<Tok>,
 }
 
-fn match_from(p: &[char], n: &[char]) -> bool {
-    let (mut pi, mut ni) = (0, 0);
-    // Backtracking point for the last `*`: pattern index after it, name index.
-    let mut star: Option<(usize, usize)> = None;
-    loop {
-        if pi < p.len() {
-            match p[pi] {
+#[derive(Debug, Clone)]
+enum Tok {
+    /// `*`: any run of non-`/` runes.
+    Star,
+    /// `?`: one non-`/` rune.
+    Any,
+    /// `[...]`: one non-`/` rune in (or, negated, not in) the ranges.
+    Class(Class),
+    /// A rune matched as itself (escaped or plain).
+    Lit(char),
+}
+
+impl Glob {
+    /// Parse `pattern`; malformed (an unclosed or empty class, a bad
+    /// range, a trailing `\`) is [`BadPattern`].
+    pub fn new(pattern: &str) -> Result<Glob, BadPattern> {
+        let p: Vec<char> = pattern.chars().collect();
+        let mut toks = Vec::with_capacity(p.len());
+        let mut i = 0;
+        while i < p.len() {
+            match p[i] {
                 '*' => {
-                    star = Some((pi + 1, ni));
-                    pi += 1;
+                    toks.push(Tok::Star);
+                    i += 1;
+                }
+                '?' => {
+                    toks.push(Tok::Any);
+                    i += 1;
+                }
+                '\\' => {
+                    let c = *p.get(i + 1).ok_or(BadPattern)?;
+                    toks.push(Tok::Lit(c));
+                    i += 2;
+                }
+                '[' => {
+                    let (class, next) = parse_class(&p, i).ok_or(BadPattern)?;
+                    toks.push(Tok::Class(class));
+                    i = next;
+                }
+                c => {
+                    toks.push(Tok::Lit(c));
+                    i += 1;
+                }
+            }
+        }
+        Ok(Glob { toks })
+    }
+
+    /// Whether `name` matches entirely. Allocation-free: positions in
+    /// `name` are byte offsets at rune boundaries.
+    pub fn matches(&self, name: &str) -> bool {
+        let t = &self.toks;
+        let n = name.as_bytes();
+        let rune_at = |i: usize| -> (char, usize) {
+            let b = n[i];
+            if b < 0x80 {
+                (b as char, 1)
+            } else {
+                let c = name[i..].chars().next().unwrap_or('\u{FFFD}');
+                (c, c.len_utf8())
+            }
+        };
+        let (mut ti, mut ni) = (0, 0);
+        // Backtracking point for the last `*`: token index after it, name offset.
+        let mut star: Option<(usize, usize)> = None;
+        loop {
+            if ti < t.len() {
+                if let Tok::Star = t[ti] {
+                    star = Some((ti + 1, ni));
+                    ti += 1;
                     continue;
                 }
-                '?' if ni < n.len() && n[ni] != '/' => {
-                    pi += 1;
-                    ni += 1;
-                    continue;
-                }
-                '[' if ni < n.len() => {
-                    if let Some((class, next)) = parse_class(p, pi)
-                        && n[ni] != '/'
-                        && class.matches(n[ni])
-                    {
-                        pi = next;
-                        ni += 1;
+                if ni < n.len() {
+                    let (c, len) = rune_at(ni);
+                    let ok = match &t[ti] {
+                        Tok::Any => c != '/',
+                        Tok::Class(class) => c != '/' && class.matches(c),
+                        Tok::Lit(l) => *l == c,
+                        Tok::Star => unreachable!("handled above"),
+                    };
+                    if ok {
+                        ti += 1;
+                        ni += len;
                         continue;
                     }
                 }
-                '\\' if pi + 1 < p.len() && ni < n.len() && p[pi + 1] == n[ni] => {
-                    pi += 2;
-                    ni += 1;
-                    continue;
-                }
-                c if c != '?' && c != '[' && c != '\\' && ni < n.len() && c == n[ni] => {
-                    pi += 1;
-                    ni += 1;
-                    continue;
-                }
-                _ => {}
+            } else if ni == n.len() {
+                return true;
             }
-        } else if ni == n.len() {
-            return true;
-        }
-        // Mismatch: let the last star swallow one more non-separator rune.
-        match star {
-            Some((sp, sn)) if sn < n.len() && n[sn] != '/' => {
-                star = Some((sp, sn + 1));
-                pi = sp;
-                ni = sn + 1;
+            // Mismatch: let the last star swallow one more non-separator rune.
+            match star {
+                Some((st, sn)) if sn < n.len() => {
+                    let (c, len) = rune_at(sn);
+                    if c == '/' {
+                        return false;
+                    }
+                    star = Some((st, sn + len));
+                    ti = st;
+                    ni = sn + len;
+                }
+                _ => return false,
             }
-            _ => return false,
         }
     }
 }
 
+#[derive(Debug, Clone)]
 struct Class {
     negated: bool,
     ranges: Vec<(char, char)>,
@@ -147,6 +183,135 @@ fn class_char(p: &[char], i: usize) -> Option<(char, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The matcher this module had before patterns were compiled (one
+    /// `Vec<char>` per call): the reference the compiled `Glob` must agree with.
+    fn old_matches(pattern: &str, name: &str) -> Result<bool, BadPattern> {
+        old_validate(pattern)?;
+        let p: Vec<char> = pattern.chars().collect();
+        let n: Vec<char> = name.chars().collect();
+        Ok(old_match_from(&p, &n))
+    }
+
+    fn old_validate(pattern: &str) -> Result<(), BadPattern> {
+        let p: Vec<char> = pattern.chars().collect();
+        let mut i = 0;
+        while i < p.len() {
+            match p[i] {
+                '\\' => {
+                    if i + 1 >= p.len() {
+                        return Err(BadPattern);
+                    }
+                    i += 2;
+                }
+                '[' => {
+                    let (_, next) = parse_class(&p, i).ok_or(BadPattern)?;
+                    i = next;
+                }
+                _ => i += 1,
+            }
+        }
+        Ok(())
+    }
+
+    fn old_match_from(p: &[char], n: &[char]) -> bool {
+        let (mut pi, mut ni) = (0, 0);
+        // Backtracking point for the last `*`: pattern index after it, name index.
+        let mut star: Option<(usize, usize)> = None;
+        loop {
+            if pi < p.len() {
+                match p[pi] {
+                    '*' => {
+                        star = Some((pi + 1, ni));
+                        pi += 1;
+                        continue;
+                    }
+                    '?' if ni < n.len() && n[ni] != '/' => {
+                        pi += 1;
+                        ni += 1;
+                        continue;
+                    }
+                    '[' if ni < n.len() => {
+                        if let Some((class, next)) = parse_class(p, pi)
+                            && n[ni] != '/'
+                            && class.matches(n[ni])
+                        {
+                            pi = next;
+                            ni += 1;
+                            continue;
+                        }
+                    }
+                    '\\' if pi + 1 < p.len() && ni < n.len() && p[pi + 1] == n[ni] => {
+                        pi += 2;
+                        ni += 1;
+                        continue;
+                    }
+                    c if c != '?' && c != '[' && c != '\\' && ni < n.len() && c == n[ni] => {
+                        pi += 1;
+                        ni += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+            } else if ni == n.len() {
+                return true;
+            }
+            // Mismatch: let the last star swallow one more non-separator rune.
+            match star {
+                Some((sp, sn)) if sn < n.len() && n[sn] != '/' => {
+                    star = Some((sp, sn + 1));
+                    pi = sp;
+                    ni = sn + 1;
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// xorshift64*: deterministic pseudo-random inputs without a dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[(self.next() % from.len() as u64) as usize]
+        }
+
+        fn string(&mut self, from: &[&str], max: u64) -> String {
+            let len = self.next() % (max + 1);
+            (0..len).map(|_| self.pick(from)).collect()
+        }
+    }
+
+    #[test]
+    fn compiled_glob_agrees_with_the_old_matcher_on_random_inputs() {
+        let pattern_parts = [
+            "*", "?", "a", "b", "/", ".", "-", "^", "]", "[", "[a-c]", "[^b]", "[]a]", "\\", "\\*",
+            "é", "x",
+        ];
+        let name_parts = [
+            "a", "b", "c", "/", ".", "-", "*", "?", "[", "]", "é", "x", "\\",
+        ];
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut agreed_matches = 0;
+        for _ in 0..200_000 {
+            let pattern = rng.string(&pattern_parts, 6);
+            let name = rng.string(&name_parts, 6);
+            let old = old_matches(&pattern, &name);
+            assert_eq!(matches(&pattern, &name), old, "{pattern:?} vs {name:?}");
+            if old == Ok(true) {
+                agreed_matches += 1;
+            }
+        }
+        // The inputs must exercise real matches, not just rejections.
+        assert!(agreed_matches > 1000, "{agreed_matches}");
+    }
 
     #[test]
     fn go_match_semantics() {
