@@ -83,11 +83,9 @@ pub fn helm_only_funcs() -> FuncMap {
     });
     f.insert_pure("toYamlPretty", |args| {
         want_args(args, 1, "toYamlPretty")?;
-        Ok(Value::str(
-            to_json_data(&args[0])
-                .map(|d| to_yaml_text(&d))
-                .unwrap_or_default(),
-        ))
+        // yaml.v3 encodes the Go value itself: NaN and infinities are fine.
+        let text = goyaml::emit::to_string_pretty(&args[0].to_json());
+        Ok(Value::str(text.strip_suffix('\n').unwrap_or(&text)))
     });
     f.insert_pure("fromYaml", |args| {
         want_args(args, 1, "fromYaml")?;

@@ -46,6 +46,21 @@ pub fn to_string(value: &serde_json::Value) -> String {
     try_to_string(value).unwrap_or_default()
 }
 
+/// Serialize `value` as Helm's `toYamlPretty` prints it (before its final
+/// `TrimSuffix("\n")`): `yaml.v3`'s encoder with an indent of 2, on the Go
+/// value itself rather than through JSON. It differs from [`to_string`] in
+/// three ways: sequences are indented under their key, long lines are never
+/// folded, and floats keep Go's `'g'` form (`1e+10`, `1.5e+06`) where the
+/// JSON round trip would have turned whole ones into integers.
+///
+/// ```
+/// let v = serde_json::json!({"a": [1, 2.5], "f": 1e10});
+/// assert_eq!(goyaml::emit::to_string_pretty(&v), "a:\n  - 1\n  - 2.5\nf: 1e+10\n");
+/// ```
+pub fn to_string_pretty(value: &serde_json::Value) -> String {
+    writer::Emitter::document_as(value, writer::Flavor::V3Pretty)
+}
+
 /// Serialize `value` as [`to_string`] does, or fail where Go's
 /// `yaml.Marshal` fails (Helm's `mustToYaml` reports that error): text that
 /// `encoding/json` leaves unescaped but the YAML reader of the JSON→YAML

@@ -32,6 +32,8 @@ impl Rng {
 /// Pieces that exercise every branch of the scalar analysis.
 const PIECES: &[&str] = &[
     "word",
+    "<<",
+    "<<x",
     "hello world",
     "yes",
     "No",
@@ -251,7 +253,9 @@ fn as_helm_values(v: &Value) -> Value {
     }
 }
 
-fn render_with_helm(dir: &Path, cases: &[Value]) -> Vec<String> {
+/// Render every case through the Helm function `func` (`toYaml` or
+/// `toYamlPretty`) with the real helm binary.
+fn render_with_helm(dir: &Path, func: &str, cases: &[Value]) -> Vec<String> {
     let chart = dir.join("chart");
     std::fs::create_dir_all(chart.join("templates")).expect("create chart dir");
     std::fs::write(
@@ -261,7 +265,9 @@ fn render_with_helm(dir: &Path, cases: &[Value]) -> Vec<String> {
     .expect("write Chart.yaml");
     std::fs::write(
         chart.join("templates/cases.yaml"),
-        "{{- range $i, $c := .Values.cases }}\ncase{{ $i }}: {{ toYaml $c | b64enc | quote }}\n{{- end }}\n",
+        format!(
+            "{{{{- range $i, $c := .Values.cases }}}}\ncase{{{{ $i }}}}: {{{{ {func} $c | b64enc | quote }}}}\n{{{{- end }}}}\n"
+        ),
     )
     .expect("write template");
     let values = dir.join("values.json");
@@ -293,8 +299,9 @@ fn render_with_helm(dir: &Path, cases: &[Value]) -> Vec<String> {
     rendered
 }
 
-#[test]
-fn emitter_matches_helm_to_yaml() {
+/// The generated cases: every piece alone and inside a mapping and a
+/// sequence, some fixed shapes, then random values.
+fn generated_cases() -> Vec<Value> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut cases: Vec<Value> = PIECES.iter().map(|s| json!(s)).collect();
     cases.extend(PIECES.iter().map(|s| json!({ *s: [s, {"k": s}] })));
@@ -305,14 +312,19 @@ fn emitter_matches_helm_to_yaml() {
     while cases.len() < 1500 {
         cases.push(gen_value(&mut rng, 0));
     }
-    let cases: Vec<Value> = cases.iter().map(as_helm_values).collect();
-    let dir = std::env::temp_dir().join(format!("goyaml-emit-helm-{}", std::process::id()));
-    let helm = render_with_helm(&dir, &cases);
+    cases.iter().map(as_helm_values).collect()
+}
+
+/// Compare `ours` with what helm's `func` prints for every generated case.
+fn check_against_helm(func: &str, ours: fn(&Value) -> String) {
+    let cases = generated_cases();
+    let dir = std::env::temp_dir().join(format!("goyaml-emit-helm-{func}-{}", std::process::id()));
+    let helm = render_with_helm(&dir, func, &cases);
     let _ = std::fs::remove_dir_all(&dir);
     let mut failures = Vec::new();
     for (i, (case, expected)) in cases.iter().zip(&helm).enumerate() {
-        let ours = goyaml::emit::to_string(case);
-        // Helm's toYaml trims one trailing newline.
+        let ours = ours(case);
+        // Both Helm functions trim one trailing newline.
         let ours = ours.strip_suffix('\n').unwrap_or(&ours);
         if ours != expected {
             failures.push(format!(
@@ -322,9 +334,19 @@ fn emitter_matches_helm_to_yaml() {
     }
     assert!(
         failures.is_empty(),
-        "{} of {} cases differ:\n{}",
+        "{func}: {} of {} cases differ:\n{}",
         failures.len(),
         cases.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn emitter_matches_helm_to_yaml() {
+    check_against_helm("toYaml", goyaml::emit::to_string);
+}
+
+#[test]
+fn pretty_emitter_matches_helm_to_yaml_pretty() {
+    check_against_helm("toYamlPretty", goyaml::emit::to_string_pretty);
 }

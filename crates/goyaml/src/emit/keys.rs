@@ -3,8 +3,12 @@
 //! `yaml.v2` does not sort keys bytewise: letters sort before other
 //! characters, and runs of digits compare by numeric value, so `a2` comes
 //! before `a10`. After the JSON round trip every key is a string.
+//! `yaml.v3` refines one rule: where a letter meets a non-letter right after
+//! a run of equal digits, the letter sorts first (`0o17` before `0777`).
 
 use std::cmp::Ordering;
+
+use super::writer::Flavor;
 
 /// Go's `unicode.IsLetter` (close enough outside the Latin ranges).
 fn is_letter(c: char) -> bool {
@@ -20,13 +24,16 @@ fn is_digit(c: char) -> bool {
 pub fn key_less(a: &str, b: &str) -> bool {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
-    chars_less(&ar, &br)
+    chars_less(&ar, &br, Flavor::V2)
 }
 
-/// [`key_less`] over keys already split into characters.
-fn chars_less(ar: &[char], br: &[char]) -> bool {
+/// `keyList.Less` of the given encoder over keys already split into characters.
+fn chars_less(ar: &[char], br: &[char], flavor: Flavor) -> bool {
+    // yaml.v3: whether the characters just compared equal were digits.
+    let mut after_digit = false;
     for i in 0..ar.len().min(br.len()) {
         if ar[i] == br[i] {
+            after_digit = is_digit(ar[i]);
             continue;
         }
         let al = is_letter(ar[i]);
@@ -35,7 +42,11 @@ fn chars_less(ar: &[char], br: &[char]) -> bool {
             return ar[i] < br[i];
         }
         if al || bl {
-            return bl;
+            return if after_digit && flavor == Flavor::V3Pretty {
+                al
+            } else {
+                bl
+            };
         }
         let (mut an, mut bn): (i64, i64) = (0, 0);
         if ar[i] == '0' || br[i] == '0' {
@@ -71,8 +82,8 @@ fn chars_less(ar: &[char], br: &[char]) -> bool {
     ar.len() < br.len()
 }
 
-/// Sort keys into the order `yaml.v2` writes them.
-pub fn sort_keys(keys: &mut [&String]) {
+/// Sort keys into the order the given encoder writes them.
+pub fn sort_keys(keys: &mut [&String], flavor: Flavor) {
     // Keys made of ASCII letters only compare the same bytewise and
     // naturally, and JSON maps arrive sorted bytewise: nothing to do.
     if keys
@@ -88,9 +99,9 @@ pub fn sort_keys(keys: &mut [&String]) {
     // Go's sort.Sort is not stable, but distinct strings never compare equal
     // both ways here, so any correct sort gives Go's order.
     decorated.sort_by(|(a, _), (b, _)| {
-        if chars_less(a, b) {
+        if chars_less(a, b, flavor) {
             Ordering::Less
-        } else if chars_less(b, a) {
+        } else if chars_less(b, a, flavor) {
             Ordering::Greater
         } else {
             Ordering::Equal
@@ -108,7 +119,7 @@ mod tests {
     fn sorted(keys: &[&str]) -> Vec<String> {
         let owned: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
         let mut refs: Vec<&String> = owned.iter().collect();
-        sort_keys(&mut refs);
+        sort_keys(&mut refs, Flavor::V2);
         refs.into_iter().cloned().collect()
     }
 

@@ -20,6 +20,24 @@ pub fn yaml_number(n: &serde_json::Number) -> String {
     }
 }
 
+/// The YAML text `yaml.v3` writes for a Go number held directly (no JSON
+/// round trip): integers as they are, floats as
+/// `strconv.FormatFloat(f, 'g', -1, 64)` with YAML's spellings of the
+/// non-finite ones.
+pub fn go_value_number(n: &serde_json::Number) -> String {
+    if n.is_f64() {
+        let f = n.as_f64().unwrap_or_default();
+        return if f.is_nan() {
+            ".nan".to_string()
+        } else if f.is_infinite() {
+            if f > 0.0 { ".inf" } else { "-.inf" }.to_string()
+        } else {
+            go_format_g(f)
+        };
+    }
+    n.to_string()
+}
+
 /// The YAML text of a `float64` after the JSON round trip.
 pub fn yaml_float(f: f64) -> String {
     if !f.is_finite() {

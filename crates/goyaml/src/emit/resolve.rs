@@ -1,14 +1,17 @@
 //! Which strings `yaml.v2` must quote because, written plain, they would read
 //! back as something else (YAML 1.1 booleans, nulls, numbers, timestamps,
-//! merge keys, base-60 numbers).
+//! base-60 numbers). The merge key `<<` is not among them: `yaml.v2` only
+//! looks a scalar up by name when its first character hints at one (`y`,
+//! `n`, `t`, `f`, `o`, `~`, `.`, a sign or a digit), so `<<` stays plain, as
+//! the real `helm` prints it.
 
 /// Whether the plain scalar `s` would not read back as the string `s`.
 pub fn needs_quotes(s: &str) -> bool {
     !resolves_to_string(s) || is_base60_float(s)
 }
 
-/// The plain scalars `yaml.v2` looks up by name: booleans, nulls, the
-/// special floats and the merge key.
+/// The plain scalars `yaml.v2` looks up by name: booleans, nulls and the
+/// special floats.
 fn is_named_scalar(s: &str) -> bool {
     matches!(
         s,
@@ -50,7 +53,6 @@ fn is_named_scalar(s: &str) -> bool {
             | "-.inf"
             | "-.Inf"
             | "-.INF"
-            | "<<"
     )
 }
 
@@ -294,11 +296,12 @@ mod tests {
     #[test]
     fn yaml11_special_words_are_quoted() {
         for s in [
-            "yes", "No", "on", "OFF", "y", "~", "", "null", "true", ".inf", "-.Inf", ".nan", "<<",
+            "yes", "No", "on", "OFF", "y", "~", "", "null", "true", ".inf", "-.Inf", ".nan",
         ] {
             assert!(needs_quotes(s), "{s:?}");
         }
         for s in [
+            "<<",
             "yess",
             "nope",
             "onion",

@@ -14,6 +14,19 @@ use super::{keys, number, resolve};
 const BEST_INDENT: i32 = 2;
 /// `yaml.v2`'s default `best_width`: plain and quoted scalars fold at spaces past it.
 const BEST_WIDTH: usize = 80;
+
+/// Which Go YAML encoder the output must match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// `sigs.k8s.io/yaml` → `yaml.v2` (Helm's `toYaml`): sequences that are
+    /// mapping values start on the key's column, lines fold at 80 columns,
+    /// numbers as they read back from JSON.
+    V2,
+    /// `yaml.v3` with `SetIndent(2)` on the Go value itself (Helm's
+    /// `toYamlPretty`): sequences indented under their key, no line folding,
+    /// floats as `strconv.FormatFloat(f, 'g', -1, 64)`.
+    V3Pretty,
+}
 /// Keys longer than this (in bytes) are written as complex keys (`? key`).
 const MAX_SIMPLE_KEY_LEN: usize = 128;
 
@@ -50,7 +63,10 @@ fn is_printable(c: char) -> bool {
 
 /// `yaml_emitter_analyze_scalar`, for the block context (flow indicators do
 /// not matter: only empty collections are written in flow style).
-fn analyze(value: &[char]) -> Analysis {
+/// `yaml.v3` no longer counts a tab as a special character: a tab only rules
+/// out the plain and single-quoted styles, so text with tabs and line breaks
+/// can still be a literal block.
+fn analyze(value: &[char], flavor: Flavor) -> Analysis {
     if value.is_empty() {
         return Analysis {
             multiline: false,
@@ -62,6 +78,7 @@ fn analyze(value: &[char]) -> Analysis {
     let mut block_indicators = false;
     let mut line_breaks = false;
     let mut special_characters = false;
+    let mut tab_characters = false;
     let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
         (false, false, false, false);
     let (mut break_space, mut space_break) = (false, false);
@@ -88,7 +105,9 @@ fn analyze(value: &[char]) -> Analysis {
                 _ => {}
             }
         }
-        if !is_printable(c) {
+        if c == '\t' && flavor == Flavor::V3Pretty {
+            tab_characters = true;
+        } else if !is_printable(c) {
             special_characters = true;
         }
         if c == ' ' {
@@ -126,6 +145,10 @@ fn analyze(value: &[char]) -> Analysis {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
     }
+    if tab_characters {
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+    }
     if space_break || special_characters {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
@@ -159,12 +182,25 @@ pub struct Emitter {
     indention: bool,
     /// Scratch space for the characters of the scalar being written.
     chars: Vec<char>,
+    flavor: Flavor,
+    /// Column past which a space may become a line break.
+    best_width: usize,
 }
 
 impl Emitter {
     /// Emit `value` as one implicit document, as `yaml.Marshal` does.
     pub fn document(value: &Value) -> String {
+        Self::document_as(value, Flavor::V2)
+    }
+
+    /// Emit `value` as one implicit document in the given encoder's style.
+    pub fn document_as(value: &Value, flavor: Flavor) -> String {
         let mut e = Emitter {
+            flavor,
+            best_width: match flavor {
+                Flavor::V2 => BEST_WIDTH,
+                Flavor::V3Pretty => usize::MAX,
+            },
             out: String::new(),
             column: 0,
             indent: -1,
@@ -245,7 +281,13 @@ impl Emitter {
         match value {
             Value::Null => self.scalar("null", Style::Plain, ctx),
             Value::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain, ctx),
-            Value::Number(n) => self.scalar(&number::yaml_number(n), Style::Plain, ctx),
+            Value::Number(n) => {
+                let text = match self.flavor {
+                    Flavor::V2 => number::yaml_number(n),
+                    Flavor::V3Pretty => number::go_value_number(n),
+                };
+                self.scalar(&text, Style::Plain, ctx)
+            }
             Value::String(s) => self.string(s, ctx),
             Value::Array(items) if items.is_empty() => {
                 self.write_indicator("[", true, true, false);
@@ -256,8 +298,10 @@ impl Emitter {
                 self.write_indicator("}", false, false, false);
             }
             Value::Array(items) => {
-                // A sequence that is a mapping value starts on the key's column.
-                self.increase_indent(false, ctx.mapping && !self.indention);
+                // yaml.v2: a sequence that is a mapping value starts on the
+                // key's column; yaml.v3 indents it.
+                let indentless = self.flavor == Flavor::V2 && ctx.mapping && !self.indention;
+                self.increase_indent(false, indentless);
                 for item in items {
                     self.write_indent();
                     self.write_indicator("-", true, false, true);
@@ -268,7 +312,7 @@ impl Emitter {
             Value::Object(map) => {
                 self.increase_indent(false, false);
                 let mut names: Vec<&String> = map.keys().collect();
-                keys::sort_keys(&mut names);
+                keys::sort_keys(&mut names, self.flavor);
                 for name in names {
                     self.write_indent();
                     let simple = !name.contains(is_break) && name.len() <= MAX_SIMPLE_KEY_LEN;
@@ -327,7 +371,7 @@ impl Emitter {
         let mut value = std::mem::take(&mut self.chars);
         value.clear();
         value.extend(text.chars());
-        let analysis = analyze(&value);
+        let analysis = analyze(&value, self.flavor);
         let mut style = requested;
         if ctx.simple_key && analysis.multiline {
             style = Style::DoubleQuoted;
@@ -363,7 +407,7 @@ impl Emitter {
         for (i, &c) in value.iter().enumerate() {
             if c == ' ' {
                 let next_is_space = value.get(i + 1) == Some(&' ');
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && !next_is_space {
+                if allow_breaks && !spaces && self.column > self.best_width && !next_is_space {
                     self.write_indent();
                 } else {
                     self.put(c);
@@ -398,7 +442,7 @@ impl Emitter {
             if c == ' ' {
                 let fold = allow_breaks
                     && !spaces
-                    && self.column > BEST_WIDTH
+                    && self.column > self.best_width
                     && i > 0
                     && i + 1 < n
                     && value[i + 1] != ' ';
@@ -476,7 +520,7 @@ impl Emitter {
                 }
                 spaces = false;
             } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && i > 0 && i + 1 < n {
+                if allow_breaks && !spaces && self.column > self.best_width && i > 0 && i + 1 < n {
                     self.write_indent();
                     if value[i + 1] == ' ' {
                         self.put('\\');
