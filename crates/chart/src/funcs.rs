@@ -3,7 +3,8 @@
 //! `fail`, `toYaml`, `toYamlPretty`, `fromYaml`, `fromYamlArray`,
 //! `toJson`, `fromJson`, `fromJsonArray`, `toToml`, `fromToml`, `lookup`
 //! (offline: an empty map) and `getHostByName` (DNS disabled: empty).
-//! Sprig's `env` and `expandenv` are disabled, as Helm removes them.
+//! Sprig's `env` and `expandenv` are absent (`sprig::funcs` leaves them
+//! out), so, as in Helm, a template naming them fails to parse.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -64,15 +65,6 @@ pub fn helm_funcs() -> FuncMap {
 /// Helm's own functions (without Sprig).
 pub fn helm_only_funcs() -> FuncMap {
     let mut f = FuncMap::new();
-    // Helm deletes these two from Sprig's map, so charts cannot read the
-    // environment. gotmpl's FuncMap cannot remove a name, so they fail when
-    // called instead of at parse time.
-    for name in ["env", "expandenv"] {
-        f.insert_pure(name, move |_| {
-            Err(FuncError::new(format!("function \"{name}\" not defined")))
-        });
-    }
-
     f.insert_pure("toYaml", |args| {
         want_args(args, 1, "toYaml")?;
         Ok(Value::str(
