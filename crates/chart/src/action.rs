@@ -5,7 +5,6 @@
 //! manifests and hooks; then print them as `helm template` prints them.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use gotmpl::{Map, Value};
 
@@ -70,11 +69,20 @@ pub struct Rendered {
     pub warnings: Vec<String>,
 }
 
-fn release_name_regex() -> &'static regex::Regex {
-    static RE: OnceLock<regex::Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-            .expect("constant regex")
+/// The pattern Helm validates release names with (quoted in its error).
+const RELEASE_NAME_PATTERN: &str =
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+/// Whether `name` matches [`RELEASE_NAME_PATTERN`]: `.`-separated labels,
+/// each non-empty, of lower-case letters, digits and `-`, not starting or
+/// ending with `-`.
+fn is_release_name(name: &str) -> bool {
+    name.split('.').all(|label| {
+        let b = label.as_bytes();
+        let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+        b.first().is_some_and(alnum)
+            && b.last().is_some_and(alnum)
+            && b.iter().all(|c| alnum(c) || *c == b'-')
     })
 }
 
@@ -83,11 +91,11 @@ pub fn validate_release_name(name: &str) -> Result<(), Error> {
     if name.is_empty() {
         return Err(Error::Other("no name provided".into()));
     }
-    if name.len() > 53 || !release_name_regex().is_match(name) {
+    if name.len() > 53 || !is_release_name(name) {
         return Err(Error::Other(format!(
             "release name {}: invalid release name, must match regex {} and the length must not be longer than 53",
             gotmpl::fmt::quote(name),
-            release_name_regex().as_str()
+            RELEASE_NAME_PATTERN
         )));
     }
     Ok(())
@@ -125,7 +133,7 @@ fn collect_crds(node: &Node<'_>, parent: Option<&str>, out: &mut Vec<CrdFile>) {
     for f in node.chart.crd_files() {
         out.push(CrdFile {
             path: format!("{path}/{}", f.name),
-            content: String::from_utf8_lossy(&f.data).into_owned(),
+            content: f.text().into_owned(),
         });
     }
     for d in &node.deps {
@@ -214,9 +222,27 @@ pub struct PrintOptions {
     pub show_only: Vec<String>,
 }
 
-fn source_regex() -> &'static regex::Regex {
-    static RE: OnceLock<regex::Regex> = OnceLock::new();
-    RE.get_or_init(|| regex::Regex::new(r"# Source: [^/]+/(.+)").expect("constant regex"))
+/// The first capture of `# Source: [^/]+/(.+)` in `doc` (leftmost
+/// match): after some `# Source: `, the non-empty run up to the first `/`
+/// (newlines allowed), then the rest of that line, which must be non-empty.
+fn source_path(doc: &str) -> Option<&str> {
+    const MARK: &str = "# Source: ";
+    let mut from = 0;
+    while let Some(at) = doc[from..].find(MARK) {
+        let start = from + at + MARK.len();
+        let rest = &doc[start..];
+        if let Some(slash) = rest.find('/')
+            && slash > 0
+        {
+            let tail = &rest[slash + 1..];
+            let line = &tail[..tail.find('\n').unwrap_or(tail.len())];
+            if !line.is_empty() {
+                return Some(line);
+            }
+        }
+        from += at + 1;
+    }
+    None
 }
 
 /// The text `helm template` prints for a render.
@@ -247,10 +273,10 @@ pub fn print(rendered: &Rendered, opts: &PrintOptions) -> Result<String, Error> 
     for pattern in &opts.show_only {
         let mut missing = true;
         for d in &docs {
-            let Some(c) = source_regex().captures(d) else {
+            let Some(path) = source_path(d) else {
                 continue;
             };
-            if !crate::pathmatch::matches(pattern, &c[1]).unwrap_or(false) {
+            if !crate::pathmatch::matches(pattern, path).unwrap_or(false) {
                 continue;
             }
             selected.push_str(&format!("---\n{d}\n"));
@@ -287,4 +313,63 @@ pub fn manifests_by_file(rendered: &Rendered) -> BTreeMap<String, Vec<String>> {
             .push(m.content.clone());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// xorshift64*: deterministic pseudo-random inputs without a dependency.
+    fn rng(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+    }
+
+    fn random_text(next: &mut impl FnMut() -> u64, parts: &[&str], max: u64) -> String {
+        let len = next() % (max + 1);
+        (0..len)
+            .map(|_| parts[(next() % parts.len() as u64) as usize])
+            .collect()
+    }
+
+    #[test]
+    fn release_name_check_agrees_with_helms_regex() {
+        let re = regex::Regex::new(RELEASE_NAME_PATTERN).unwrap();
+        let parts = ["a", "z", "0", "9", "-", ".", "A", "_", "\n", "é"];
+        let mut next = rng(0x9E37_79B9_7F4A_7C15);
+        let mut valid = 0;
+        for _ in 0..100_000 {
+            let name = random_text(&mut next, &parts, 8);
+            let want = re.is_match(&name);
+            assert_eq!(is_release_name(&name), want, "{name:?}");
+            valid += usize::from(want);
+        }
+        assert!(valid > 1000, "{valid}");
+        assert!(validate_release_name("my-release.v1").is_ok());
+        assert!(
+            validate_release_name("Bad")
+                .unwrap_err()
+                .to_string()
+                .contains(RELEASE_NAME_PATTERN)
+        );
+    }
+
+    #[test]
+    fn source_path_agrees_with_the_regex() {
+        let re = regex::Regex::new(r"# Source: [^/]+/(.+)").unwrap();
+        let parts = ["# Source: ", "a", "/", "\n", " ", "b/c", "#", "é"];
+        let mut next = rng(0x1234_5678_9ABC_DEF1);
+        let mut found = 0;
+        for _ in 0..100_000 {
+            let doc = random_text(&mut next, &parts, 8);
+            let want = re.captures(&doc).map(|c| c.get(1).unwrap().as_str());
+            assert_eq!(source_path(&doc), want, "{doc:?}");
+            found += usize::from(want.is_some());
+        }
+        assert!(found > 1000, "{found}");
+    }
 }

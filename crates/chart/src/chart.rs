@@ -1,6 +1,7 @@
 //! The loaded chart: metadata, default values, schema, templates, other
 //! files and subcharts, as Helm's `chart.Chart` holds them.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::metadata::Metadata;
@@ -12,6 +13,24 @@ pub struct File {
     pub name: String,
     /// Content (a UTF-8 byte-order mark already stripped, as Helm does).
     pub data: Arc<[u8]>,
+}
+
+impl File {
+    /// The content as text: borrowed when it is UTF-8 (the usual case),
+    /// else with invalid sequences replaced as Go's string conversion
+    /// prints them.
+    pub fn text(&self) -> Cow<'_, str> {
+        lossy(&self.data)
+    }
+}
+
+/// `String::from_utf8_lossy` with the fast validation first: valid UTF-8
+/// is borrowed after one `from_utf8` pass instead of a chunk-by-chunk scan.
+pub fn lossy(data: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(data) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(data),
+    }
 }
 
 /// A Helm chart as loaded from a directory or archive.

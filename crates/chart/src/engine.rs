@@ -19,8 +19,8 @@ use crate::objects::ChartObject;
 const GO_MAX_EXEC_DEPTH: usize = 100_000;
 
 /// One template to parse, with the render context of its chart.
-struct Renderable {
-    text: String,
+struct Renderable<'a> {
+    text: std::borrow::Cow<'a, str>,
     context: Value,
     base_path: String,
 }
@@ -36,11 +36,11 @@ fn full_path(parent: Option<&str>, name: &str) -> String {
 /// Helm's `recAllTpls`: build each chart's context (`.Chart`, `.Files`,
 /// `.Release`, `.Capabilities`, `.Values` scoped to the chart,
 /// `.Subcharts`) and collect its templates.
-fn collect(
-    node: &Node<'_>,
+fn collect<'a>(
+    node: &Node<'a>,
     parent_path: Option<&str>,
     parent_context: &Value,
-    out: &mut BTreeMap<String, Renderable>,
+    out: &mut BTreeMap<String, Renderable<'a>>,
 ) -> Value {
     let is_root = parent_path.is_none();
     let parent = match parent_context {
@@ -97,7 +97,7 @@ fn collect(
         out.insert(
             format!("{path}/{}", t.name),
             Renderable {
-                text: String::from_utf8_lossy(&t.data).into_owned(),
+                text: t.text(),
                 context: context.clone(),
                 base_path: format!("{path}/templates"),
             },

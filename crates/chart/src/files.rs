@@ -26,7 +26,7 @@ impl Files {
     fn get(&self, name: &str) -> String {
         self.files
             .get(name)
-            .map(|d| String::from_utf8_lossy(d).into_owned())
+            .map(|d| crate::chart::lossy(d).into_owned())
             .unwrap_or_default()
     }
 
@@ -48,7 +48,7 @@ impl Files {
         let Some(data) = self.files.get(name) else {
             return Value::list(Vec::new());
         };
-        let mut s = String::from_utf8_lossy(data).into_owned();
+        let mut s = crate::chart::lossy(data).into_owned();
         if s.ends_with('\n') {
             s.pop();
         }
@@ -63,7 +63,7 @@ impl Files {
             let text = if encode {
                 base64::engine::general_purpose::STANDARD.encode(v)
             } else {
-                String::from_utf8_lossy(v).into_owned()
+                crate::chart::lossy(v).into_owned()
             };
             m.insert(base, serde_json::Value::String(text));
         }
@@ -109,7 +109,7 @@ impl Object for Files {
     fn to_data(&self) -> Option<Value> {
         let mut m = Map::new();
         for (k, v) in self.files.iter() {
-            m.insert(k.clone(), Value::str(String::from_utf8_lossy(v)));
+            m.insert(k.clone(), Value::str(crate::chart::lossy(v)));
         }
         Some(Value::map(m))
     }

@@ -290,10 +290,6 @@ pub(crate) fn clean_path(p: &str) -> String {
     }
 }
 
-fn text(f: &File) -> String {
-    String::from_utf8_lossy(&f.data).into_owned()
-}
-
 /// Build a chart from its files (Helm's `LoadFiles`).
 pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
     let mut chart = Chart::default();
@@ -303,7 +299,7 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
     for f in files {
         match f.name.as_str() {
             "Chart.yaml" => {
-                let doc = goyaml::from_str(&text(&f)).map_err(|e| {
+                let doc = goyaml::from_str(&f.text()).map_err(|e| {
                     Error::Load(format!("cannot load Chart.yaml: {}", yaml_error(&e)))
                 })?;
                 chart.metadata.merge_yaml(&doc, "Chart.yaml")?;
@@ -314,7 +310,7 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
             }
             "Chart.lock" | "requirements.lock" => {}
             "values.yaml" => {
-                let doc = goyaml::from_str(&text(&f)).map_err(|e| {
+                let doc = goyaml::from_str(&f.text()).map_err(|e| {
                     Error::Load(format!("cannot load values.yaml: {}", yaml_error(&e)))
                 })?;
                 chart.values = match doc {
@@ -329,7 +325,7 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
             }
             "values.schema.json" => chart.schema = Some(f.data.clone()),
             "requirements.yaml" => {
-                let doc = goyaml::from_str(&text(&f)).map_err(|e| {
+                let doc = goyaml::from_str(&f.text()).map_err(|e| {
                     Error::Load(format!("cannot load requirements.yaml: {}", yaml_error(&e)))
                 })?;
                 let mut deps = Metadata::default();

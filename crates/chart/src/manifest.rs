@@ -4,9 +4,6 @@
 //! kinds (stable within a kind; files in path order).
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
-
-use regex::Regex;
 
 /// Kinds in the order Helm installs them (`releaseutil.InstallOrder`);
 /// unknown kinds go last, alphabetically.
@@ -105,25 +102,58 @@ impl Hook {
     }
 }
 
-fn separator() -> &'static Regex {
-    static SEP: OnceLock<Regex> = OnceLock::new();
-    SEP.get_or_init(|| Regex::new(r"(?:^|\s*\n)---\s*").expect("constant regex"))
+/// Go's `\s`: ASCII space, tab, newline, form feed, carriage return.
+fn is_go_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
 }
 
-/// Go's `regexp.Split(s, -1)` (drops an empty first piece only when the
-/// first match is empty, keeps a trailing piece unless a match ends the text).
-fn go_split<'a>(re: &Regex, s: &'a str) -> Vec<&'a str> {
+/// The leftmost match at or after `from` of Helm's separator regex
+/// `(?:^|\s*\n)---\s*` (Go's `\s`), as byte offsets. A match starting at
+/// `p` other than the text start is whitespace up to a newline directly
+/// followed by `---`; the whitespace run before a newline cannot reach
+/// back past an earlier `\n---`, so the first such newline gives the
+/// leftmost start. Both `\s*` are greedy and nothing after the trailing one
+/// constrains it.
+fn find_separator(s: &[u8], from: usize) -> Option<(usize, usize)> {
+    let skip_space = |mut i: usize| {
+        while i < s.len() && is_go_space(s[i]) {
+            i += 1;
+        }
+        i
+    };
+    if from == 0 && s.starts_with(b"---") {
+        return Some((0, skip_space(3)));
+    }
+    let mut q = from;
+    loop {
+        q += s.get(q..)?.iter().position(|&b| b == b'\n')?;
+        if s[q + 1..].starts_with(b"---") {
+            break;
+        }
+        q += 1;
+    }
+    let mut p = q;
+    while p > from && is_go_space(s[p - 1]) {
+        p -= 1;
+    }
+    Some((p, skip_space(q + 4)))
+}
+
+/// Go's `regexp.Split(s, -1)` with the separator regex (drops an empty
+/// first piece only when the first match is empty, keeps a trailing piece
+/// unless a match ends the text). The separator never matches empty.
+fn go_split(s: &str) -> Vec<&str> {
     if s.is_empty() {
         return vec![""];
     }
     let mut out = Vec::new();
     let (mut beg, mut end) = (0, 0);
-    for m in re.find_iter(s) {
-        end = m.start();
-        if m.end() != 0 {
-            out.push(&s[beg..end]);
-        }
-        beg = m.end();
+    let mut at = 0;
+    while let Some((start, stop)) = find_separator(s.as_bytes(), at) {
+        end = start;
+        out.push(&s[beg..end]);
+        beg = stop;
+        at = stop;
     }
     if end != s.len() {
         out.push(&s[beg..]);
@@ -134,7 +164,7 @@ fn go_split<'a>(re: &Regex, s: &'a str) -> Vec<&'a str> {
 /// Helm's `SplitManifests`: documents of a rendered file, in order,
 /// trimmed, empty ones dropped.
 pub fn split_manifests(text: &str) -> Vec<String> {
-    go_split(separator(), text.trim())
+    go_split(text.trim())
         .into_iter()
         .filter(|d| !d.is_empty())
         .map(|d| d.trim().to_string())
@@ -333,6 +363,61 @@ fn kind_order(a: &str, b: &str) -> std::cmp::Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The separator as a regex with Go's ASCII `\s`, and Go's
+    /// `regexp.Split` over it: the reference `find_separator` must agree with.
+    fn regex_split(s: &str) -> Vec<&str> {
+        let re = regex::Regex::new(r"(?:^|[\t\n\x0c\r ]*\n)---[\t\n\x0c\r ]*").unwrap();
+        if s.is_empty() {
+            return vec![""];
+        }
+        let mut out = Vec::new();
+        let (mut beg, mut end) = (0, 0);
+        for m in re.find_iter(s) {
+            end = m.start();
+            if m.end() != 0 {
+                out.push(&s[beg..end]);
+            }
+            beg = m.end();
+        }
+        if end != s.len() {
+            out.push(&s[beg..]);
+        }
+        out
+    }
+
+    #[test]
+    fn separator_matcher_agrees_with_the_regex_on_random_inputs() {
+        let parts = [
+            "-", "--", "---", "\n", " ", "\t", "\r", "\x0c", "\x0b", "a", "#", "\u{a0}", "\n---",
+        ];
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        };
+        let mut splits = 0;
+        for _ in 0..100_000 {
+            let len = next() % 12;
+            let text: String = (0..len)
+                .map(|_| parts[(next() % parts.len() as u64) as usize])
+                .collect();
+            let want = regex_split(&text);
+            assert_eq!(go_split(&text), want, "{text:?}");
+            splits += usize::from(want.len() > 1);
+        }
+        assert!(splits > 10_000, "{splits}");
+    }
+
+    #[test]
+    fn separator_whitespace_is_go_ascii_space() {
+        // Go's `\s` has no vertical tab and no Unicode spaces.
+        assert_eq!(go_split("a\n---\x0bb"), ["a", "\x0bb"]);
+        assert_eq!(go_split("a\u{a0}\n---\n\u{a0}b"), ["a\u{a0}", "\u{a0}b"]);
+        assert_eq!(go_split("a\x0b\n--- b"), ["a\x0b", "b"]);
+    }
 
     #[test]
     fn split_like_helm() {

@@ -25,6 +25,20 @@ pub fn matches(pattern: &str, name: &str) -> Result<bool, BadPattern> {
 #[derive(Debug, Clone)]
 pub struct Glob {
     toks: Vec<Tok>,
+    shape: Shape,
+}
+
+/// The common shapes of `.helmignore` rules, matched without the general
+/// backtracking loop.
+#[derive(Debug, Clone)]
+enum Shape {
+    /// Only literal runes: the name must equal this.
+    Exact(String),
+    /// `*` then only literal runes: the name must end with this, with no
+    /// `/` before it (what the star takes).
+    StarSuffix(String),
+    /// Anything else.
+    General,
 }
 
 #[derive(Debug, Clone)]
@@ -72,12 +86,33 @@ impl Glob {
                 }
             }
         }
-        Ok(Glob { toks })
+        let literal = |toks: &[Tok]| -> Option<String> {
+            toks.iter()
+                .map(|t| match t {
+                    Tok::Lit(c) => Some(*c),
+                    _ => None,
+                })
+                .collect()
+        };
+        let shape = match toks.split_first() {
+            Some((Tok::Star, rest)) => literal(rest).map_or(Shape::General, Shape::StarSuffix),
+            _ => literal(&toks).map_or(Shape::General, Shape::Exact),
+        };
+        Ok(Glob { toks, shape })
     }
 
     /// Whether `name` matches entirely. Allocation-free: positions in
     /// `name` are byte offsets at rune boundaries.
     pub fn matches(&self, name: &str) -> bool {
+        match &self.shape {
+            Shape::Exact(text) => return name == text,
+            Shape::StarSuffix(suffix) => {
+                return name
+                    .strip_suffix(suffix.as_str())
+                    .is_some_and(|head| !head.contains('/'));
+            }
+            Shape::General => {}
+        }
         let t = &self.toks;
         let n = name.as_bytes();
         let rune_at = |i: usize| -> (char, usize) {
