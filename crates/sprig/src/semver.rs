@@ -13,30 +13,187 @@ use regex::Regex;
 
 use crate::{args, define};
 
+// Masterminds' patterns, with Go's `\s` spelled out (`[\t\n\f\r ]`: ASCII,
+// no vertical tab). Versions and single constraints are read by hand
+// (`split_version`, `split_constraint`, agreeing with `^SEMVER$` and
+// CONSTRAINT_RE); the regexes below are compiled only for constraint
+// texts with ranges or several clauses.
+#[cfg(test)]
 const SEMVER: &str = r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
 const CONSTRAINT_VERSION: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
 const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
+/// The operators of OPS in its (leftmost-first) order; `""` is tried second.
+const OP_ORDER: [&str; 12] = [
+    "=", "", "!=", ">", "<", ">=", "=>", "<=", "=<", "~", "~>", "^",
+];
+const S: &str = r"[\t\n\x0C\r ]";
 
 fn re(pattern: String) -> Regex {
     // The patterns are constants; a failure here is a programming error caught by the tests.
     Regex::new(&pattern).unwrap_or_else(|e| panic!("semver pattern: {e}"))
 }
 
+#[cfg(test)]
 static VERSION_RE: LazyLock<Regex> = LazyLock::new(|| re(format!("^{SEMVER}$")));
+#[cfg(test)]
 static CONSTRAINT_RE: LazyLock<Regex> =
-    LazyLock::new(|| re(format!(r"^\s*({OPS})\s*({CONSTRAINT_VERSION})\s*$")));
+    LazyLock::new(|| re(format!(r"^{S}*({OPS}){S}*({CONSTRAINT_VERSION}){S}*$")));
 static RANGE_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(format!(
-        r"\s*({CONSTRAINT_VERSION})\s+-\s+({CONSTRAINT_VERSION})\s*"
+        r"{S}*({CONSTRAINT_VERSION}){S}+-{S}+({CONSTRAINT_VERSION}){S}*"
     ))
 });
 static FIND_RE: LazyLock<Regex> =
-    LazyLock::new(|| re(format!(r"({OPS})\s*({CONSTRAINT_VERSION})")));
+    LazyLock::new(|| re(format!(r"({OPS}){S}*({CONSTRAINT_VERSION})")));
 static VALID_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(format!(
-        r"^(\s*({OPS})\s*({CONSTRAINT_VERSION})\s*)((?:\s+|,\s*)({OPS})\s*({CONSTRAINT_VERSION})\s*)*$"
+        r"^({S}*({OPS}){S}*({CONSTRAINT_VERSION}){S}*)((?:{S}+|,{S}*)({OPS}){S}*({CONSTRAINT_VERSION}){S}*)*$"
     ))
 });
+
+/// Go's `\s`.
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0C | b'\r' | b' ')
+}
+
+fn skip_space(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_space(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+fn run(b: &[u8], mut i: usize, class: impl Fn(u8) -> bool) -> usize {
+    while i < b.len() && class(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+fn id_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-'
+}
+
+/// `[0-9|x|X|\*]`: a constraint version's number (or wildcard) character.
+fn wild_char(c: u8) -> bool {
+    c.is_ascii_digit() || matches!(c, b'|' | b'x' | b'X' | b'*')
+}
+
+/// The end of the greedy `[0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*` at `i`
+/// (`i` itself when there is none).
+fn dotted_ids(b: &[u8], i: usize) -> usize {
+    let mut end = run(b, i, id_char);
+    if end == i {
+        return i;
+    }
+    while b.get(end) == Some(&b'.') {
+        let next = run(b, end + 1, id_char);
+        if next == end + 1 {
+            break;
+        }
+        end = next;
+    }
+    end
+}
+
+/// The pieces of a version the pattern captures: numbers with their
+/// leading `.`, prerelease and metadata without their `-`/`+` (and the
+/// prerelease group with its `-`).
+#[derive(Debug, PartialEq, Eq)]
+struct VersionParts<'a> {
+    major: &'a str,
+    minor: Option<&'a str>,
+    patch: Option<&'a str>,
+    pre_group: Option<&'a str>,
+    metadata: Option<&'a str>,
+    end: usize,
+}
+
+/// The greedy match of a version pattern at `i` (`number` the class of
+/// its number characters); every part is introduced by its own delimiter,
+/// so greedy is the only way an anchored match can go.
+fn version_at(t: &str, i: usize, number: fn(u8) -> bool) -> Option<VersionParts<'_>> {
+    let b = t.as_bytes();
+    let mut i = i;
+    if b.get(i) == Some(&b'v') {
+        i += 1;
+    }
+    let end = run(b, i, number);
+    if end == i {
+        return None;
+    }
+    let major = &t[i..end];
+    i = end;
+    let dotted = |i: &mut usize| -> Option<&str> {
+        if b.get(*i) != Some(&b'.') {
+            return None;
+        }
+        let end = run(b, *i + 1, number);
+        if end == *i + 1 {
+            return None;
+        }
+        let part = &t[*i..end];
+        *i = end;
+        Some(part)
+    };
+    let minor = dotted(&mut i);
+    let patch = minor.and_then(|_| dotted(&mut i));
+    let tagged = |i: &mut usize, tag: u8| -> Option<&str> {
+        if b.get(*i) != Some(&tag) {
+            return None;
+        }
+        let end = dotted_ids(b, *i + 1);
+        if end == *i + 1 {
+            return None;
+        }
+        let part = &t[*i..end];
+        *i = end;
+        Some(part)
+    };
+    let pre_group = tagged(&mut i, b'-');
+    let metadata = tagged(&mut i, b'+').map(|m| &m[1..]);
+    Some(VersionParts {
+        major,
+        minor,
+        patch,
+        pre_group,
+        metadata,
+        end: i,
+    })
+}
+
+/// `^SEMVER$`.
+fn split_version(t: &str) -> Option<VersionParts<'_>> {
+    version_at(t, 0, |c| c.is_ascii_digit()).filter(|p| p.end == t.len())
+}
+
+/// What CONSTRAINT_RE captures: the operator, the whole version, and its
+/// parts.
+#[derive(Debug, PartialEq, Eq)]
+struct ConstraintParts<'a> {
+    op: &'a str,
+    version: &'a str,
+    parts: VersionParts<'a>,
+}
+
+/// `^\s*(OPS)\s*(CONSTRAINT_VERSION)\s*$`: the operators are tried in the
+/// pattern's order, the first that lets the rest match wins.
+fn split_constraint(t: &str) -> Option<ConstraintParts<'_>> {
+    let b = t.as_bytes();
+    let start = skip_space(b, 0);
+    OP_ORDER.iter().find_map(|op| {
+        if !t[start..].starts_with(op) {
+            return None;
+        }
+        let at = skip_space(b, start + op.len());
+        let parts = version_at(t, at, wild_char)?;
+        (skip_space(b, parts.end) == b.len()).then(|| ConstraintParts {
+            op: &t[start..start + op.len()],
+            version: &t[at..parts.end],
+            parts,
+        })
+    })
+}
 
 /// A parsed version (`*semver.Version`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,21 +223,18 @@ fn allowed_char(c: char) -> bool {
 impl Version {
     /// `semver.NewVersion`.
     pub fn parse(text: &str) -> Result<Version, String> {
-        let caps = VERSION_RE
-            .captures(text)
-            .ok_or("Invalid Semantic Version")?;
-        let num = |i: usize| -> Result<u64, String> {
-            match caps.get(i) {
+        let parts = split_version(text).ok_or("Invalid Semantic Version")?;
+        let num = |part: Option<&str>| -> Result<u64, String> {
+            match part {
                 None => Ok(0),
                 Some(m) => m
-                    .as_str()
                     .trim_start_matches('.')
                     .parse()
                     .map_err(|e| format!("Error parsing version segment: {e}")),
             }
         };
-        let pre = caps.get(5).map_or("", |m| m.as_str()).to_string();
-        let metadata = caps.get(8).map_or("", |m| m.as_str()).to_string();
+        let pre = parts.pre_group.map_or("", |p| &p[1..]).to_string();
+        let metadata = parts.metadata.unwrap_or("").to_string();
         for part in pre.split('.').filter(|_| !pre.is_empty()) {
             if only(part, |c| c.is_ascii_digit()) {
                 if part.len() > 1 && part.starts_with('0') {
@@ -94,9 +248,9 @@ impl Version {
             return Err("Invalid Metadata string".into());
         }
         Ok(Version {
-            major: num(1)?,
-            minor: num(2)?,
-            patch: num(3)?,
+            major: num(Some(parts.major))?,
+            minor: num(parts.minor)?,
+            patch: num(parts.patch)?,
             pre,
             metadata,
             original: text.to_string(),
@@ -240,12 +394,15 @@ fn is_x(s: &str) -> bool {
 
 impl Constraint {
     fn parse(c: &str) -> Result<Constraint, String> {
-        let caps = CONSTRAINT_RE
-            .captures(c)
-            .ok_or_else(|| format!("improper constraint: {c}"))?;
-        let g = |i: usize| caps.get(i).map_or("", |m| m.as_str());
-        let op = g(1).to_string();
-        let (m3, m4, m5, m6) = (g(3), g(4), g(5), g(6));
+        let caps = split_constraint(c).ok_or_else(|| format!("improper constraint: {c}"))?;
+        let op = caps.op.to_string();
+        let p = &caps.parts;
+        let (m3, m4, m5, m6) = (
+            p.major,
+            p.minor.unwrap_or(""),
+            p.patch.unwrap_or(""),
+            p.pre_group.unwrap_or(""),
+        );
         let (mut minor_dirty, mut patch_dirty, mut dirty) = (false, false, false);
         let ver = if is_x(m3) || m3.is_empty() {
             dirty = true;
@@ -259,7 +416,7 @@ impl Constraint {
             patch_dirty = true;
             format!("{m3}{m4}.0{m6}")
         } else {
-            g(2).to_string()
+            caps.version.to_string()
         };
         let con = Version::parse(&ver).map_err(|_| "constraint Parser Error".to_string())?;
         Ok(Constraint {
@@ -385,6 +542,26 @@ pub struct Constraints {
 impl Constraints {
     /// `semver.NewConstraint`.
     pub fn parse(text: &str) -> Result<Constraints, String> {
+        // Without a hyphen range, `||` alternatives that are one constraint
+        // each need no regex: VALID_RE then matches and FIND_RE finds just
+        // that constraint (see the tests).
+        let b = text.as_bytes();
+        let ranged = (1..b.len()).any(|i| b[i] == b'-' && is_space(b[i - 1]));
+        if !ranged {
+            let quick: Option<Vec<Vec<Constraint>>> = text
+                .split("||")
+                .map(|or| split_constraint(or).map(|_| Constraint::parse(or).map(|c| vec![c])))
+                .collect::<Option<Result<_, _>>>()
+                .transpose()?;
+            if let Some(alternatives) = quick {
+                return Ok(Constraints { alternatives });
+            }
+        }
+        Self::parse_with_regexes(text)
+    }
+
+    /// `semver.NewConstraint` step for step with Masterminds' regexes.
+    fn parse_with_regexes(text: &str) -> Result<Constraints, String> {
         // Hyphen ranges become ">= a, <= b".
         let mut rewritten = text.to_string();
         for caps in RANGE_RE.captures_iter(text) {
@@ -443,6 +620,64 @@ mod tests {
         Constraints::parse(c)
             .unwrap()
             .check(&Version::parse(v).unwrap())
+    }
+
+    use proptest::prelude::*;
+
+    fn texts() -> impl Strategy<Value = String> {
+        const TOKENS: [&str; 29] = [
+            "v", "1", "0", "12", "01", ".", "-", "+", "x", "X", "*", "|", "||", "a", "rc", " ",
+            "\t", "\u{a0}", "\u{b}", "=", ">", "<", ">=", "~", "^", "!=", ",", " - ", "é",
+        ];
+        prop::collection::vec(prop::sample::select(&TOKENS[..]), 0..10).prop_map(|t| t.concat())
+    }
+
+    fn group<'a>(caps: &regex::Captures<'a>, i: usize) -> Option<&'a str> {
+        caps.get(i).map(|m| m.as_str())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn version_reader_agrees_with_the_pattern(t in texts()) {
+            let want = VERSION_RE.captures(&t).map(|c| {
+                (group(&c, 1), group(&c, 2), group(&c, 3), group(&c, 4), group(&c, 8))
+            });
+            let got = split_version(&t).map(|p| {
+                (Some(p.major), p.minor, p.patch, p.pre_group, p.metadata)
+            });
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn constraint_reader_agrees_with_the_pattern(t in texts()) {
+            let want = CONSTRAINT_RE.captures(&t).map(|c| {
+                (group(&c, 1), group(&c, 2), group(&c, 3), group(&c, 4), group(&c, 5),
+                 group(&c, 6), group(&c, 10))
+            });
+            let got = split_constraint(&t).map(|p| {
+                (Some(p.op), Some(p.version), Some(p.parts.major), p.parts.minor,
+                 p.parts.patch, p.parts.pre_group, p.parts.metadata)
+            });
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn quick_constraint_parse_agrees_with_the_regexes(t in texts()) {
+            let quick = format!("{:?}", Constraints::parse(&t));
+            let slow = format!("{:?}", Constraints::parse_with_regexes(&t));
+            prop_assert_eq!(quick, slow);
+        }
+    }
+
+    #[test]
+    fn whitespace_is_gos() {
+        // Go's `\s` is ASCII without vertical tab: other spaces are not skipped.
+        assert!(Constraints::parse(" >= 1.2\t").is_ok());
+        assert!(Constraints::parse("\u{a0}>=1.2").is_err());
+        assert!(Constraints::parse(">=1.2\u{b}").is_err());
+        assert!(Constraints::parse("1.2 -\u{a0}1.4").is_err());
     }
 
     #[test]
