@@ -1,6 +1,7 @@
 //! Helm's `strvals` parser: the `--set`, `--set-string`, `--set-json` and
 //! `--set-file` value syntax (`a.b=1,c[0]=x,d={x,y}`), with Helm's escapes,
-//! list indices, type inference and error messages.
+//! list indices, type inference and error messages; and the simpler
+//! `--set-literal` syntax (one key path, the rest of the line verbatim).
 //!
 //! The parser writes into an existing values map, as Helm does: a later
 //! `--set` refines what `-f` files and earlier flags built.
@@ -68,6 +69,187 @@ pub fn parse_json(s: &str, dest: &Value) -> Result<(), String> {
 /// Parse a `--set-file` line into `dest`; `reader` turns each path into a value.
 pub fn parse_into_file(s: &str, dest: &Value, reader: &FileReader<'_>) -> Result<(), String> {
     Parser::new(s, ValueKind::File(reader)).parse(dest)
+}
+
+/// Parse a `--set-literal` line into `dest`. Unlike `--set`, the line holds
+/// one key (`a.b[0].c`; no `\` escapes) and everything after its first `=`
+/// is the value, a string taken verbatim (commas, braces and `=` included).
+pub fn parse_literal(s: &str, dest: &Value) -> Result<(), String> {
+    let Value::Map(data) = dest else {
+        return Err("values are not a map".to_string());
+    };
+    let mut p = Literal { text: s, pos: 0 };
+    loop {
+        match p.key(data, 0) {
+            Ok(()) => continue,
+            Err(Stop::Eof) => return Ok(()),
+            Err(Stop::Error(e)) => return Err(e),
+        }
+    }
+}
+
+/// The `--set-literal` parser: keys end at `=`, `[` or `.`; a value runs to
+/// the end of the line.
+struct Literal<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Literal<'_> {
+    /// Read up to (and consuming) one of `stop`, without escapes.
+    fn until(&mut self, stop: &[char]) -> (String, Option<char>) {
+        let rest = &self.text[self.pos..];
+        match rest.char_indices().find(|(_, c)| stop.contains(c)) {
+            Some((i, c)) => {
+                self.pos += i + c.len_utf8();
+                (rest[..i].to_string(), Some(c))
+            }
+            None => {
+                self.pos = self.text.len();
+                (rest.to_string(), None)
+            }
+        }
+    }
+
+    /// The rest of the line.
+    fn value(&mut self) -> Value {
+        let v = Value::str(&self.text[self.pos..]);
+        self.pos = self.text.len();
+        v
+    }
+
+    fn key(&mut self, data: &Rc<RefCell<Map>>, nested: usize) -> Step<()> {
+        let (k, last) = self.until(&['=', '[', '.']);
+        match last {
+            None if k.is_empty() => Err(Stop::Eof),
+            None => Err(Stop::Error(format!(
+                "key {} has no value",
+                gotmpl::fmt::quote(&k)
+            ))),
+            Some('=') => {
+                let v = self.value();
+                set(data, &k, v);
+                Ok(())
+            }
+            Some('[') => {
+                let index = self.index()?;
+                let list = match data.borrow().get(&k) {
+                    None => Vec::new(),
+                    Some(Value::List(l)) => l.as_ref().clone(),
+                    Some(other) => return Err(conversion_error(other, "[]interface {}").into()),
+                };
+                let (list, result) = match self.list_item(list, index, nested) {
+                    Ok(l) => (l, Ok(())),
+                    Err((l, e)) => (l, Err(e)),
+                };
+                set(data, &k, Value::list(list));
+                result
+            }
+            Some(_) => {
+                // '.': descend into a map.
+                let nested = nested + 1;
+                if nested > MAX_NESTED_NAME_LEVEL {
+                    return Err(Stop::Error(format!(
+                        "value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}"
+                    )));
+                }
+                let inner = match data.borrow().get(&k) {
+                    None => Rc::new(RefCell::new(Map::new())),
+                    Some(Value::Map(m)) => m.clone(),
+                    Some(other) => {
+                        return Err(conversion_error(other, "map[string]interface {}").into());
+                    }
+                };
+                let result = self.key(&inner, nested);
+                let empty = inner.borrow().is_empty();
+                if result.is_ok() && empty {
+                    return Err(Stop::Error(format!(
+                        "key map {} has no value",
+                        gotmpl::fmt::quote(&k)
+                    )));
+                }
+                if !empty {
+                    set(data, &k, Value::Map(inner));
+                }
+                result
+            }
+        }
+    }
+
+    fn index(&mut self) -> Step<i64> {
+        let (text, last) = self.until(&[']']);
+        if last.is_none() {
+            return Err(Stop::Error("error parsing index: EOF".to_string()));
+        }
+        go_atoi(&text).map_err(|e| Stop::Error(format!("error parsing index: {e}")))
+    }
+
+    fn list_item(
+        &mut self,
+        mut list: Vec<Value>,
+        index: i64,
+        nested: usize,
+    ) -> Result<Vec<Value>, (Vec<Value>, Stop)> {
+        if index < 0 {
+            return Err((
+                list,
+                Stop::Error(format!("negative {index} index not allowed")),
+            ));
+        }
+        let (k, last) = self.until(&['[', '.', '=']);
+        if !k.is_empty() {
+            let runes: Vec<String> = k.chars().map(go_quote_rune).collect();
+            return Err((
+                list,
+                Stop::Error(format!(
+                    "unexpected data at end of array index: [{}]",
+                    runes.join(" ")
+                )),
+            ));
+        }
+        let i = index as usize;
+        match last {
+            None => Err((list, Stop::Eof)),
+            Some('=') => {
+                let v = self.value();
+                set_index(list, index, v)
+            }
+            Some('[') => {
+                let next = match self.index() {
+                    Ok(n) => n,
+                    Err(e) => return Err((list, e)),
+                };
+                let current = match list.get(i) {
+                    None | Some(Value::Nil) => Vec::new(),
+                    Some(Value::List(l)) => l.as_ref().clone(),
+                    Some(other) => {
+                        let e = conversion_error(other, "[]interface {}");
+                        return Err((list, Stop::Error(e)));
+                    }
+                };
+                match self.list_item(current, next, nested) {
+                    Ok(inner) => set_index(list, index, Value::list(inner)),
+                    Err((_, e)) => Err((list, e)),
+                }
+            }
+            Some(_) => {
+                // '.': a map inside the list (a non-map there is replaced).
+                let inner = match list.get(i) {
+                    Some(Value::Map(m)) => m.clone(),
+                    Some(_) => {
+                        let m = Rc::new(RefCell::new(Map::new()));
+                        list[i] = Value::Map(m.clone());
+                        m
+                    }
+                    None => Rc::new(RefCell::new(Map::new())),
+                };
+                if let Err(e) = self.key(&inner, nested) {
+                    return Err((list, e));
+                }
+                set_index(list, index, Value::Map(inner))
+            }
+        }
+    }
 }
 
 /// Go's name of a value's dynamic type, as interface-conversion panics print it.
@@ -611,6 +793,58 @@ mod tests {
         assert_eq!(
             dest.to_json().to_string(),
             r#"{"a":{"b":1,"c":2},"l":["x",null,"z"]}"#
+        );
+    }
+
+    fn literal(s: &str) -> Result<String, String> {
+        let dest = Value::map(Map::new());
+        parse_literal(s, &dest)?;
+        Ok(dest.to_json().to_string())
+    }
+
+    #[test]
+    fn set_literal_keeps_the_rest_of_the_line_verbatim() {
+        assert_eq!(
+            literal("a=1,b=true,c={x,y}").unwrap(),
+            r#"{"a":"1,b=true,c={x,y}"}"#
+        );
+        assert_eq!(literal("a.b=null").unwrap(), r#"{"a":{"b":"null"}}"#);
+        assert_eq!(literal(r"a\.b=c\,d").unwrap(), r#"{"a\\":{"b":"c\\,d"}}"#);
+        assert_eq!(literal("a=").unwrap(), r#"{"a":""}"#);
+        assert_eq!(literal("l[1]=x").unwrap(), r#"{"l":[null,"x"]}"#);
+        assert_eq!(literal("l[0].k=v").unwrap(), r#"{"l":[{"k":"v"}]}"#);
+        assert_eq!(literal("l[0][1]=z").unwrap(), r#"{"l":[[null,"z"]]}"#);
+        assert_eq!(literal("l[0]").unwrap(), r#"{"l":[]}"#);
+        assert_eq!(literal("").unwrap(), "{}");
+    }
+
+    #[test]
+    fn set_literal_errors_are_worded_as_helm_words_them() {
+        assert_eq!(literal("a").unwrap_err(), r#"key "a" has no value"#);
+        assert_eq!(literal("a.b").unwrap_err(), r#"key "b" has no value"#);
+        assert_eq!(literal("a.=x").unwrap_err(), r#"key map "a" has no value"#);
+        assert_eq!(literal("a[1").unwrap_err(), "error parsing index: EOF");
+        assert_eq!(
+            literal("a[x]=1").unwrap_err(),
+            r#"error parsing index: strconv.Atoi: parsing "x": invalid syntax"#
+        );
+        assert_eq!(
+            literal("a[-2]=1").unwrap_err(),
+            "negative -2 index not allowed"
+        );
+        assert_eq!(
+            literal("a[0]x=1").unwrap_err(),
+            "unexpected data at end of array index: ['x']"
+        );
+        assert_eq!(
+            literal("a[65537]=1").unwrap_err(),
+            "index of 65537 is greater than maximum supported index of 65536"
+        );
+        let dest = Value::map(Map::new());
+        parse_into("a=1", &dest).unwrap();
+        assert_eq!(
+            parse_literal("a.b=2", &dest).unwrap_err(),
+            "unable to parse key: interface conversion: interface {} is int64, not map[string]interface {}"
         );
     }
 }

@@ -1,8 +1,8 @@
 //! User-supplied values as `helm template` merges them
 //! (`values.Options.MergeValues`): `-f` files in order (maps merged
 //! deeply, later files win), then every `--set-json`, `--set`,
-//! `--set-string` and `--set-file`, in that fixed order whatever the
-//! order on the command line.
+//! `--set-string`, `--set-file` and `--set-literal`, in that fixed order
+//! whatever the order on the command line.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +24,8 @@ pub struct ValueOptions {
     pub json_values: Vec<String>,
     /// `--set-file` lines (`key=path`).
     pub file_values: Vec<String>,
+    /// `--set-literal` lines (`key=verbatim string`).
+    pub literal_values: Vec<String>,
 }
 
 /// Read a values file (or standard input for `-`).
@@ -107,6 +109,10 @@ impl ValueOptions {
             strvals::parse_into_file(line, &dest, &reader)
                 .map_err(|e| Error::Values(format!("failed parsing --set-file data: {e}")))?;
         }
+        for line in &self.literal_values {
+            strvals::parse_literal(line, &dest)
+                .map_err(|e| Error::Values(format!("failed parsing --set-literal data: {e}")))?;
+        }
         Ok(dest.to_json())
     }
 }
@@ -130,11 +136,12 @@ mod tests {
             string_values: vec!["s=2".into()],
             json_values: vec![r#"j={"k":1}"#.into()],
             file_values: vec![format!("body={}", f.display())],
+            literal_values: vec!["body=literal, last".into(), "lit=1,x=2".into()],
         };
         let v = opts.merge().unwrap();
         assert_eq!(
             v,
-            serde_json::json!({"x": {"a": 1.0, "b": 3.0}, "l": [2.0], "s": "2", "j": "from-set", "body": "file body"})
+            serde_json::json!({"x": {"a": 1.0, "b": 3.0}, "l": [2.0], "s": "2", "j": "from-set", "body": "literal, last", "lit": "1,x=2"})
         );
     }
 
@@ -147,6 +154,18 @@ mod tests {
         assert_eq!(
             opts.merge().unwrap_err().to_string(),
             "open /nonexistent/v.yaml: no such file or directory"
+        );
+    }
+
+    #[test]
+    fn bad_set_literal_is_reported_with_its_flag() {
+        let opts = ValueOptions {
+            literal_values: vec!["a[1".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            opts.merge().unwrap_err().to_string(),
+            "failed parsing --set-literal data: error parsing index: EOF"
         );
     }
 }
