@@ -1,7 +1,7 @@
 //! Parse and execute a Helm-like chart template (helpers, include, range,
 //! with, if, printf) with a few Sprig-like functions registered here.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use gotmpl::{CallContext, FuncError, FuncMap, Templates, Value};
 use std::hint::black_box;
 
@@ -75,6 +75,10 @@ fn funcs() -> FuncMap {
     let mut f = FuncMap::new();
     f.insert("include", |ctx: &mut dyn CallContext, args: &[Value]| {
         ctx.execute_template(&str_arg(args, 0), args.get(1).unwrap_or(&Value::Nil))
+            .map(Value::str)
+    });
+    f.insert("tpl", |ctx: &mut dyn CallContext, args: &[Value]| {
+        ctx.execute_text(&str_arg(args, 0), args.get(1).unwrap_or(&Value::Nil))
             .map(Value::str)
     });
     f.insert_pure("default", |args| {
@@ -166,5 +170,38 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// N `tpl` (or `include`) calls from one template: the cost per call must
+/// not grow with N (texts are parsed once per set, the set is never copied).
+fn bench_calls(c: &mut Criterion) {
+    let mut set = set();
+    set.parse(
+        "tpl.yaml",
+        r#"{{ range $i := .N }}{{ tpl "{{ .Release.Name }}-{{ include \"app.name\" . }}" $ }}{{ end }}"#,
+    )
+    .expect("tpl template parses");
+    set.parse(
+        "include.yaml",
+        r#"{{ range $i := .N }}{{ include "app.fullname" $ }}{{ end }}"#,
+    )
+    .expect("include template parses");
+    let mut group = c.benchmark_group("calls");
+    for n in [100i64, 1_000, 10_000] {
+        let data = values();
+        if let Value::Map(m) = &data {
+            m.borrow_mut().insert("N".into(), Value::Int(n));
+        }
+        group.throughput(Throughput::Elements(n as u64));
+        for name in ["tpl", "include"] {
+            let file = format!("{name}.yaml");
+            let out = set.execute(&file, &data).expect("renders");
+            assert_eq!(out.matches("rel-app").count(), n as usize, "{name}");
+            group.bench_with_input(BenchmarkId::new(name, n), &data, |b, data| {
+                b.iter(|| black_box(set.execute(&file, data).expect("renders")));
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_calls);
 criterion_main!(benches);

@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::builtins::{self, BuiltinError};
 use crate::fmt;
@@ -195,16 +196,54 @@ pub(crate) struct Shared {
     active: RefCell<HashMap<String, usize>>,
 }
 
-/// Execute template `name` of `set` at template nesting `depth`.
+/// Templates a `tpl` text adds on top of the set for the duration of its
+/// execution: the text itself and its defines, over those of enclosing
+/// `tpl` texts. Go clones the set and parses into the clone; looking names
+/// up through the layers gives the same view without copying the set, and a
+/// `define` in the text never reaches the caller's set.
+pub(crate) struct Overlay<'a> {
+    trees: &'a [Arc<Tree>],
+    parent: Option<&'a Overlay<'a>>,
+}
+
+/// Template `name` as a set seen through `overlay` resolves it: as if every
+/// layer had been added to the set in turn, where a tree that is empty
+/// (Go's `IsEmptyTree`) does not replace a non-empty one.
+fn lookup<'a>(
+    set: &'a Templates,
+    overlay: Option<&'a Overlay<'a>>,
+    name: &str,
+) -> Option<&'a Tree> {
+    let mut empty: Option<&'a Tree> = None;
+    let mut layer = overlay;
+    while let Some(l) = layer {
+        if let Some(t) = l.trees.iter().find(|t| t.name == name) {
+            if !t.is_empty() {
+                return Some(t);
+            }
+            empty = empty.or(Some(t));
+        }
+        layer = l.parent;
+    }
+    let base = set.tree(name).map(|t| &**t);
+    match (empty, base) {
+        (Some(e), Some(b)) if b.is_empty() => Some(e),
+        (e, None) => e,
+        (_, b) => b,
+    }
+}
+
+/// Execute template `name` of `set` (seen through `overlay`) at template nesting `depth`.
 pub(crate) fn execute(
     set: &Templates,
+    overlay: Option<&Overlay<'_>>,
     name: &str,
     data: &Value,
     out: &mut String,
     depth: usize,
     shared: &Shared,
 ) -> R<()> {
-    let Some(tree) = set.tree(name) else {
+    let Some(tree) = lookup(set, overlay, name) else {
         return Err(Box::new(ExecError {
             name: String::new(),
             location: None,
@@ -220,6 +259,7 @@ pub(crate) fn execute(
     let dot = Slot::from_data(data);
     let mut state = State {
         set,
+        overlay,
         tree,
         vars: vec![("$", dot.clone())],
         depth,
@@ -234,6 +274,7 @@ pub(crate) fn execute(
 
 struct State<'s> {
     set: &'s Templates,
+    overlay: Option<&'s Overlay<'s>>,
     tree: &'s Tree,
     vars: Vec<(&'s str, Slot)>,
     depth: usize,
@@ -336,7 +377,7 @@ impl<'s> State<'s> {
             Node::With(b) => self.walk_if_or_with(dot, b, true, out)?,
             Node::Range(b) => self.walk_range(dot, node, b, out)?,
             Node::Template(t) => {
-                let Some(tree) = self.set.tree(&t.name) else {
+                let Some(tree) = lookup(self.set, self.overlay, &t.name) else {
                     return Err(self
                         .error(format!("template {} not defined", fmt::quote(&t.name)))
                         .into());
@@ -353,6 +394,7 @@ impl<'s> State<'s> {
                 };
                 let mut inner = State {
                     set: self.set,
+                    overlay: self.overlay,
                     tree,
                     vars: vec![("$", new_dot.clone())],
                     depth: self.depth + 1,
@@ -891,7 +933,15 @@ impl CallContext for State<'_> {
             .entry(name.to_string())
             .or_default() += 1;
         let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-            execute(self.set, name, data, &mut out, self.depth + 1, self.shared)
+            execute(
+                self.set,
+                self.overlay,
+                name,
+                data,
+                &mut out,
+                self.depth + 1,
+                self.shared,
+            )
         });
         if let Some(n) = self.shared.active.borrow_mut().get_mut(name) {
             *n = n.saturating_sub(1);
@@ -927,12 +977,25 @@ impl CallContext for State<'_> {
                 "exceeded maximum template depth ({max})"
             )));
         }
-        let mut set = self.set.clone();
-        set.parse(name, text)
+        let trees = self
+            .set
+            .parse_text(name, text)
             .map_err(|e| FuncError::new(e.to_string()))?;
+        let overlay = Overlay {
+            trees: &trees,
+            parent: self.overlay,
+        };
         let mut out = String::new();
         stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-            execute(&set, name, data, &mut out, self.depth + 1, self.shared)
+            execute(
+                self.set,
+                Some(&overlay),
+                name,
+                data,
+                &mut out,
+                self.depth + 1,
+                self.shared,
+            )
         })
         .map_err(|e| FuncError::new(e.to_string()))?;
         Ok(out)

@@ -2,7 +2,7 @@
 //! `*template.Template` with its associated templates.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::exec::{self, ExecError};
 use crate::func::FuncMap;
@@ -58,7 +58,31 @@ pub struct Templates {
     trees: Arc<HashMap<String, Arc<Tree>>>,
     funcs: Arc<FuncMap>,
     options: Options,
+    /// Parsed `tpl` texts, shared by the clones of the set.
+    texts: Arc<Mutex<TextCache>>,
 }
+
+/// The trees one text parses into (its defines, then the text itself), or its parse error.
+pub(crate) type ParsedText = Result<Arc<[Arc<Tree>]>, ParseError>;
+
+/// Texts parsed for [`crate::CallContext::execute_text`], by text. Parsing
+/// depends only on the text, the name it is parsed under, the functions
+/// (fixed per set) and the parse options, so a text is parsed once.
+#[derive(Default)]
+struct TextCache {
+    by_text: HashMap<Box<str>, Vec<CachedText>>,
+    /// Bytes of text held, to bound the cache.
+    bytes: usize,
+}
+
+struct CachedText {
+    name: Box<str>,
+    options: ParseOptions,
+    parsed: ParsedText,
+}
+
+/// The cache starts over when it holds more text than this.
+const TEXT_CACHE_BYTES: usize = 16 << 20;
 
 impl Templates {
     /// An empty set with user functions `funcs` (they override builtins of the same name).
@@ -68,6 +92,7 @@ impl Templates {
             trees: Arc::default(),
             funcs: Arc::new(funcs),
             options: Options::default(),
+            texts: Arc::default(),
         }
     }
 
@@ -135,6 +160,40 @@ impl Templates {
         Ok(())
     }
 
+    /// Parse `text` as a template named `name` without adding it to the set:
+    /// the trees of its defines, then its own. Results are cached per text.
+    pub(crate) fn parse_text(&self, name: &str, text: &str) -> ParsedText {
+        let options = self.options.parse;
+        let cache = self.texts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(hit) = cache
+            .by_text
+            .get(text)
+            .and_then(|v| v.iter().find(|c| &*c.name == name && c.options == options))
+        {
+            return hit.parsed.clone();
+        }
+        drop(cache);
+        let funcs = self.funcs.clone();
+        let has_function = move |f: &str| funcs.contains(f);
+        let parsed: ParsedText = parser::parse(name, text, &has_function, options)
+            .map(|trees| trees.into_iter().map(Arc::new).collect());
+        let mut cache = self.texts.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.bytes + text.len() + name.len() > TEXT_CACHE_BYTES {
+            *cache = TextCache::default();
+        }
+        cache.bytes += text.len() + name.len();
+        cache
+            .by_text
+            .entry(text.into())
+            .or_default()
+            .push(CachedText {
+                name: name.into(),
+                options,
+                parsed: parsed.clone(),
+            });
+        parsed
+    }
+
     /// The names of the templates in the set, sorted.
     pub fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.trees.keys().map(String::as_str).collect();
@@ -167,7 +226,7 @@ impl Templates {
         data: &Value,
         out: &mut String,
     ) -> Result<(), ExecError> {
-        exec::execute(self, name, data, out, 0, &exec::Shared::default()).map_err(|e| *e)
+        exec::execute(self, None, name, data, out, 0, &exec::Shared::default()).map_err(|e| *e)
     }
 }
 

@@ -382,3 +382,40 @@ fn named_sets_word_errors_as_helm_sees_them() {
         "template: no template \"missing\" associated with template \"gotpl\""
     );
 }
+
+#[test]
+fn tpl_defines_shadow_the_set_for_that_call_only() {
+    let mut set = Templates::new(helm_like_funcs()).with_name("gotpl");
+    set.parse(
+        "_h.tpl",
+        "{{ define \"name\" }}{{ .n }}-{{ include \"suffix\" . }}{{ end }}{{ define \"suffix\" }}s{{ end }}",
+    )
+    .unwrap();
+    // A define inside the text replaces the set's one for everything run from
+    // the text (also for set templates it includes), and for nested tpl texts;
+    // an empty define does not replace; nothing reaches the caller afterwards.
+    set.parse(
+        "main",
+        concat!(
+            "{{ range $i := 3 }}",
+            "{{ tpl \"{{ define \\\"suffix\\\" }}T{{ end }}{{ include \\\"name\\\" . }}|{{ tpl \\\"{{ include \\\\\\\"suffix\\\\\\\" . }}\\\" . }}\" $ }} ",
+            "{{ tpl \"{{ define \\\"suffix\\\" }}  {{ end }}{{ include \\\"name\\\" . }}\" $ }} ",
+            "{{ include \"name\" $ }};",
+            "{{ end }}"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = set.execute("main", &data(json!({"n": "a"}))).unwrap();
+    assert_eq!(out, "a-T|T a-s a-s;".repeat(3));
+    assert_eq!(set.names(), vec!["_h.tpl", "main", "name", "suffix"]);
+    // The same text failing to parse fails the same way every time.
+    set.parse("bad", "{{ tpl \"{{ .x \" . }}{{ tpl \"{{ .x \" . }}")
+        .unwrap();
+    let err = set.execute("bad", &Value::Nil).unwrap_err().to_string();
+    assert!(err.contains("template: gotpl:1: unclosed action"), "{err}");
+    set.parse("bad2", "{{ tpl \"{{ .x \" . }}").unwrap();
+    assert_eq!(
+        set.execute("bad2", &Value::Nil).unwrap_err().to_string(),
+        err.replace("bad:1:3: executing \"bad\"", "bad2:1:3: executing \"bad2\"")
+    );
+}
