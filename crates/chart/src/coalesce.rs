@@ -41,7 +41,9 @@ pub(crate) fn new_table() -> Table {
     Rc::new(RefCell::new(Map::new()))
 }
 
-/// A deep copy (Go's `copystructure.Copy`): no map or list is shared with `v`.
+/// A deep copy (Go's `copystructure.Copy`): no map is shared with `v`.
+/// Lists are immutable once built, so a list holding no map (at any
+/// depth) is shared rather than copied: nothing can tell the difference.
 pub fn deep_copy(v: &Value) -> Value {
     match v {
         Value::Map(m) => Value::map(
@@ -50,8 +52,17 @@ pub fn deep_copy(v: &Value) -> Value {
                 .map(|(k, x)| (k.clone(), deep_copy(x)))
                 .collect(),
         ),
-        Value::List(l) => Value::list(l.iter().map(deep_copy).collect()),
+        Value::List(l) if l.iter().any(holds_map) => Value::list(l.iter().map(deep_copy).collect()),
         other => other.clone(),
+    }
+}
+
+/// Whether `v` is or contains a map (something a copy must not share).
+fn holds_map(v: &Value) -> bool {
+    match v {
+        Value::Map(_) => true,
+        Value::List(l) => l.iter().any(holds_map),
+        _ => false,
     }
 }
 
@@ -442,5 +453,36 @@ mod tests {
         assert!(matches!(path_value(&t, "a.b.c"), Some(Value::Bool(true))));
         assert!(path_value(&t, "a.b").is_none());
         assert!(matches!(path_value(&t, "x"), Some(Value::Int(1))));
+    }
+
+    #[test]
+    fn deep_copy_copies_maps_and_shares_map_free_lists() {
+        let inner = Value::map(Map::from([("a".to_string(), Value::Int(1))]));
+        let scalars = Value::list(vec![Value::Int(1), Value::str("x")]);
+        let with_map = Value::list(vec![inner.clone()]);
+        let top = Value::map(Map::from([
+            ("m".to_string(), inner.clone()),
+            ("s".to_string(), scalars.clone()),
+            ("l".to_string(), with_map),
+        ]));
+        let copy = deep_copy(&top);
+        let Value::Map(c) = &copy else { panic!() };
+        let c = c.borrow();
+        // Maps are new, also inside lists: writing to them leaves the original alone.
+        if let Some(Value::Map(m)) = c.get("m") {
+            m.borrow_mut().insert("a".into(), Value::Int(2));
+        }
+        if let Some(Value::List(l)) = c.get("l")
+            && let Value::Map(m) = &l[0]
+        {
+            m.borrow_mut().insert("a".into(), Value::Int(3));
+        }
+        let Value::Map(orig) = &inner else { panic!() };
+        assert!(matches!(orig.borrow().get("a"), Some(Value::Int(1))));
+        // A list of scalars is shared.
+        match (c.get("s"), &scalars) {
+            (Some(Value::List(a)), Value::List(b)) => assert!(Rc::ptr_eq(a, b)),
+            _ => panic!("list expected"),
+        }
     }
 }

@@ -24,13 +24,20 @@ pub(crate) struct Node<'a> {
 impl<'a> Node<'a> {
     /// The tree for `chart` and all its subcharts.
     pub fn new(chart: &'a Chart) -> Node<'a> {
-        let values = serde_json::Value::Object(chart.values.clone());
+        // Converted from the loaded map directly (no intermediate copy).
+        let values = Value::map(
+            chart
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from_json_helm(v)))
+                .collect(),
+        );
         let mut deps: Vec<Node<'a>> = chart.dependencies.iter().map(Node::new).collect();
         // Helm collects subcharts from a Go map (random order); sort for stability.
         deps.sort_by(|a, b| a.name().cmp(b.name()));
         Node {
             meta: chart.metadata.clone(),
-            values: Value::from_json_helm(&values),
+            values,
             deps,
             chart,
         }

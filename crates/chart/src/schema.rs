@@ -60,13 +60,13 @@ fn validate_single(values: &serde_json::Value, schema: &[u8]) -> Result<(), Stri
         serde_json::from_slice(schema).map_err(|e| format!("- (root): invalid schema: {e}\n"))?;
     let validator = jsonschema::validator_for(&schema)
         .map_err(|e| format!("- (root): invalid schema: {e}\n"))?;
-    let instance = if values.is_null() {
-        serde_json::json!({})
-    } else {
-        values.clone()
-    };
+    let empty = serde_json::json!({});
+    let instance = if values.is_null() { &empty } else { values };
+    if validator.is_valid(instance) {
+        return Ok(());
+    }
     let mut lines: Vec<(String, String)> = Vec::new();
-    for err in validator.iter_errors(&instance) {
+    for err in validator.iter_errors(instance) {
         let field = field_name(err.instance_path().as_str());
         for message in go_messages(&err, &field) {
             lines.push((field.clone(), message));

@@ -294,9 +294,12 @@ impl<'a> Loader<'a> {
                     if ev == Event::SequenceEnd {
                         break;
                     }
+                    // The pointer is only kept when positions are.
                     let len = pointer.len();
-                    pointer.push('/');
-                    pointer.push_str(&items.len().to_string());
+                    if self.track {
+                        pointer.push('/');
+                        pointer.push_str(&items.len().to_string());
+                    }
                     let item = self.node(ev, m, pointer, None, depth + 1);
                     pointer.truncate(len);
                     items.push(item?);
@@ -348,8 +351,10 @@ impl<'a> Loader<'a> {
                     }
                     let key = key_string(&key);
                     let len = pointer.len();
-                    pointer.push('/');
-                    push_escaped(pointer, &key);
+                    if self.track {
+                        pointer.push('/');
+                        push_escaped(pointer, &key);
+                    }
                     let value = self.node(vev, vmark, pointer, Some(kmark.into()), depth + 1);
                     pointer.truncate(len);
                     map.insert(key, value?);
