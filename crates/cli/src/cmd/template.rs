@@ -1,16 +1,21 @@
 //! `deckmod template`: render a Helm chart locally, with the flags and the
-//! byte-for-byte output of `helm template`.
+//! byte-for-byte output of `helm template` (3.17).
+//!
+//! Besides the values and capability flags, this covers how `helm template`
+//! names the release (`NAME`, `--name-template`, `-g`), writes files instead
+//! of printing (`--output-dir`, `--release-name`) and pipes the manifests
+//! through an executable (`--post-renderer`, `--post-renderer-args`).
 
 use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
 
-use chart::{PrintOptions, RenderOptions, ValueOptions};
+use chart::{PrintOptions, RenderOptions, Rendered, ValueOptions};
 
 /// Arguments of `deckmod template` (the flags of `helm template`).
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  deckmod template ./mychart\n  deckmod template myrelease ./mychart -n prod -f prod.yaml --set image.tag=1.2.3\n  deckmod template ./mychart --kube-version 1.29.0 -a monitoring.coreos.com/v1 -s templates/deployment.yaml"
+    after_help = "Examples:\n  deckmod template ./mychart\n  deckmod template myrelease ./mychart -n prod -f prod.yaml --set image.tag=1.2.3\n  deckmod template ./mychart --kube-version 1.29.0 -a monitoring.coreos.com/v1 -s templates/deployment.yaml\n  deckmod template ./mychart --output-dir out --release-name\n  deckmod template ./mychart --post-renderer ./kustomize.sh --post-renderer-args overlay"
 )]
 pub struct TemplateArgs {
     /// The release name, or the chart when no name is given.
@@ -19,6 +24,9 @@ pub struct TemplateArgs {
     /// The chart directory or `.tgz` (after a release name).
     #[arg(value_name = "CHART")]
     pub chart: Option<String>,
+    /// More arguments are an error, reported as helm reports it.
+    #[arg(hide = true)]
+    pub rest: Vec<String>,
     /// Values files, merged in order (`-` reads standard input).
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
@@ -34,6 +42,9 @@ pub struct TemplateArgs {
     /// Set values from the contents of files.
     #[arg(long = "set-file", value_name = "K=PATH")]
     pub set_file: Vec<String>,
+    /// Set one value to a literal string: everything after the first `=`, commas included.
+    #[arg(long = "set-literal", value_name = "K=V")]
+    pub set_literal: Vec<String>,
     /// `.Release.Namespace`.
     #[arg(
         short = 'n',
@@ -42,14 +53,32 @@ pub struct TemplateArgs {
         overrides_with = "namespace"
     )]
     pub namespace: String,
-    /// `.Release.Name` when NAME is not given.
+    /// Release name from a Go template with Sprig functions (instead of NAME).
     #[arg(
-        long = "release-name",
-        default_value = "release-name",
-        hide = true,
-        overrides_with = "release_name"
+        long = "name-template",
+        value_name = "TPL",
+        overrides_with = "name_template"
     )]
-    pub release_name: String,
+    pub name_template: Option<String>,
+    /// Generate the name and omit NAME (as helm template, the name is then `release-name`).
+    #[arg(short = 'g', long = "generate-name")]
+    pub generate_name: bool,
+    /// Write each template's manifests to DIR/<chart>/templates/... instead of printing them.
+    #[arg(long = "output-dir", value_name = "DIR", overrides_with = "output_dir")]
+    pub output_dir: Option<PathBuf>,
+    /// With --output-dir: put the files under DIR/<release name>/.
+    #[arg(long = "release-name")]
+    pub release_name: bool,
+    /// Pipe the rendered manifests through this executable (a path, or a name looked up in PATH).
+    #[arg(long = "post-renderer", value_name = "PATH")]
+    pub post_renderer: Vec<String>,
+    /// An argument to the post-renderer (repeatable).
+    #[arg(
+        long = "post-renderer-args",
+        value_name = "ARG",
+        allow_hyphen_values = true
+    )]
+    pub post_renderer_args: Vec<String>,
     /// Kubernetes version for `.Capabilities.KubeVersion` (default: v1.32.0, as Helm 3.17).
     #[arg(
         long = "kube-version",
@@ -77,23 +106,39 @@ pub struct TemplateArgs {
     pub no_hooks: bool,
 }
 
+/// Helm adds this hint to errors raised while rendering a release.
+const DEBUG_HINT: &str = "\n\nUse --debug flag to render out invalid YAML";
+
 /// Run `deckmod template`.
 pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
-    let (name, chart_path) = match args.chart {
-        Some(chart) => (args.first, chart),
-        None => (args.release_name, args.first),
-    };
+    // Helm checks the post-renderer while it parses flags, before anything else.
+    let mut post_renderer = None;
+    for p in args.post_renderer.iter().filter(|p| !p.is_empty()) {
+        let path = find_executable(p).map_err(|e| {
+            anyhow::anyhow!(
+                "invalid argument {} for \"--post-renderer\" flag: unable to find binary at {p}: {e}",
+                gotmpl::fmt::quote(p)
+            )
+        })?;
+        post_renderer = Some(path);
+    }
+    let (name, chart_path) = release_and_chart(&args)?;
     let value_opts = ValueOptions {
         value_files: args.values,
         values: args.set,
         string_values: args.set_string,
         json_values: args.set_json,
         file_values: args.set_file,
+        literal_values: args.set_literal,
     };
     // Helm merges user values before it loads the chart; keep that order so
     // the first error reported is the same.
     let values = value_opts.merge()?;
-    let loaded = chart::load(std::path::Path::new(&chart_path))?;
+    let loaded = chart::load(Path::new(&chart_path))?;
+    chart::action::check_installable(&loaded)?;
+    if name.is_empty() {
+        anyhow::bail!("release name \"\": no name provided");
+    }
     let render_opts = RenderOptions {
         release_name: name,
         namespace: args.namespace,
@@ -107,20 +152,470 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
         no_hooks: args.no_hooks,
         show_only: args.show_only,
     };
-    match chart::template(&loaded, &values, &render_opts, &print_opts) {
-        Ok((text, warnings)) => {
-            for w in warnings {
-                eprintln!("{w}");
-            }
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
-            Ok(ExitCode::SUCCESS)
+    let rendered = match chart::render(&loaded, &values, &render_opts) {
+        Ok(r) => r,
+        Err(e @ chart::Error::Render(_)) => return Err(anyhow::anyhow!("{e}{DEBUG_HINT}")),
+        Err(e) => return Err(e.into()),
+    };
+    for w in &rendered.warnings {
+        eprintln!("{w}");
+    }
+    let text = if post_renderer.is_none() && args.output_dir.is_none() {
+        chart::print(&rendered, &print_opts)?
+    } else {
+        let post = post_renderer.map(|path| (path, args.post_renderer_args));
+        let out_dir = args.output_dir.map(|dir| OutputDir {
+            dir: dir.to_string_lossy().into_owned(),
+            release: args.release_name.then(|| render_opts.release_name.clone()),
+        });
+        print_with(&rendered, &print_opts, post.as_ref(), out_dir.as_ref())?
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The release name and chart from the arguments, as `helm template` picks
+/// them: `NAME CHART`, else `--name-template`, else `release-name` (a
+/// generated name is never used by `helm template`).
+fn release_and_chart(args: &TemplateArgs) -> anyhow::Result<(String, String)> {
+    let name_template = args.name_template.as_deref().unwrap_or_default();
+    if !args.rest.is_empty() {
+        anyhow::bail!(
+            "expected at most two arguments, unexpected arguments: {}",
+            args.rest.join(", ")
+        );
+    }
+    if let Some(chart) = &args.chart {
+        if args.generate_name {
+            anyhow::bail!("cannot set --generate-name and also specify a name");
         }
-        // Helm adds this hint to errors raised while rendering a release.
-        Err(e @ chart::Error::Render(_)) => Err(anyhow::anyhow!(
-            "{e}\n\nUse --debug flag to render out invalid YAML"
-        )),
-        Err(e) => Err(e.into()),
+        if !name_template.is_empty() {
+            anyhow::bail!("cannot set --name-template and also specify a name");
+        }
+        return Ok((args.first.clone(), chart.clone()));
+    }
+    if !name_template.is_empty() {
+        return Ok((render_name_template(name_template)?, args.first.clone()));
+    }
+    Ok(("release-name".into(), args.first.clone()))
+}
+
+/// Execute a `--name-template`: Go template, Sprig's functions (with
+/// `env` and `expandenv`, which only chart templates lack), no data.
+fn render_name_template(text: &str) -> anyhow::Result<String> {
+    let mut funcs = sprig::funcs();
+    funcs.insert_pure("env", |a: &[gotmpl::Value]| {
+        sprig::args::exact("env", a, 1)?;
+        let key = sprig::args::string(&a[0])?;
+        Ok(gotmpl::Value::str(std::env::var(key).unwrap_or_default()))
+    });
+    funcs.insert_pure("expandenv", |a: &[gotmpl::Value]| {
+        sprig::args::exact("expandenv", a, 1)?;
+        Ok(gotmpl::Value::str(expand_env(sprig::args::string(&a[0])?)))
+    });
+    let mut set = gotmpl::Templates::new(funcs);
+    // Errors are flattened to their text: `{:#}` would repeat their sources.
+    set.parse("name-template", text)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    set.execute("name-template", &gotmpl::Value::Nil)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Go's `os.ExpandEnv`: `$NAME` and `${NAME}` become the variable's value.
+fn expand_env(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    let mut start = 0;
+    while i < b.len() {
+        if b[i] != b'$' || i + 1 >= b.len() {
+            i += 1;
+            continue;
+        }
+        out.push_str(&s[start..i]);
+        let (name, width) = shell_name(&s[i + 1..]);
+        if name.is_empty() && width > 0 {
+            // A bad `${...}`: Go drops it.
+        } else if name.is_empty() {
+            out.push('$');
+        } else {
+            out.push_str(&std::env::var(name).unwrap_or_default());
+        }
+        i += 1 + width;
+        start = i;
+    }
+    out.push_str(&s[start..]);
+    out
+}
+
+/// Go's `os.getShellName`: the variable name after `$` and how many bytes it spans.
+fn shell_name(s: &str) -> (&str, usize) {
+    let b = s.as_bytes();
+    let special =
+        |c: u8| matches!(c, b'*' | b'#' | b'$' | b'@' | b'!' | b'?' | b'-') || c.is_ascii_digit();
+    let alnum = |c: u8| c == b'_' || c.is_ascii_alphanumeric();
+    if b[0] == b'{' {
+        if b.len() > 2 && special(b[1]) && b[2] == b'}' {
+            return (&s[1..2], 3);
+        }
+        for i in 1..b.len() {
+            if b[i] == b'}' {
+                if i == 1 {
+                    return ("", 2);
+                }
+                return (&s[1..i], i + 1);
+            }
+        }
+        return ("", 1);
+    }
+    if special(b[0]) {
+        return (&s[0..1], 1);
+    }
+    let n = b.iter().take_while(|&&c| alnum(c)).count();
+    (&s[..n], n)
+}
+
+/// Go's `exec.LookPath` followed by `filepath.Abs`, with Go's error texts.
+fn find_executable(name: &str) -> Result<String, String> {
+    let quoted = gotmpl::fmt::quote(name);
+    let found = if name.contains('/') {
+        check_executable(name).map_err(|e| format!("exec: {quoted}: {e}"))?;
+        name.to_string()
+    } else {
+        let path = std::env::var("PATH").unwrap_or_default();
+        let hit = path.split(':').find_map(|dir| {
+            let dir = if dir.is_empty() { "." } else { dir };
+            let candidate = format!("{dir}/{name}");
+            check_executable(&candidate).ok().map(|()| candidate)
+        });
+        match hit {
+            Some(c) if !c.starts_with('/') => {
+                return Err(format!(
+                    "exec: {quoted}: cannot run executable found relative to current directory"
+                ));
+            }
+            Some(c) => c,
+            None => {
+                return Err(format!(
+                    "exec: {quoted}: executable file not found in $PATH"
+                ));
+            }
+        }
+    };
+    if found.starts_with('/') {
+        return Ok(clean_path(&found));
+    }
+    let cwd = std::env::current_dir().map_err(|e| go_io_error(&e))?;
+    Ok(clean_path(&format!("{}/{found}", cwd.display())))
+}
+
+/// Go's `findExecutable` on Unix.
+fn check_executable(path: &str) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let meta = std::fs::metadata(path).map_err(|e| format!("stat {path}: {}", go_io_error(&e)))?;
+    if meta.is_dir() {
+        return Err("is a directory".into());
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err("permission denied".into());
+    }
+    Ok(())
+}
+
+/// An I/O error as Go's `syscall.Errno` words it (no "(os error N)").
+fn go_io_error(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let text = match text.find(" (os error") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    // Rust capitalizes the C library's message; Go's table is lower case.
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Go's `path.Clean` (as `filepath.Join` and `filepath.Abs` apply it on Unix).
+fn clean_path(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
+/// Where `--output-dir` writes.
+struct OutputDir {
+    /// `--output-dir`, as given.
+    dir: String,
+    /// The release name with `--release-name`.
+    release: Option<String>,
+}
+
+impl OutputDir {
+    /// The folder for templates (and hooks): DIR, or DIR/<release> (cleaned, as Go's `filepath.Join`).
+    fn templates_dir(&self) -> String {
+        match &self.release {
+            Some(r) => clean_path(&format!("{}/{r}", self.dir)),
+            None => self.dir.clone(),
+        }
+    }
+}
+
+/// Helm's `writeToFile`: DIR/NAME (joined as text, not cleaned) created or
+/// appended to, one `# Source:` document, and a `wrote` line on stdout.
+fn write_file(dir: &str, name: &str, data: &str, append: bool) -> anyhow::Result<()> {
+    let file = format!("{dir}/{name}");
+    if let Some(slash) = file.rfind('/') {
+        mkdir_all(&clean_path(&file[..slash.max(1)])).map_err(anyhow::Error::msg)?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    if append {
+        opts.append(true);
+    } else {
+        opts.write(true).create(true).truncate(true);
+    }
+    let mut f = opts
+        .open(&file)
+        .map_err(|e| anyhow::anyhow!("open {file}: {}", go_io_error(&e)))?;
+    f.write_all(format!("---\n# Source: {name}\n{data}\n").as_bytes())
+        .map_err(|e| anyhow::anyhow!("write {file}: {}", go_io_error(&e)))?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "wrote {file}")?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Go's `os.MkdirAll`: parents first; an error names the folder that failed.
+fn mkdir_all(path: &str) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Ok(()),
+        Ok(_) => return Err(format!("mkdir {path}: not a directory")),
+        Err(_) => {}
+    }
+    let trimmed = path.trim_end_matches('/');
+    if let Some(j) = trimmed.rfind('/')
+        && j > 0
+    {
+        mkdir_all(&trimmed[..j])?;
+    }
+    match std::fs::create_dir(path) {
+        Ok(()) => Ok(()),
+        Err(_) if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) => Ok(()),
+        Err(e) => Err(format!("mkdir {path}: {}", go_io_error(&e))),
+    }
+}
+
+/// Run the post-renderer: the manifests on its stdin, its stdout is the
+/// new manifests; a failure carries its stderr.
+fn post_render(path: &str, args: &[String], input: String) -> anyhow::Result<String> {
+    let fail = |detail: String| {
+        anyhow::anyhow!(
+            "error while running post render on files: error while running command {path}. error output:\n{detail}{DEBUG_HINT}"
+        )
+    };
+    let mut child = Command::new(path)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(format!(": fork/exec {path}: {}", go_io_error(&e))))?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    // Feed stdin from a thread so a renderer that writes before it has read
+    // everything cannot deadlock; a renderer that stops reading early is fine.
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output()?;
+    let _ = feeder.join();
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(fail(format!("{stderr}: {}", go_exit_status(&out.status))));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Go's `ExitError` text: `exit status N` or `signal: NAME`.
+fn go_exit_status(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt as _;
+    if let Some(code) = status.code() {
+        return format!("exit status {code}");
+    }
+    let sig = status.signal().unwrap_or_default();
+    let name = match sig {
+        1 => "hangup",
+        2 => "interrupt",
+        3 => "quit",
+        4 => "illegal instruction",
+        6 => "aborted",
+        7 => "bus error",
+        8 => "floating point exception",
+        9 => "killed",
+        11 => "segmentation fault",
+        13 => "broken pipe",
+        14 => "alarm clock",
+        15 => "terminated",
+        _ => return format!("signal: signal {sig}"),
+    };
+    format!("signal: {name}")
+}
+
+/// `helm template`'s output when manifests are written to files or piped
+/// through a post-renderer: the manifest stream (empty with an output
+/// folder) goes through the post-renderer, hooks are appended (or written),
+/// and `--show-only` picks from the result.
+fn print_with(
+    rendered: &Rendered,
+    opts: &PrintOptions,
+    post: Option<&(String, Vec<String>)>,
+    out_dir: Option<&OutputDir>,
+) -> anyhow::Result<String> {
+    let mut doc = String::new();
+    let mut written = std::collections::HashSet::new();
+    if opts.include_crds {
+        for crd in &rendered.crds {
+            match out_dir {
+                None => doc.push_str(&format!("---\n# Source: {}\n{}\n", crd.path, crd.content)),
+                Some(o) => {
+                    write_file(&o.dir, &crd.path, &crd.content, written.contains(&crd.path))
+                        .map_err(|e| anyhow::anyhow!("{e}{DEBUG_HINT}"))?;
+                    written.insert(crd.path.clone());
+                }
+            }
+        }
+    }
+    for m in &rendered.manifests {
+        match out_dir {
+            None => doc.push_str(&format!("---\n# Source: {}\n{}\n", m.name, m.content)),
+            Some(o) => {
+                write_file(
+                    &o.templates_dir(),
+                    &m.name,
+                    &m.content,
+                    written.contains(&m.name),
+                )
+                .map_err(|e| anyhow::anyhow!("{e}{DEBUG_HINT}"))?;
+                written.insert(m.name.clone());
+            }
+        }
+    }
+    if let Some((path, args)) = post {
+        doc = post_render(path, args, doc)?;
+    }
+    let mut out = format!("{}\n", doc.trim());
+    if !opts.no_hooks {
+        for h in &rendered.hooks {
+            if opts.skip_tests && h.is_test() {
+                continue;
+            }
+            match out_dir {
+                None => out.push_str(&format!("---\n# Source: {}\n{}\n", h.path, h.manifest)),
+                Some(o) => {
+                    let dir = o.templates_dir();
+                    // Helm appends a hook to any file already there, even one
+                    // left from an earlier run.
+                    let exists = Path::new(&format!("{dir}/{}", h.path)).exists();
+                    write_file(&dir, &h.path, &h.manifest, exists)?;
+                }
+            }
+        }
+    }
+    if opts.show_only.is_empty() {
+        return Ok(out);
+    }
+    let docs = chart::manifest::split_manifests(&out);
+    let source = regex_source();
+    let mut selected = String::new();
+    for pattern in &opts.show_only {
+        let mut missing = true;
+        for d in &docs {
+            let Some(rel) = source(d) else { continue };
+            if !chart::pathmatch::matches(pattern, rel).unwrap_or(false) {
+                continue;
+            }
+            selected.push_str(&format!("---\n{d}\n"));
+            missing = false;
+        }
+        if missing {
+            anyhow::bail!("could not find template {pattern} in chart");
+        }
+    }
+    Ok(selected)
+}
+
+/// Helm's `# Source: [^/]+/(.+)` match: the chart-relative path of a
+/// document (the leftmost `# Source: ` with a `/` after one or more
+/// non-slash characters, which may span lines, and text after it).
+fn regex_source() -> impl Fn(&str) -> Option<&str> {
+    const MARK: &str = "# Source: ";
+    |doc: &str| {
+        doc.match_indices(MARK).find_map(|(at, _)| {
+            let rest = &doc[at + MARK.len()..];
+            let slash = rest.find('/')?;
+            let path = rest[slash + 1..].split('\n').next().unwrap_or_default();
+            (slash > 0 && !path.is_empty()).then_some(path)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_path_is_gos() {
+        assert_eq!(clean_path("out//a/./b/../c/"), "out/a/c");
+        assert_eq!(clean_path("./out"), "out");
+        assert_eq!(clean_path("/../x"), "/x");
+        assert_eq!(clean_path("../x/.."), "..");
+        assert_eq!(clean_path(""), ".");
+    }
+
+    #[test]
+    fn source_path_as_helms_regex_takes_it() {
+        let f = regex_source();
+        assert_eq!(
+            f("# Source: chart/templates/a.yaml\nkind: X"),
+            Some("templates/a.yaml")
+        );
+        assert_eq!(f("kind: X"), None);
+        assert_eq!(f("# Source: /templates/a.yaml"), None);
+        assert_eq!(f("# Source: /x\n# Source: c/t.yaml"), Some("t.yaml"));
+        assert_eq!(f("# Source: c\nd/e"), Some("e"));
+    }
+
+    #[test]
+    fn expand_env_follows_go() {
+        // SAFETY: the test sets a variable no other test reads.
+        unsafe { std::env::set_var("DECKMOD_TEMPLATE_TEST_VAR", "v") };
+        assert_eq!(
+            expand_env("a-$DECKMOD_TEMPLATE_TEST_VAR-${DECKMOD_TEMPLATE_TEST_VAR}-$"),
+            "a-v-v-$"
+        );
+        assert_eq!(expand_env("${}x"), "x");
     }
 }
