@@ -82,7 +82,7 @@ pub fn parse(
         parse_name: Arc::from(name),
         text: Arc::from(text),
         has_function,
-        vars: vec!["$".to_string()],
+        vars: vec!["$"],
         range_depth: 0,
         action_line: 0,
         depth: 0,
@@ -105,7 +105,7 @@ struct Parser<'a, 'f> {
     parse_name: Arc<str>,
     text: Arc<str>,
     has_function: &'f dyn Fn(&str) -> bool,
-    vars: Vec<String>,
+    vars: Vec<&'a str>,
     range_depth: usize,
     action_line: usize,
     depth: usize,
@@ -267,7 +267,7 @@ impl<'a> Parser<'a, '_> {
         let name = self.unquote(name_item.val)?;
         self.expect(ItemKind::RightDelim, CONTEXT)?;
         // A definition starts with a fresh variable scope.
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$"]);
         let saved_range = std::mem::replace(&mut self.range_depth, 0);
         let (list, end) = self.item_list()?;
         self.vars = saved_vars;
@@ -444,7 +444,7 @@ impl<'a> Parser<'a, '_> {
         // Go parses the block body with a separate tree; an error it reports
         // afterwards carries the line of the block's own `}}`.
         let block_action_end = self.furthest;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$"]);
         let saved_range = std::mem::replace(&mut self.range_depth, 0);
         let listed = self.item_list();
         self.vars = saved_vars;
@@ -516,7 +516,7 @@ impl<'a> Parser<'a, '_> {
                         pos: v.pos,
                         ident: vec![v.val.into()],
                     });
-                    self.vars.push(v.val.to_string());
+                    self.vars.push(v.val);
                 }
                 ItemKind::Char if nxt.val == "," => {
                     self.next_non_space();
@@ -524,7 +524,7 @@ impl<'a> Parser<'a, '_> {
                         pos: v.pos,
                         ident: vec![v.val.into()],
                     });
-                    self.vars.push(v.val.to_string());
+                    self.vars.push(v.val);
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
                             ItemKind::Variable | ItemKind::RightDelim | ItemKind::RightParen => {
@@ -669,7 +669,7 @@ impl<'a> Parser<'a, '_> {
             ItemKind::Dot => Arg::Dot(it.pos),
             ItemKind::Nil => Arg::Nil(it.pos),
             ItemKind::Variable => {
-                if !self.vars.iter().any(|v| v == it.val) {
+                if !self.vars.contains(&it.val) {
                     return self
                         .errorf(format!("undefined variable {}", crate::fmt::quote(it.val)));
                 }
