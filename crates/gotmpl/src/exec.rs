@@ -119,6 +119,13 @@ impl Slot {
             Slot::Val(v) | Slot::Iface(v) => v.clone(),
         }
     }
+    /// [`Slot::value`] without a clone.
+    fn into_value(self) -> Value {
+        match self {
+            Slot::Missing => Value::Nil,
+            Slot::Val(v) | Slot::Iface(v) => v,
+        }
+    }
     fn truthy(&self) -> bool {
         match self {
             Slot::Missing => false,
@@ -281,6 +288,9 @@ struct State<'s> {
     at: At<'s>,
     shared: &'s Shared,
 }
+
+/// Function arguments held on the stack (more go to the heap).
+const INLINE_ARGS: usize = 4;
 
 /// Stack headroom below which nested evaluation moves to a fresh stack segment.
 const RED_ZONE: usize = 128 * 1024;
@@ -799,29 +809,46 @@ impl<'s> State<'s> {
                 return self.eval_and_or(dot, name == "or", rest, fin);
             }
         }
-        let mut argv = Vec::with_capacity(rest.len() + 1);
+        // Arguments of the common short calls stay on the stack.
+        let total = rest.len() + usize::from(fin.is_some());
+        let mut inline: [Value; INLINE_ARGS] = Default::default();
+        let mut heap: Vec<Value> = Vec::new();
+        let on_heap = total > INLINE_ARGS;
+        if on_heap {
+            heap.reserve_exact(total);
+        }
+        let mut n = 0;
+        let mut push = |v: Value| {
+            if on_heap {
+                heap.push(v);
+            } else {
+                inline[n] = v;
+            }
+            n += 1;
+        };
         let mut rest_iter = rest.iter();
         if user.is_none()
             && name == "printf"
             && let Some(format_arg) = rest_iter.next()
         {
-            argv.push(self.eval_string_arg(dot, format_arg)?);
+            push(self.eval_string_arg(dot, format_arg)?);
         }
         for a in rest_iter {
-            argv.push(self.eval_arg(dot, a)?.value());
+            push(self.eval_arg(dot, a)?.value());
         }
-        if let Some(f) = &fin {
-            argv.push(f.value());
+        if let Some(f) = fin {
+            push(f.into_value());
         }
+        let argv: &[Value] = if on_heap { &heap } else { &inline[..n] };
         let result = match user {
             Some(f) => {
                 let f = f.clone();
-                f(self, &argv).map_err(|e| {
+                f(self, argv).map_err(|e| {
                     self.at = call_node;
                     self.error_with_cause(format!("error calling {name}: {e}"), Some(e))
                 })?
             }
-            None => match builtins::call_builtin(name, &argv) {
+            None => match builtins::call_builtin(name, argv) {
                 Ok(v) => v,
                 Err(BuiltinError::Plain(m)) => return Err(self.error(m)),
                 Err(BuiltinError::Call(m)) => {
@@ -926,12 +953,15 @@ impl CallContext for State<'_> {
             )));
         }
         let mut out = String::new();
-        *self
-            .shared
-            .active
-            .borrow_mut()
-            .entry(name.to_string())
-            .or_default() += 1;
+        {
+            let mut active = self.shared.active.borrow_mut();
+            match active.get_mut(name) {
+                Some(n) => *n += 1,
+                None => {
+                    active.insert(name.to_string(), 1);
+                }
+            }
+        }
         let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
             execute(
                 self.set,
