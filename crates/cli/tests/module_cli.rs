@@ -183,3 +183,72 @@ fn real_dkp_modules_render_with_default_globals() {
         );
     }
 }
+
+#[test]
+fn render_takes_internal_values_that_hooks_would_fill() {
+    let module = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/corpus/modules/snapshot-controller");
+    let m = module.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("internal.yaml"),
+        "customWebhookCert:\n  ca: CA-PEM\n  crt: CRT-PEM\n  key: KEY-PEM\n",
+    )
+    .unwrap();
+    let certs = [
+        "--set-internal",
+        "snapshotValidationWebhookCert.ca=V-CA",
+        "--set-internal",
+        "snapshotValidationWebhookCert.crt=V-CRT",
+        "--set-internal",
+        "snapshotValidationWebhookCert.key=V-KEY",
+    ];
+
+    // Without them the module's x-required-for-helm fields are missing.
+    let out = deckmod(&["render", m], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(r#"/internal/customWebhookCert: "ca" is a required property"#),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let mut args = vec!["render", m, "--internal", "internal.yaml"];
+    args.extend(certs);
+    let out = deckmod(&args, dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let manifests = text(&out.stdout);
+    // templates read .Values.snapshotController.internal.customWebhookCert.ca | b64enc
+    assert!(manifests.contains(r#"caBundle: "Q0EtUEVN""#), "{manifests}");
+    assert!(
+        manifests.contains(r#"tls.key: "S0VZLVBFTQ==""#),
+        "{manifests}"
+    );
+
+    // Internal values are validated against openapi/values.yaml, by pointer.
+    let mut args = vec!["render", m, "--internal", "internal.yaml"];
+    args.extend(certs);
+    args.extend(["--set-internal", "snapshotValidationWebhookCert.ca=5"]);
+    args.extend(["--set-internal", "bogus=1"]);
+    let out = deckmod(&args, dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("effective values do not match openapi/values.yaml")
+            && err.contains(
+                r#"/internal/snapshotValidationWebhookCert/ca: 5 is not of type "string""#
+            )
+            && err.contains(
+                "/internal: Additional properties are not allowed ('bogus' was unexpected)"
+            ),
+        "{err}"
+    );
+
+    // A file that is not a mapping is refused.
+    std::fs::write(dir.path().join("list.yaml"), "- a\n").unwrap();
+    let out = deckmod(&["render", m, "--internal", "list.yaml"], dir.path());
+    assert_eq!(
+        text(&out.stderr).trim_end(),
+        "Error: list.yaml: expected a mapping of internal values"
+    );
+}

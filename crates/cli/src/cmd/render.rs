@@ -2,6 +2,12 @@
 //! chart root) with the values DKP gives it: `{global: {...}, <valuesKey>: {...}}`,
 //! the documented default globals (`module::globals`) overridable by a
 //! `global:` key in `-f` files, and the module's effective values.
+//!
+//! In a cluster the module's hooks fill `<valuesKey>.internal` (certificates,
+//! discovered state) before Helm renders. Without hooks, `--internal FILE`
+//! and `--set-internal PATH=VALUE` give those values; they are merged over
+//! the settings and validated with them against `openapi/values.yaml`
+//! (including `x-required-for-helm`), errors naming each JSON pointer.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -9,6 +15,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use chart::{PrintOptions, RenderOptions};
+use serde_json::Value;
 
 use super::values::{load_module, read_settings};
 
@@ -17,7 +24,10 @@ use super::values::{load_module, read_settings};
 #[command(
     after_help = "Examples:\n  deckmod render ./echo-server\n  deckmod render ./echo-server -f settings.yaml --set replicas=3 -s templates/deployment.yaml\n\n\
 CONFIG files hold module settings as a ModuleConfig's spec.settings holds them; a `global:` key overrides \
-the default global values. Without Chart.yaml, a chart header is synthesized from the module name, as DKP does."
+the default global values. Without Chart.yaml, a chart header is synthesized from the module name, as DKP does.\n\n\
+INTERNAL files hold what the module's hooks put under .Values.<valuesKey>.internal (no module key, no `internal:` \
+key around them); --set-internal paths are relative to the same place:\n  \
+deckmod render ./snapshot-controller --internal internal.yaml --set-internal customWebhookCert.ca=LS0t..."
 )]
 pub struct RenderArgs {
     /// Module folder.
@@ -29,6 +39,12 @@ pub struct RenderArgs {
     /// Set one setting: PATH=VALUE (a.b[0].c=x).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+    /// Internal values file (YAML): what hooks put under `<valuesKey>.internal`, applied in order.
+    #[arg(long = "internal", value_name = "INTERNAL")]
+    pub internal: Vec<PathBuf>,
+    /// Set one internal value: PATH=VALUE relative to `<valuesKey>.internal`.
+    #[arg(long = "set-internal", value_name = "PATH=VALUE")]
+    pub set_internal: Vec<String>,
     /// Release namespace (default: module.yaml `namespace`, else `d8-<module>`).
     #[arg(short = 'n', long = "namespace")]
     pub namespace: Option<String>,
@@ -47,10 +63,12 @@ pub struct RenderArgs {
 pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let module = load_module(&args.path)?;
     let user = read_settings(&args.files, &args.sets)?;
-    let values = match module.template_values(&user.settings, None, Some(&user.global), true) {
-        Ok(v) => v,
-        Err(e) => anyhow::bail!("module {}: {e}", module.name()),
-    };
+    let internal = read_internal(&args.internal, &args.set_internal)?;
+    let values =
+        match module.template_values(&user.settings, internal.as_ref(), Some(&user.global), true) {
+            Ok(v) => v,
+            Err(e) => anyhow::bail!("module {}: {e}", module.name()),
+        };
     let mut files = chart::loader::dir_files(&args.path)?;
     if !files.iter().any(|f| f.name == "Chart.yaml") {
         let header = format!("name: {}\nversion: 0.0.1\n", module.name());
@@ -87,4 +105,40 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Internal values from `--internal` files and `--set-internal`, as the
+/// overlay `Module::module_values` takes: `{"internal": {...}}`; `None`
+/// when neither flag is given.
+fn read_internal(files: &[PathBuf], sets: &[String]) -> anyhow::Result<Option<Value>> {
+    if files.is_empty() && sets.is_empty() {
+        return Ok(None);
+    }
+    let mut internal = Value::Object(Default::default());
+    for f in files {
+        let text =
+            std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        let v = goyaml::from_str(&text).map_err(|e| match e.pos {
+            Some(p) => anyhow::anyhow!(
+                "{}:{}:{}: invalid YAML: {}",
+                f.display(),
+                p.line,
+                p.col,
+                e.message
+            ),
+            None => anyhow::anyhow!("{}: invalid YAML: {}", f.display(), e.message),
+        })?;
+        match v {
+            Value::Null => {}
+            Value::Object(_) => module::values::merge(&mut internal, v),
+            _ => anyhow::bail!("{}: expected a mapping of internal values", f.display()),
+        }
+    }
+    for s in sets {
+        module::values::apply_set(&mut internal, s)
+            .map_err(|e| anyhow::anyhow!("--set-internal {e}"))?;
+    }
+    let mut overlay = serde_json::Map::new();
+    overlay.insert("internal".into(), internal);
+    Ok(Some(Value::Object(overlay)))
 }
