@@ -258,6 +258,17 @@ fn output_dir_like_helm() {
         vec![&c, "--output-dir", "out", "--no-hooks"],
         vec![&c, "--output-dir", "out", "-s", "templates/multi.yaml"],
         vec![&c, "--output-dir", "out", "--post-renderer", "./pr.sh"],
+        // boolean flags take Go's =VALUE forms
+        vec![
+            "rel",
+            &c,
+            "--output-dir=out",
+            "--release-name=false",
+            "--include-crds=T",
+            "--skip-tests=1",
+            "--no-hooks=false",
+            "--is-upgrade=true",
+        ],
     ];
     compare(&cases, 1);
     // A second run truncates manifest files but appends hooks to what is there.

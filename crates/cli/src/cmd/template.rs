@@ -61,13 +61,13 @@ pub struct TemplateArgs {
     )]
     pub name_template: Option<String>,
     /// Generate the name and omit NAME (as helm template, the name is then `release-name`).
-    #[arg(short = 'g', long = "generate-name")]
+    #[arg(short = 'g', long = "generate-name", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_name = "BOOL", value_parser = go_bool)]
     pub generate_name: bool,
     /// Write each template's manifests to DIR/<chart>/templates/... instead of printing them.
     #[arg(long = "output-dir", value_name = "DIR", overrides_with = "output_dir")]
     pub output_dir: Option<PathBuf>,
     /// With --output-dir: put the files under DIR/<release name>/.
-    #[arg(long = "release-name")]
+    #[arg(long = "release-name", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_name = "BOOL", value_parser = go_bool)]
     pub release_name: bool,
     /// Pipe the rendered manifests through this executable (a path, or a name looked up in PATH).
     #[arg(long = "post-renderer", value_name = "PATH")]
@@ -93,17 +93,30 @@ pub struct TemplateArgs {
     #[arg(short = 's', long = "show-only", value_name = "TEMPLATE")]
     pub show_only: Vec<String>,
     /// Also print the chart's `crds/` files.
-    #[arg(long = "include-crds")]
+    #[arg(long = "include-crds", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_name = "BOOL", value_parser = go_bool)]
     pub include_crds: bool,
     /// Render as an upgrade (`.Release.IsUpgrade`).
-    #[arg(long = "is-upgrade")]
+    #[arg(long = "is-upgrade", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_name = "BOOL", value_parser = go_bool)]
     pub is_upgrade: bool,
     /// Leave out `test` hooks.
-    #[arg(long = "skip-tests")]
+    #[arg(long = "skip-tests", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_name = "BOOL", value_parser = go_bool)]
     pub skip_tests: bool,
     /// Leave out all hooks.
-    #[arg(long = "no-hooks")]
+    #[arg(long = "no-hooks", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_name = "BOOL", value_parser = go_bool)]
     pub no_hooks: bool,
+}
+
+/// A boolean flag's `=VALUE`, as Go's `strconv.ParseBool` reads it
+/// (`--skip-tests=false`, `-g=1`).
+fn go_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        _ => Err(format!(
+            "strconv.ParseBool: parsing {}: invalid syntax",
+            gotmpl::fmt::quote(s)
+        )),
+    }
 }
 
 /// Helm adds this hint to errors raised while rendering a release.
