@@ -172,6 +172,11 @@ fn set_literal_like_helm() {
             vec![&c, "--set-literal", "a"],
             vec![&c, "--set-literal", "a[0]x=1"],
             vec![&c, "--set-literal", "a[-1]=1"],
+            // which error comes first: kube version, names, chart location, values
+            vec!["x", &c, "-g", "--kube-version", "bad", "--set-literal", "a"],
+            vec!["x", &c, "-g", "--set-literal", "a"],
+            vec!["x", "./no-chart", "--set-literal", "a"],
+            vec!["x", "no-chart", "--set-literal", "a"],
         ],
         1,
     );

@@ -135,7 +135,15 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
         })?;
         post_renderer = Some(path);
     }
+    if let Some(v) = &args.kube_version {
+        chart::objects::KubeVersion::parse(v).map_err(anyhow::Error::msg)?;
+    }
     let (name, chart_path) = release_and_chart(&args)?;
+    // Helm locates the chart before it reads values: a chart that is not
+    // there is reported first (in the loader's words).
+    if std::fs::symlink_metadata(&chart_path).is_err() {
+        chart::load(Path::new(&chart_path))?;
+    }
     let value_opts = ValueOptions {
         value_files: args.values,
         values: args.set,
