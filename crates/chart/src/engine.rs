@@ -178,7 +178,12 @@ pub(crate) fn render(root: &Node<'_>, top: &Value) -> Result<BTreeMap<String, St
         let out = set
             .execute(name, &r.context)
             .map_err(|e| exec_error(name, &e.to_string()))?;
-        rendered.insert(name.clone(), out.replace("<no value>", ""));
+        let out = if out.contains("<no value>") {
+            out.replace("<no value>", "")
+        } else {
+            out
+        };
+        rendered.insert(name.clone(), out);
     }
     Ok(rendered)
 }

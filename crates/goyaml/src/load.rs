@@ -266,7 +266,7 @@ impl<'a> Loader<'a> {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(1, mark)?;
-                let v = resolve_scalar(&text, style, tag.as_ref()).map_err(|message| Error {
+                let v = resolve_scalar(text, style, tag.as_ref()).map_err(|message| Error {
                     pos: Some(mark.into()),
                     message,
                 })?;
@@ -349,7 +349,7 @@ impl<'a> Loader<'a> {
                         })?;
                         continue;
                     }
-                    let key = key_string(&key);
+                    let key = key_string(key);
                     let len = pointer.len();
                     if self.track {
                         pointer.push('/');
@@ -418,9 +418,9 @@ fn push_escaped(pointer: &mut String, key: &str) {
 }
 
 /// A map key as a string, the way `sigs.k8s.io/yaml` converts keys to JSON.
-fn key_string(key: &Value) -> String {
+fn key_string(key: Value) -> String {
     match key {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s,
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
@@ -429,16 +429,17 @@ fn key_string(key: &Value) -> String {
 }
 
 /// Resolve a scalar's text to data by yaml.v2's YAML 1.1 rules.
-fn resolve_scalar(text: &str, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
+/// The parser's text becomes the string value itself (no copy).
+fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
     if let Some(tag) = tag
         && (tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:")
     {
-        return resolve_tagged(text, &tag.suffix);
+        return resolve_tagged(&text, &tag.suffix);
     }
     if style != TScalarStyle::Plain {
-        return Ok(Value::String(text.to_string()));
+        return Ok(Value::String(text));
     }
-    Ok(resolve_plain(text))
+    Ok(plain_non_string(&text).unwrap_or(Value::String(text)))
 }
 
 fn resolve_tagged(text: &str, suffix: &str) -> Result<Value, String> {
@@ -478,17 +479,23 @@ fn is_special_float(text: &str) -> bool {
 
 /// yaml.v2's resolution of an untagged plain scalar.
 pub(crate) fn resolve_plain(text: &str) -> Value {
+    plain_non_string(text).unwrap_or_else(|| Value::String(text.to_string()))
+}
+
+/// [`resolve_plain`] for the scalars that are not simply their own text
+/// (`None`: the value is the text as a string).
+fn plain_non_string(text: &str) -> Option<Value> {
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Value::Bool(true);
+            return Some(Value::Bool(true));
         }
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Value::Bool(false);
+            return Some(Value::Bool(false));
         }
         // JSON has no infinities or NaN; sigs.k8s.io/yaml cannot marshal them
         // either, so they stay text.
-        _ if is_special_float(text) => return Value::String(text.to_string()),
+        _ if is_special_float(text) => return None,
         _ => {}
     }
     let first = text.as_bytes()[0];
@@ -496,32 +503,32 @@ pub(crate) fn resolve_plain(text: &str) -> Value {
         b'0'..=b'9' | b'+' | b'-' => {
             let plain: String = text.chars().filter(|&c| c != '_').collect();
             if let Some(i) = parse_go_int(&plain) {
-                return Value::Number(i.into());
+                return Some(Value::Number(i.into()));
             }
             if let Some(u) = parse_go_uint(&plain) {
-                return Value::Number(u.into());
+                return Some(Value::Number(u.into()));
             }
             if is_yaml_style_float(&plain)
                 && let Some(n) = plain.parse::<f64>().ok().and_then(Number::from_f64)
             {
-                return Value::Number(n);
+                return Some(Value::Number(n));
             }
             // Go's base-0 parse already took "0b101"; yaml.v2 also accepts "-0b101".
             if let Some(i) = plain
                 .strip_prefix("-0b")
                 .and_then(|r| i64::from_str_radix(r, 2).ok())
             {
-                return Value::Number((-i).into());
+                return Some(Value::Number((-i).into()));
             }
-            Value::String(text.to_string())
+            None
         }
         b'.' => match text.parse::<f64>() {
             Ok(f) if text.len() > 1 && !text.contains(['i', 'I', 'n', 'N']) => {
-                Number::from_f64(f).map_or_else(|| Value::String(text.to_string()), Value::Number)
+                Number::from_f64(f).map(Value::Number)
             }
-            _ => Value::String(text.to_string()),
+            _ => None,
         },
-        _ => Value::String(text.to_string()),
+        _ => None,
     }
 }
 
