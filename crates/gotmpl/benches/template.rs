@@ -200,6 +200,28 @@ fn bench_calls(c: &mut Criterion) {
             });
         }
     }
+    // The same tpl calls in a set as large as a big umbrella chart's: the
+    // cost of a call must not grow with the number of templates either.
+    let mut big = set.clone();
+    for i in 0..2_000 {
+        big.parse(
+            &format!("sub{i}/templates/_helpers.tpl"),
+            &format!(r#"{{{{ define "sub{i}.name" }}}}{{{{ .Release.Name }}}}-{i}{{{{ end }}}}"#),
+        )
+        .expect("helper parses");
+    }
+    let data = values();
+    if let Value::Map(m) = &data {
+        m.borrow_mut().insert("N".into(), Value::Int(1_000));
+    }
+    group.throughput(Throughput::Elements(1_000));
+    group.bench_with_input(
+        BenchmarkId::new("tpl-in-2000-template-set", 1_000),
+        &data,
+        |b, data| {
+            b.iter(|| black_box(big.execute("tpl.yaml", data).expect("renders")));
+        },
+    );
     group.finish();
 }
 
