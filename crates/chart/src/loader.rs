@@ -175,8 +175,33 @@ fn read_file(full: &Path, name: &str, rel: &str) -> Result<Vec<u8>, Error> {
     if len > MAX_DECOMPRESSED_FILE_SIZE {
         return Err(too_large());
     }
-    let mut data = Vec::with_capacity(len as usize + 1);
-    file.read_to_end(&mut data).map_err(read_error)?;
+    // Read the size just taken, then check for the end with one more read:
+    // `read_to_end` would stat the file and seek again to size its buffer.
+    let mut data = vec![0; len as usize];
+    let mut filled = 0;
+    while filled < data.len() {
+        match file.read(&mut data[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_error(e)),
+        }
+    }
+    data.truncate(filled);
+    if filled == len as usize {
+        // The file may have grown since it was measured.
+        let mut probe = [0u8; 1];
+        let extra = loop {
+            match file.read(&mut probe) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                other => break other.map_err(read_error)?,
+            }
+        };
+        if extra > 0 {
+            data.push(probe[0]);
+            file.read_to_end(&mut data).map_err(read_error)?;
+        }
+    }
     Ok(data)
 }
 
