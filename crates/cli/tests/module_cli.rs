@@ -252,3 +252,34 @@ fn render_takes_internal_values_that_hooks_would_fill() {
         "Error: list.yaml: expected a mapping of internal values"
     );
 }
+
+#[test]
+fn values_shows_internal_values_given_as_hooks_would() {
+    let module = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/corpus/modules/snapshot-controller");
+    let m = module.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "values",
+        m,
+        "--set-internal",
+        "snapshotValidationWebhookCert.ca=V-CA",
+        "-o",
+        "json",
+    ];
+    let out = deckmod(&args, dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["snapshotController"]["internal"]["snapshotValidationWebhookCert"]["ca"],
+        "V-CA"
+    );
+    // Validated like the settings: an unknown internal key is refused.
+    let out = deckmod(&["values", m, "--set-internal", "bogus=1"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("/internal: Additional properties are not allowed"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -110,7 +110,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
 /// Internal values from `--internal` files and `--set-internal`, as the
 /// overlay `Module::module_values` takes: `{"internal": {...}}`; `None`
 /// when neither flag is given.
-fn read_internal(files: &[PathBuf], sets: &[String]) -> anyhow::Result<Option<Value>> {
+pub(crate) fn read_internal(files: &[PathBuf], sets: &[String]) -> anyhow::Result<Option<Value>> {
     if files.is_empty() && sets.is_empty() {
         return Ok(None);
     }

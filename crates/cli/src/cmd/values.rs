@@ -24,6 +24,12 @@ pub struct ValuesArgs {
     /// Set one setting: PATH=VALUE (a.b[0].c=x).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+    /// Internal values file (YAML): what hooks put under `<valuesKey>.internal`, applied in order.
+    #[arg(long = "internal", value_name = "INTERNAL")]
+    pub internal: Vec<PathBuf>,
+    /// Set one internal value: PATH=VALUE relative to `<valuesKey>.internal`.
+    #[arg(long = "set-internal", value_name = "PATH=VALUE")]
+    pub set_internal: Vec<String>,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: DataFormat,
@@ -75,7 +81,8 @@ pub fn read_settings(files: &[PathBuf], sets: &[String]) -> anyhow::Result<UserS
 pub fn run(args: ValuesArgs) -> anyhow::Result<ExitCode> {
     let module = load_module(&args.path)?;
     let user = read_settings(&args.files, &args.sets)?;
-    match module.template_values(&user.settings, None, Some(&user.global), false) {
+    let internal = super::render::read_internal(&args.internal, &args.set_internal)?;
+    match module.template_values(&user.settings, internal.as_ref(), Some(&user.global), false) {
         Ok(v) => {
             print_data(&v, args.output);
             Ok(ExitCode::SUCCESS)
