@@ -273,6 +273,7 @@ fn run_deckmod(case: &Case) -> Outcome {
             "--set-string" => values.string_values.push(next()),
             "--set-json" => values.json_values.push(next()),
             "--set-file" => values.file_values.push(next()),
+            "--set-literal" => values.literal_values.push(next()),
             "-n" | "--namespace" => render.namespace = next(),
             "--kube-version" => render.kube_version = Some(next()),
             "-a" | "--api-versions" => render.api_versions.push(next()),
