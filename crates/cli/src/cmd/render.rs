@@ -116,18 +116,7 @@ pub(crate) fn read_internal(files: &[PathBuf], sets: &[String]) -> anyhow::Resul
     }
     let mut internal = Value::Object(Default::default());
     for f in files {
-        let text =
-            std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
-        let v = goyaml::from_str(&text).map_err(|e| match e.pos {
-            Some(p) => anyhow::anyhow!(
-                "{}:{}:{}: invalid YAML: {}",
-                f.display(),
-                p.line,
-                p.col,
-                e.message
-            ),
-            None => anyhow::anyhow!("{}: invalid YAML: {}", f.display(), e.message),
-        })?;
+        let v = super::values::read_yaml_file(f)?;
         match v {
             Value::Null => {}
             Value::Object(_) => module::values::merge(&mut internal, v),

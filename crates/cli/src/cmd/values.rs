@@ -1,6 +1,6 @@
 //! `deckmod values`: a module's effective values, as templates see them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::Value;
@@ -43,23 +43,29 @@ pub struct UserSettings {
     pub global: Value,
 }
 
+/// A YAML file given on the command line; errors name the file and, for
+/// bad YAML, the line and column.
+pub(crate) fn read_yaml_file(path: &Path) -> anyhow::Result<Value> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    goyaml::from_str(&text).map_err(|e| match e.pos {
+        Some(p) => anyhow::anyhow!(
+            "{}:{}:{}: invalid YAML: {}",
+            path.display(),
+            p.line,
+            p.col,
+            e.message
+        ),
+        None => anyhow::anyhow!("{}: invalid YAML: {}", path.display(), e.message),
+    })
+}
+
 /// Read `-f` files and `--set` arguments into settings and global overrides.
 pub fn read_settings(files: &[PathBuf], sets: &[String]) -> anyhow::Result<UserSettings> {
     let mut settings = Value::Object(Default::default());
     let mut global = Value::Object(Default::default());
     for f in files {
-        let text =
-            std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
-        let mut v = goyaml::from_str(&text).map_err(|e| match e.pos {
-            Some(p) => anyhow::anyhow!(
-                "{}:{}:{}: invalid YAML: {}",
-                f.display(),
-                p.line,
-                p.col,
-                e.message
-            ),
-            None => anyhow::anyhow!("{}: invalid YAML: {}", f.display(), e.message),
-        })?;
+        let mut v = read_yaml_file(f)?;
         if v.is_null() {
             continue;
         }
