@@ -145,43 +145,14 @@ impl Literal<'_> {
                 set(data, &k, Value::list(list));
                 result
             }
-            Some(_) => {
-                // '.': descend into a map.
-                let nested = nested + 1;
-                if nested > MAX_NESTED_NAME_LEVEL {
-                    return Err(Stop::Error(format!(
-                        "value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}"
-                    )));
-                }
-                let inner = match data.borrow().get(&k) {
-                    None => Rc::new(RefCell::new(Map::new())),
-                    Some(Value::Map(m)) => m.clone(),
-                    Some(other) => {
-                        return Err(conversion_error(other, "map[string]interface {}").into());
-                    }
-                };
-                let result = self.key(&inner, nested);
-                let empty = inner.borrow().is_empty();
-                if result.is_ok() && empty {
-                    return Err(Stop::Error(format!(
-                        "key map {} has no value",
-                        gotmpl::fmt::quote(&k)
-                    )));
-                }
-                if !empty {
-                    set(data, &k, Value::Map(inner));
-                }
-                result
-            }
+            // '.': descend into a map.
+            Some(_) => descend(data, &k, nested, |inner, nested| self.key(inner, nested)),
         }
     }
 
     fn index(&mut self) -> Step<i64> {
         let (text, last) = self.until(&[']']);
-        if last.is_none() {
-            return Err(Stop::Error("error parsing index: EOF".to_string()));
-        }
-        go_atoi(&text).map_err(|e| Stop::Error(format!("error parsing index: {e}")))
+        parse_index(&text, last)
     }
 
     fn list_item(
@@ -406,44 +377,14 @@ impl<'a> Parser<'a> {
                     gotmpl::fmt::quote(&k)
                 )))
             }
-            Some(_) => {
-                // '.': descend into a map.
-                let nested = nested + 1;
-                if nested > MAX_NESTED_NAME_LEVEL {
-                    return Err(Stop::Error(format!(
-                        "value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}"
-                    )));
-                }
-                let existing = data.borrow().get(&k).cloned();
-                let inner = match existing {
-                    None => Rc::new(RefCell::new(Map::new())),
-                    Some(Value::Map(m)) => m,
-                    Some(other) => {
-                        return Err(conversion_error(&other, "map[string]interface {}").into());
-                    }
-                };
-                let result = self.key(&inner, nested);
-                let empty = inner.borrow().is_empty();
-                if result.is_ok() && empty {
-                    return Err(Stop::Error(format!(
-                        "key map {} has no value",
-                        gotmpl::fmt::quote(&k)
-                    )));
-                }
-                if !empty {
-                    set(data, &k, Value::Map(inner));
-                }
-                result
-            }
+            // '.': descend into a map.
+            Some(_) => descend(data, &k, nested, |inner, nested| self.key(inner, nested)),
         }
     }
 
     fn key_index(&mut self) -> Step<i64> {
         let (text, last) = self.until(&[']']);
-        if last.is_none() {
-            return Err(Stop::Error("error parsing index: EOF".to_string()));
-        }
-        go_atoi(&text).map_err(|e| Stop::Error(format!("error parsing index: {e}")))
+        parse_index(&text, last)
     }
 
     /// Set `list[index]` from what follows `]`; on error the list as far as
@@ -604,6 +545,51 @@ enum ListErr {
     Eof,
     NotList,
     Error(Stop),
+}
+
+/// The list index read up to `]` (`last` is `None` when the text ended first).
+fn parse_index(text: &str, last: Option<char>) -> Step<i64> {
+    if last.is_none() {
+        return Err(Stop::Error("error parsing index: EOF".to_string()));
+    }
+    go_atoi(text).map_err(|e| Stop::Error(format!("error parsing index: {e}")))
+}
+
+/// A `.` in a key, shared by both parsers: parse the rest of the key
+/// (`parse_rest`) into the map at `data[k]`, made when absent; the map is
+/// stored only once the rest gave it a value.
+fn descend(
+    data: &Rc<RefCell<Map>>,
+    k: &str,
+    nested: usize,
+    parse_rest: impl FnOnce(&Rc<RefCell<Map>>, usize) -> Step<()>,
+) -> Step<()> {
+    let nested = nested + 1;
+    if nested > MAX_NESTED_NAME_LEVEL {
+        return Err(Stop::Error(format!(
+            "value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}"
+        )));
+    }
+    let existing = data.borrow().get(k).cloned();
+    let inner = match existing {
+        None => Rc::new(RefCell::new(Map::new())),
+        Some(Value::Map(m)) => m,
+        Some(other) => {
+            return Err(conversion_error(&other, "map[string]interface {}").into());
+        }
+    };
+    let result = parse_rest(&inner, nested);
+    let empty = inner.borrow().is_empty();
+    if result.is_ok() && empty {
+        return Err(Stop::Error(format!(
+            "key map {} has no value",
+            gotmpl::fmt::quote(k)
+        )));
+    }
+    if !empty {
+        set(data, k, Value::Map(inner));
+    }
+    result
 }
 
 fn set(data: &Rc<RefCell<Map>>, key: &str, value: Value) {
