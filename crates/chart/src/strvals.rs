@@ -154,72 +154,28 @@ impl Literal<'_> {
         let (text, last) = self.until(&[']']);
         parse_index(&text, last)
     }
+}
 
-    fn list_item(
+impl ListItems for Literal<'_> {
+    fn until(&mut self, stop: &[char]) -> (String, Option<char>) {
+        Literal::until(self, stop)
+    }
+
+    fn index(&mut self) -> Step<i64> {
+        Literal::index(self)
+    }
+
+    fn key(&mut self, data: &Rc<RefCell<Map>>, nested: usize) -> Step<()> {
+        Literal::key(self, data, nested)
+    }
+
+    fn assign_item(
         &mut self,
-        mut list: Vec<Value>,
+        list: Vec<Value>,
         index: i64,
-        nested: usize,
     ) -> Result<Vec<Value>, (Vec<Value>, Stop)> {
-        if index < 0 {
-            return Err((
-                list,
-                Stop::Error(format!("negative {index} index not allowed")),
-            ));
-        }
-        let (k, last) = self.until(&['[', '.', '=']);
-        if !k.is_empty() {
-            let runes: Vec<String> = k.chars().map(go_quote_rune).collect();
-            return Err((
-                list,
-                Stop::Error(format!(
-                    "unexpected data at end of array index: [{}]",
-                    runes.join(" ")
-                )),
-            ));
-        }
-        let i = index as usize;
-        match last {
-            None => Err((list, Stop::Eof)),
-            Some('=') => {
-                let v = self.value();
-                set_index(list, index, v)
-            }
-            Some('[') => {
-                let next = match self.index() {
-                    Ok(n) => n,
-                    Err(e) => return Err((list, e)),
-                };
-                let current = match list.get(i) {
-                    None | Some(Value::Nil) => Vec::new(),
-                    Some(Value::List(l)) => l.as_ref().clone(),
-                    Some(other) => {
-                        let e = conversion_error(other, "[]interface {}");
-                        return Err((list, Stop::Error(e)));
-                    }
-                };
-                match self.list_item(current, next, nested) {
-                    Ok(inner) => set_index(list, index, Value::list(inner)),
-                    Err((_, e)) => Err((list, e)),
-                }
-            }
-            Some(_) => {
-                // '.': a map inside the list (a non-map there is replaced).
-                let inner = match list.get(i) {
-                    Some(Value::Map(m)) => m.clone(),
-                    Some(_) => {
-                        let m = Rc::new(RefCell::new(Map::new()));
-                        list[i] = Value::Map(m.clone());
-                        m
-                    }
-                    None => Rc::new(RefCell::new(Map::new())),
-                };
-                if let Err(e) = self.key(&inner, nested) {
-                    return Err((list, e));
-                }
-                set_index(list, index, Value::Map(inner))
-            }
-        }
+        let v = self.value();
+        set_index(list, index, v)
     }
 }
 
@@ -387,97 +343,6 @@ impl<'a> Parser<'a> {
         parse_index(&text, last)
     }
 
-    /// Set `list[index]` from what follows `]`; on error the list as far as
-    /// it was built comes back with the error (Helm still stores it).
-    fn list_item(
-        &mut self,
-        list: Vec<Value>,
-        index: i64,
-        nested: usize,
-    ) -> Result<Vec<Value>, (Vec<Value>, Stop)> {
-        if index < 0 {
-            return Err((
-                list,
-                Stop::Error(format!("negative {index} index not allowed")),
-            ));
-        }
-        let (k, last) = self.until(&['[', '.', '=']);
-        if !k.is_empty() {
-            let runes: Vec<String> = k.chars().map(go_quote_rune).collect();
-            return Err((
-                list,
-                Stop::Error(format!(
-                    "unexpected data at end of array index: [{}]",
-                    runes.join(" ")
-                )),
-            ));
-        }
-        match last {
-            None => Err((list, Stop::Eof)),
-            Some('=') => {
-                if matches!(self.kind, ValueKind::Json) {
-                    if self.empty_value() {
-                        return set_index(list, index, Value::Nil);
-                    }
-                    let v = match self.json_value() {
-                        Ok(v) => v,
-                        Err(e) => return Err((list, e)),
-                    };
-                    let list = set_index(list, index, v)?;
-                    self.empty_value();
-                    return Ok(list);
-                }
-                match self.value_list() {
-                    Ok(vl) => set_index(list, index, Value::list(vl)),
-                    Err(ListErr::Eof) => set_index(list, index, Value::str("")),
-                    Err(ListErr::NotList) => {
-                        let (text, _) = self.until(&[',']);
-                        match self.typed(&text) {
-                            Ok(v) => set_index(list, index, v),
-                            Err(e) => Err((list, e)),
-                        }
-                    }
-                    Err(ListErr::Error(e)) => Err((list, e)),
-                }
-            }
-            Some('[') => {
-                let next = match self.key_index() {
-                    Ok(n) => n,
-                    Err(e) => return Err((list, e)),
-                };
-                let current = match list.get(index as usize) {
-                    None | Some(Value::Nil) => Vec::new(),
-                    Some(Value::List(l)) => l.as_ref().clone(),
-                    Some(other) => {
-                        let e = conversion_error(other, "[]interface {}");
-                        return Err((list, Stop::Error(e)));
-                    }
-                };
-                match self.list_item(current, next, nested) {
-                    Ok(inner) => set_index(list, index, Value::list(inner)),
-                    Err((_, e)) => Err((list, e)),
-                }
-            }
-            Some(_) => {
-                // '.': a map inside the list.
-                let mut list = list;
-                let inner = match list.get(index as usize) {
-                    Some(Value::Map(m)) => m.clone(),
-                    Some(_) => {
-                        let m = Rc::new(RefCell::new(Map::new()));
-                        list[index as usize] = Value::Map(m.clone());
-                        m
-                    }
-                    None => Rc::new(RefCell::new(Map::new())),
-                };
-                if let Err(e) = self.key(&inner, nested) {
-                    return Err((list, e));
-                }
-                set_index(list, index, Value::Map(inner))
-            }
-        }
-    }
-
     /// Consume blanks up to a comma or the end (an empty value: true), or
     /// stop before anything else (false).
     fn empty_value(&mut self) -> bool {
@@ -545,6 +410,138 @@ enum ListErr {
     Eof,
     NotList,
     Error(Stop),
+}
+
+impl ListItems for Parser<'_> {
+    fn until(&mut self, stop: &[char]) -> (String, Option<char>) {
+        Parser::until(self, stop)
+    }
+
+    fn index(&mut self) -> Step<i64> {
+        self.key_index()
+    }
+
+    fn key(&mut self, data: &Rc<RefCell<Map>>, nested: usize) -> Step<()> {
+        Parser::key(self, data, nested)
+    }
+
+    /// After `=`: a JSON value for `--set-json`, else a `{a,b}` list or one
+    /// typed scalar up to the next comma.
+    fn assign_item(
+        &mut self,
+        list: Vec<Value>,
+        index: i64,
+    ) -> Result<Vec<Value>, (Vec<Value>, Stop)> {
+        if matches!(self.kind, ValueKind::Json) {
+            if self.empty_value() {
+                return set_index(list, index, Value::Nil);
+            }
+            let v = match self.json_value() {
+                Ok(v) => v,
+                Err(e) => return Err((list, e)),
+            };
+            let list = set_index(list, index, v)?;
+            self.empty_value();
+            return Ok(list);
+        }
+        match self.value_list() {
+            Ok(vl) => set_index(list, index, Value::list(vl)),
+            Err(ListErr::Eof) => set_index(list, index, Value::str("")),
+            Err(ListErr::NotList) => {
+                let (text, _) = self.until(&[',']);
+                match self.typed(&text) {
+                    Ok(v) => set_index(list, index, v),
+                    Err(e) => Err((list, e)),
+                }
+            }
+            Err(ListErr::Error(e)) => Err((list, e)),
+        }
+    }
+}
+
+/// The step both key-path parsers (`--set`-like and `--set-literal`) take
+/// after `NAME[INDEX]`: what differs between them is only how the value
+/// after `=` is read ([`ListItems::assign_item`]); descending into nested
+/// lists and maps is shared ([`ListItems::list_item`]).
+trait ListItems {
+    /// Read up to (and consume) the first of `stop`; `None` at the end.
+    fn until(&mut self, stop: &[char]) -> (String, Option<char>);
+    /// Read an index up to `]`.
+    fn index(&mut self) -> Step<i64>;
+    /// Parse the rest of a key path into `data`.
+    fn key(&mut self, data: &Rc<RefCell<Map>>, nested: usize) -> Step<()>;
+    /// Set `list[index]` from the value after `=`.
+    fn assign_item(
+        &mut self,
+        list: Vec<Value>,
+        index: i64,
+    ) -> Result<Vec<Value>, (Vec<Value>, Stop)>;
+
+    /// Set `list[index]` from what follows `]`; on error the list as far as
+    /// it was built comes back with the error (Helm still stores it).
+    fn list_item(
+        &mut self,
+        mut list: Vec<Value>,
+        index: i64,
+        nested: usize,
+    ) -> Result<Vec<Value>, (Vec<Value>, Stop)> {
+        if index < 0 {
+            return Err((
+                list,
+                Stop::Error(format!("negative {index} index not allowed")),
+            ));
+        }
+        let (k, last) = self.until(&['[', '.', '=']);
+        if !k.is_empty() {
+            let runes: Vec<String> = k.chars().map(go_quote_rune).collect();
+            return Err((
+                list,
+                Stop::Error(format!(
+                    "unexpected data at end of array index: [{}]",
+                    runes.join(" ")
+                )),
+            ));
+        }
+        let i = index as usize;
+        match last {
+            None => Err((list, Stop::Eof)),
+            Some('=') => self.assign_item(list, index),
+            Some('[') => {
+                let next = match self.index() {
+                    Ok(n) => n,
+                    Err(e) => return Err((list, e)),
+                };
+                let current = match list.get(i) {
+                    None | Some(Value::Nil) => Vec::new(),
+                    Some(Value::List(l)) => l.as_ref().clone(),
+                    Some(other) => {
+                        let e = conversion_error(other, "[]interface {}");
+                        return Err((list, Stop::Error(e)));
+                    }
+                };
+                match self.list_item(current, next, nested) {
+                    Ok(inner) => set_index(list, index, Value::list(inner)),
+                    Err((_, e)) => Err((list, e)),
+                }
+            }
+            Some(_) => {
+                // '.': a map inside the list (a non-map there is replaced).
+                let inner = match list.get(i) {
+                    Some(Value::Map(m)) => m.clone(),
+                    Some(_) => {
+                        let m = Rc::new(RefCell::new(Map::new()));
+                        list[i] = Value::Map(m.clone());
+                        m
+                    }
+                    None => Rc::new(RefCell::new(Map::new())),
+                };
+                if let Err(e) = self.key(&inner, nested) {
+                    return Err((list, e));
+                }
+                set_index(list, index, Value::Map(inner))
+            }
+        }
+    }
 }
 
 /// The list index read up to `]` (`last` is `None` when the text ended first).
