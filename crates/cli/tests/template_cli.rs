@@ -279,3 +279,35 @@ fn output_dir_like_helm() {
     // A second run truncates manifest files but appends hooks to what is there.
     compare(&cases[..2], 2);
 }
+
+/// When a chart has several faults, the error is the one Helm reports
+/// first: the values schema, then the chart's `kubeVersion`, then template
+/// parse errors.
+#[test]
+fn error_order_like_helm() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("ordchart");
+    std::fs::create_dir_all(c.join("templates")).unwrap();
+    std::fs::write(
+        c.join("Chart.yaml"),
+        "apiVersion: v2\nname: ordchart\nversion: 0.1.0\nkubeVersion: \">=1.30.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(c.join("values.yaml"), "replicas: \"two\"\n").unwrap();
+    std::fs::write(
+        c.join("values.schema.json"),
+        r#"{"type":"object","properties":{"replicas":{"type":"integer"}}}"#,
+    )
+    .unwrap();
+    std::fs::write(c.join("templates/bad.yaml"), "a: {{ .Values.x \n").unwrap();
+    let chart = c.display().to_string();
+    let chart = chart.as_str();
+    compare(
+        &[
+            vec![chart, "--kube-version", "1.29.0"],
+            vec![chart, "--kube-version", "1.29.0", "--set", "replicas=2"],
+            vec![chart, "--kube-version", "1.31.0", "--set", "replicas=2"],
+        ],
+        1,
+    );
+}
