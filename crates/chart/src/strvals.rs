@@ -96,6 +96,15 @@ struct Literal<'a> {
 }
 
 impl Literal<'_> {
+    /// The rest of the line.
+    fn value(&mut self) -> Value {
+        let v = Value::str(&self.text[self.pos..]);
+        self.pos = self.text.len();
+        v
+    }
+}
+
+impl ListItems for Literal<'_> {
     /// Read up to (and consuming) one of `stop`, without escapes.
     fn until(&mut self, stop: &[char]) -> (String, Option<char>) {
         let rest = &self.text[self.pos..];
@@ -109,13 +118,6 @@ impl Literal<'_> {
                 (rest.to_string(), None)
             }
         }
-    }
-
-    /// The rest of the line.
-    fn value(&mut self) -> Value {
-        let v = Value::str(&self.text[self.pos..]);
-        self.pos = self.text.len();
-        v
     }
 
     fn key(&mut self, data: &Rc<RefCell<Map>>, nested: usize) -> Step<()> {
@@ -148,25 +150,6 @@ impl Literal<'_> {
             // '.': descend into a map.
             Some(_) => descend(data, &k, nested, |inner, nested| self.key(inner, nested)),
         }
-    }
-
-    fn index(&mut self) -> Step<i64> {
-        let (text, last) = self.until(&[']']);
-        parse_index(&text, last)
-    }
-}
-
-impl ListItems for Literal<'_> {
-    fn until(&mut self, stop: &[char]) -> (String, Option<char>) {
-        Literal::until(self, stop)
-    }
-
-    fn index(&mut self) -> Step<i64> {
-        Literal::index(self)
-    }
-
-    fn key(&mut self, data: &Rc<RefCell<Map>>, nested: usize) -> Step<()> {
-        Literal::key(self, data, nested)
     }
 
     fn assign_item(
@@ -242,23 +225,6 @@ impl<'a> Parser<'a> {
         self.last_len = 0;
     }
 
-    /// Read up to (and consuming) one of `stop`; `\x` escapes any rune.
-    /// Returns the text and the stop rune, or `None` as the stop at end of input.
-    fn until(&mut self, stop: &[char]) -> (String, Option<char>) {
-        let mut out = String::new();
-        loop {
-            match self.read() {
-                None => return (out, None),
-                Some(c) if stop.contains(&c) => return (out, Some(c)),
-                Some('\\') => match self.read() {
-                    None => return (out, None),
-                    Some(n) => out.push(n),
-                },
-                Some(c) => out.push(c),
-            }
-        }
-    }
-
     fn typed(&self, text: &str) -> Step<Value> {
         match &self.kind {
             ValueKind::Typed { force_string } => Ok(typed_value(text, *force_string)),
@@ -267,80 +233,6 @@ impl<'a> Parser<'a> {
                 .map(|j| Value::from_json_helm(&j))
                 .map_err(|e| Stop::Error(e.to_string())),
         }
-    }
-
-    fn key(&mut self, data: &Rc<RefCell<Map>>, nested: usize) -> Step<()> {
-        let (k, last) = self.until(&['=', '[', ',', '.']);
-        match last {
-            None => {
-                if k.is_empty() {
-                    Err(Stop::Eof)
-                } else {
-                    Err(Stop::Error(format!(
-                        "key {} has no value",
-                        gotmpl::fmt::quote(&k)
-                    )))
-                }
-            }
-            Some('[') => {
-                let index = self.key_index()?;
-                let existing = data.borrow().get(&k).cloned();
-                let list = match existing {
-                    None => Vec::new(),
-                    Some(Value::List(l)) => l.as_ref().clone(),
-                    Some(other) => return Err(conversion_error(&other, "[]interface {}").into()),
-                };
-                let (list, result) = match self.list_item(list, index, nested) {
-                    Ok(l) => (l, Ok(())),
-                    Err((l, e)) => (l, Err(e)),
-                };
-                set(data, &k, Value::list(list));
-                result
-            }
-            Some('=') => {
-                if matches!(self.kind, ValueKind::Json) {
-                    if self.empty_value() {
-                        set(data, &k, Value::Nil);
-                        return Ok(());
-                    }
-                    let v = self.json_value()?;
-                    set(data, &k, v);
-                    self.empty_value();
-                    return Ok(());
-                }
-                match self.value_list() {
-                    Ok(list) => {
-                        set(data, &k, Value::list(list));
-                        Ok(())
-                    }
-                    Err(ListErr::Eof) => {
-                        set(data, &k, Value::str(""));
-                        Err(Stop::Eof)
-                    }
-                    Err(ListErr::NotList) => {
-                        let (text, _) = self.until(&[',']);
-                        let v = self.typed(&text)?;
-                        set(data, &k, v);
-                        Ok(())
-                    }
-                    Err(ListErr::Error(e)) => Err(e),
-                }
-            }
-            Some(',') => {
-                set(data, &k, Value::str(""));
-                Err(Stop::Error(format!(
-                    "key {} has no value (cannot end with ,)",
-                    gotmpl::fmt::quote(&k)
-                )))
-            }
-            // '.': descend into a map.
-            Some(_) => descend(data, &k, nested, |inner, nested| self.key(inner, nested)),
-        }
-    }
-
-    fn key_index(&mut self) -> Step<i64> {
-        let (text, last) = self.until(&[']']);
-        parse_index(&text, last)
     }
 
     /// Consume blanks up to a comma or the end (an empty value: true), or
@@ -413,16 +305,90 @@ enum ListErr {
 }
 
 impl ListItems for Parser<'_> {
+    /// Read up to (and consuming) one of `stop`; `\x` escapes any rune.
+    /// Returns the text and the stop rune, or `None` as the stop at end of input.
     fn until(&mut self, stop: &[char]) -> (String, Option<char>) {
-        Parser::until(self, stop)
-    }
-
-    fn index(&mut self) -> Step<i64> {
-        self.key_index()
+        let mut out = String::new();
+        loop {
+            match self.read() {
+                None => return (out, None),
+                Some(c) if stop.contains(&c) => return (out, Some(c)),
+                Some('\\') => match self.read() {
+                    None => return (out, None),
+                    Some(n) => out.push(n),
+                },
+                Some(c) => out.push(c),
+            }
+        }
     }
 
     fn key(&mut self, data: &Rc<RefCell<Map>>, nested: usize) -> Step<()> {
-        Parser::key(self, data, nested)
+        let (k, last) = self.until(&['=', '[', ',', '.']);
+        match last {
+            None => {
+                if k.is_empty() {
+                    Err(Stop::Eof)
+                } else {
+                    Err(Stop::Error(format!(
+                        "key {} has no value",
+                        gotmpl::fmt::quote(&k)
+                    )))
+                }
+            }
+            Some('[') => {
+                let index = self.index()?;
+                let existing = data.borrow().get(&k).cloned();
+                let list = match existing {
+                    None => Vec::new(),
+                    Some(Value::List(l)) => l.as_ref().clone(),
+                    Some(other) => return Err(conversion_error(&other, "[]interface {}").into()),
+                };
+                let (list, result) = match self.list_item(list, index, nested) {
+                    Ok(l) => (l, Ok(())),
+                    Err((l, e)) => (l, Err(e)),
+                };
+                set(data, &k, Value::list(list));
+                result
+            }
+            Some('=') => {
+                if matches!(self.kind, ValueKind::Json) {
+                    if self.empty_value() {
+                        set(data, &k, Value::Nil);
+                        return Ok(());
+                    }
+                    let v = self.json_value()?;
+                    set(data, &k, v);
+                    self.empty_value();
+                    return Ok(());
+                }
+                match self.value_list() {
+                    Ok(list) => {
+                        set(data, &k, Value::list(list));
+                        Ok(())
+                    }
+                    Err(ListErr::Eof) => {
+                        set(data, &k, Value::str(""));
+                        Err(Stop::Eof)
+                    }
+                    Err(ListErr::NotList) => {
+                        let (text, _) = self.until(&[',']);
+                        let v = self.typed(&text)?;
+                        set(data, &k, v);
+                        Ok(())
+                    }
+                    Err(ListErr::Error(e)) => Err(e),
+                }
+            }
+            Some(',') => {
+                set(data, &k, Value::str(""));
+                Err(Stop::Error(format!(
+                    "key {} has no value (cannot end with ,)",
+                    gotmpl::fmt::quote(&k)
+                )))
+            }
+            // '.': descend into a map.
+            Some(_) => descend(data, &k, nested, |inner, nested| self.key(inner, nested)),
+        }
     }
 
     /// After `=`: a JSON value for `--set-json`, else a `{a,b}` list or one
@@ -467,7 +433,10 @@ trait ListItems {
     /// Read up to (and consume) the first of `stop`; `None` at the end.
     fn until(&mut self, stop: &[char]) -> (String, Option<char>);
     /// Read an index up to `]`.
-    fn index(&mut self) -> Step<i64>;
+    fn index(&mut self) -> Step<i64> {
+        let (text, last) = self.until(&[']']);
+        parse_index(&text, last)
+    }
     /// Parse the rest of a key path into `data`.
     fn key(&mut self, data: &Rc<RefCell<Map>>, nested: usize) -> Step<()>;
     /// Set `list[index]` from the value after `=`.
