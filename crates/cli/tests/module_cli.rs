@@ -15,6 +15,11 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The real DKP modules of the conformance corpus.
+fn corpus_modules() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/modules")
+}
+
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
 }
@@ -162,7 +167,7 @@ fn completions_are_generated() {
 
 #[test]
 fn real_dkp_modules_render_with_default_globals() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/modules");
+    let corpus = corpus_modules();
     for (m, image) in [
         (
             "pod-reloader",
@@ -186,8 +191,7 @@ fn real_dkp_modules_render_with_default_globals() {
 
 #[test]
 fn render_takes_internal_values_that_hooks_would_fill() {
-    let module = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/corpus/modules/snapshot-controller");
+    let module = corpus_modules().join("snapshot-controller");
     let m = module.to_str().unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -255,8 +259,7 @@ fn render_takes_internal_values_that_hooks_would_fill() {
 
 #[test]
 fn values_shows_internal_values_given_as_hooks_would() {
-    let module = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/corpus/modules/snapshot-controller");
+    let module = corpus_modules().join("snapshot-controller");
     let m = module.to_str().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let args = [
