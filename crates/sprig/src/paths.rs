@@ -95,6 +95,11 @@ mod tests {
     fn go_path_semantics() {
         assert_eq!(clean("/foo/../foo/../bar"), "/bar");
         assert_eq!(clean("a/../../b/"), "../b");
+        assert_eq!(clean("out//a/./b/../c/"), "out/a/c");
+        assert_eq!(clean("./out"), "out");
+        assert_eq!(clean("/../x"), "/x");
+        assert_eq!(clean("../x/.."), "..");
+        assert_eq!(clean(""), ".");
         assert_eq!(base("foo/bar/"), "bar");
         assert_eq!(dir("foo/bar/baz"), "foo/bar");
         assert_eq!(dir("baz"), ".");

@@ -326,10 +326,10 @@ fn find_executable(name: &str) -> Result<String, String> {
         }
     };
     if found.starts_with('/') {
-        return Ok(clean_path(&found));
+        return Ok(sprig::paths::clean(&found));
     }
     let cwd = std::env::current_dir().map_err(|e| go_io_error(&e))?;
-    Ok(clean_path(&format!("{}/{found}", cwd.display())))
+    Ok(sprig::paths::clean(&format!("{}/{found}", cwd.display())))
 }
 
 /// Go's `findExecutable` on Unix.
@@ -360,11 +360,6 @@ fn go_io_error(e: &std::io::Error) -> String {
     }
 }
 
-/// Go's `path.Clean` (as `filepath.Join` and `filepath.Abs` apply it on Unix).
-fn clean_path(p: &str) -> String {
-    sprig::paths::clean(p)
-}
-
 /// Where `--output-dir` writes.
 struct OutputDir {
     /// `--output-dir`, as given.
@@ -377,7 +372,7 @@ impl OutputDir {
     /// The folder for templates (and hooks): DIR, or DIR/<release> (cleaned, as Go's `filepath.Join`).
     fn templates_dir(&self) -> String {
         match &self.release {
-            Some(r) => clean_path(&format!("{}/{r}", self.dir)),
+            Some(r) => sprig::paths::clean(&format!("{}/{r}", self.dir)),
             None => self.dir.clone(),
         }
     }
@@ -388,7 +383,7 @@ impl OutputDir {
 fn write_file(dir: &str, name: &str, data: &str, append: bool) -> anyhow::Result<()> {
     let file = format!("{dir}/{name}");
     if let Some(slash) = file.rfind('/') {
-        mkdir_all(&clean_path(&file[..slash.max(1)])).map_err(anyhow::Error::msg)?;
+        mkdir_all(&sprig::paths::clean(&file[..slash.max(1)])).map_err(anyhow::Error::msg)?;
     }
     let mut opts = std::fs::OpenOptions::new();
     if append {
@@ -583,15 +578,6 @@ fn regex_source() -> impl Fn(&str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clean_path_is_gos() {
-        assert_eq!(clean_path("out//a/./b/../c/"), "out/a/c");
-        assert_eq!(clean_path("./out"), "out");
-        assert_eq!(clean_path("/../x"), "/x");
-        assert_eq!(clean_path("../x/.."), "..");
-        assert_eq!(clean_path(""), ".");
-    }
 
     #[test]
     fn source_path_as_helms_regex_takes_it() {
