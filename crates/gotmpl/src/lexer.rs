@@ -108,8 +108,6 @@ pub struct Item<'a> {
     pub pos: usize,
     /// The item's text (the message for errors).
     pub val: &'a str,
-    /// 1-based line of the start of the item.
-    pub line: usize,
 }
 
 impl std::fmt::Display for Item<'_> {
@@ -207,6 +205,13 @@ fn is_alphanumeric(c: char) -> bool {
     }
 }
 
+/// The 1-based line of byte offset `pos` in `input`, as Go's lexer numbers
+/// items. Items do not carry lines: only errors need one, so it is counted
+/// when an error is reported rather than for every item.
+pub fn line_at(input: &str, pos: usize) -> usize {
+    1 + count_newlines(&input.as_bytes()[..pos.min(input.len())])
+}
+
 /// Number of `\n` bytes in `s`, counted a block at a time.
 fn count_newlines(s: &[u8]) -> usize {
     let mut chunks = s.chunks_exact(32);
@@ -264,42 +269,21 @@ fn sharp_u(c: char) -> String {
 }
 
 impl<'a> Lexer<'a> {
-    fn line_at(&self, pos: usize) -> usize {
-        // Lines are counted lazily from the last emitted item to keep lexing linear.
-        let (base_pos, base_line) = self.items.last().map_or((0, 1), |it| {
-            if it.kind == ItemKind::Error {
-                (0, 1)
-            } else {
-                (it.pos, it.line)
-            }
-        });
-        let bytes = self.input.as_bytes();
-        if pos >= base_pos {
-            base_line + count_newlines(&bytes[base_pos..pos])
-        } else {
-            1 + count_newlines(&bytes[..pos])
-        }
-    }
-
     fn emit(&mut self, kind: ItemKind) {
-        let line = self.line_at(self.start);
         self.items.push(Item {
             kind,
             pos: self.start,
             val: &self.input[self.start..self.pos],
-            line,
         });
         self.start = self.pos;
     }
 
     fn error(&mut self, message: String) {
-        let line = self.line_at(self.start);
         // The item's text is the offending input; the message is kept beside the items.
         self.items.push(Item {
             kind: ItemKind::Error,
             pos: self.start,
             val: &self.input[self.start..self.pos],
-            line,
         });
         self.error = message;
     }
@@ -363,12 +347,10 @@ impl<'a> Lexer<'a> {
                         };
                         let text_end = self.pos - trim;
                         if text_end > self.start {
-                            let line = self.line_at(self.start);
                             self.items.push(Item {
                                 kind: ItemKind::Text,
                                 pos: self.start,
                                 val: &self.input[self.start..text_end],
-                                line,
                             });
                         }
                         self.start = self.pos;
@@ -391,12 +373,10 @@ impl<'a> Lexer<'a> {
             self.start = self.pos;
             return self.lex_comment();
         }
-        let line = self.line_at(self.start);
         self.items.push(Item {
             kind: ItemKind::LeftDelim,
             pos: self.start,
             val: &self.input[self.start..self.pos],
-            line,
         });
         self.pos += after_marker;
         self.start = self.pos;
@@ -800,7 +780,11 @@ mod tests {
         let lexed = lex("a\n{{\n\"x", LexOptions::default());
         let last = lexed.items.last().unwrap();
         assert_eq!(
-            (last.kind, lexed.error.as_str(), last.line),
+            (
+                last.kind,
+                lexed.error.as_str(),
+                line_at("a\n{{\n\"x", last.pos)
+            ),
             (ItemKind::Error, "unterminated quoted string", 3)
         );
         let lexed = lex("{{a#}}", LexOptions::default());

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::lexer::{Item, ItemKind, LexOptions, lex};
+use crate::lexer::{Item, ItemKind, LexOptions, lex, line_at};
 use crate::tree::{
     ActionNode, Arg, BranchNode, ChainNode, CommandNode, FieldNode, ListNode, Node, NumberNode,
     PipeNode, StringNode, TemplateNode, TextNode, Tree, VariableNode,
@@ -84,7 +84,7 @@ pub fn parse(
         has_function,
         vars: vec!["$"],
         range_depth: 0,
-        action_line: 0,
+        action_pos: None,
         depth: 0,
         max_depth: options.max_depth,
         nesting: 0,
@@ -107,7 +107,8 @@ struct Parser<'a, 'f> {
     has_function: &'f dyn Fn(&str) -> bool,
     vars: Vec<&'a str>,
     range_depth: usize,
-    action_line: usize,
+    /// Where the action being parsed starts (its `{{`).
+    action_pos: Option<usize>,
     depth: usize,
     max_depth: usize,
     nesting: usize,
@@ -165,7 +166,8 @@ impl<'a> Parser<'a, '_> {
     // ---- errors ----
 
     fn errorf<T>(&mut self, message: String) -> PResult<T> {
-        let line = self.items[self.furthest.min(self.items.len() - 1)].line;
+        let pos = self.items[self.furthest.min(self.items.len() - 1)].pos;
+        let line = line_at(&self.text, pos);
         Err(ParseError {
             name: self.parse_name.to_string(),
             line,
@@ -184,11 +186,11 @@ impl<'a> Parser<'a, '_> {
     fn unexpected<T>(&mut self, it: Item<'a>, context: &str) -> PResult<T> {
         if it.kind == ItemKind::Error {
             let mut extra = String::new();
-            if self.action_line != 0 && self.action_line != it.line {
-                extra = format!(
-                    " in action started at {}:{}",
-                    self.parse_name, self.action_line
-                );
+            let action_line = self.action_pos.map(|pos| line_at(&self.text, pos));
+            if let Some(action_line) = action_line
+                && action_line != line_at(&self.text, it.pos)
+            {
+                extra = format!(" in action started at {}:{action_line}", self.parse_name);
                 if self.lex_error.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
@@ -301,9 +303,9 @@ impl<'a> Parser<'a, '_> {
                 text: it.val.into(),
             }))),
             ItemKind::LeftDelim => {
-                self.action_line = it.line;
+                self.action_pos = Some(it.pos);
                 let r = self.action();
-                self.action_line = 0;
+                self.action_pos = None;
                 r
             }
             ItemKind::Comment => Ok(Parsed::Node(Node::Comment(crate::tree::CommentNode {
@@ -344,16 +346,20 @@ impl<'a> Parser<'a, '_> {
                 let _ = t;
                 return Ok(Parsed::End);
             }
-            ItemKind::If => return self.branch_control("if").map(|b| Parsed::Node(Node::If(b))),
+            ItemKind::If => {
+                return self
+                    .branch_control("if")
+                    .map(|b| Parsed::Node(Node::If(Box::new(b))));
+            }
             ItemKind::Range => {
                 return self
                     .branch_control("range")
-                    .map(|b| Parsed::Node(Node::Range(b)));
+                    .map(|b| Parsed::Node(Node::Range(Box::new(b))));
             }
             ItemKind::With => {
                 return self
                     .branch_control("with")
-                    .map(|b| Parsed::Node(Node::With(b)));
+                    .map(|b| Parsed::Node(Node::With(Box::new(b))));
             }
             ItemKind::Template => return self.template_control().map(Parsed::Node),
             _ => {}
@@ -361,11 +367,7 @@ impl<'a> Parser<'a, '_> {
         self.backup();
         let it = self.peek();
         let pipe = self.pipeline("command", ItemKind::RightDelim)?;
-        Ok(Parsed::Node(Node::Action(ActionNode {
-            pos: it.pos,
-            line: it.line,
-            pipe,
-        })))
+        Ok(Parsed::Node(Node::Action(ActionNode { pos: it.pos, pipe })))
     }
 
     fn else_control(&mut self) -> PResult<Parsed> {
@@ -410,14 +412,14 @@ impl<'a> Parser<'a, '_> {
                 let inner = self.branch_control("if")?;
                 else_list = Some(ListNode {
                     pos: else_pos,
-                    nodes: vec![Node::If(inner)],
+                    nodes: vec![Node::If(Box::new(inner))],
                 });
             } else if context == "with" && peek == ItemKind::With {
                 self.next();
                 let inner = self.branch_control("with")?;
                 else_list = Some(ListNode {
                     pos: else_pos,
-                    nodes: vec![Node::With(inner)],
+                    nodes: vec![Node::With(Box::new(inner))],
                 });
             } else {
                 let (l, end) = self.item_list()?;
@@ -429,7 +431,6 @@ impl<'a> Parser<'a, '_> {
         }
         Ok(BranchNode {
             pos: pipe.pos,
-            line: pipe.line,
             pipe,
             list,
             else_list,
@@ -455,12 +456,11 @@ impl<'a> Parser<'a, '_> {
             return self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}"));
         }
         self.add(name.clone(), list)?;
-        Ok(Node::Template(TemplateNode {
+        Ok(Node::Template(Box::new(TemplateNode {
             pos: it.pos,
-            line: it.line,
             name,
             pipe: Some(pipe),
-        }))
+        })))
     }
 
     fn template_control(&mut self) -> PResult<Node> {
@@ -472,12 +472,11 @@ impl<'a> Parser<'a, '_> {
             self.backup();
             pipe = Some(self.pipeline(CONTEXT, ItemKind::RightDelim)?);
         }
-        Ok(Node::Template(TemplateNode {
+        Ok(Node::Template(Box::new(TemplateNode {
             pos: it.pos,
-            line: it.line,
             name,
             pipe,
-        }))
+        })))
     }
 
     fn template_name(&mut self, it: Item<'a>, context: &str) -> PResult<String> {
@@ -491,10 +490,10 @@ impl<'a> Parser<'a, '_> {
         let start = self.peek_non_space();
         let mut pipe = PipeNode {
             pos: start.pos,
-            line: start.line,
             is_assign: false,
             decl: Vec::new(),
-            cmds: Vec::new(),
+            // Most pipelines are one command.
+            cmds: Vec::with_capacity(1),
         };
         // Declarations or assignments.
         loop {
@@ -616,6 +615,9 @@ impl<'a> Parser<'a, '_> {
         if cmd.args.is_empty() {
             return self.errorf("empty command".to_string());
         }
+        // Trees live as long as their set: no room for a fourth operand
+        // that most commands never get.
+        cmd.args.shrink_to_fit();
         Ok(cmd)
     }
 
@@ -685,7 +687,7 @@ impl<'a> Parser<'a, '_> {
             ItemKind::Bool => Arg::Bool(it.pos, it.val == "true"),
             ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
                 match number(it.pos, it.val, it.kind) {
-                    Ok(n) => Arg::Number(n),
+                    Ok(n) => Arg::Number(Box::new(n)),
                     Err(e) => return self.errorf(e),
                 }
             }

@@ -61,7 +61,9 @@ pub struct ListNode {
     pub nodes: Vec<Node>,
 }
 
-/// A node of a list: text or an action.
+/// A node of a list: text or an action. The rare large variants are boxed
+/// so a list of mostly text and actions stays small (a chart's parse trees
+/// are megabytes; every byte saved is a page not touched).
 #[derive(Debug, Clone)]
 pub enum Node {
     /// Plain text.
@@ -71,13 +73,13 @@ pub enum Node {
     /// `{{pipeline}}`.
     Action(ActionNode),
     /// `{{if}}`.
-    If(BranchNode),
+    If(Box<BranchNode>),
     /// `{{range}}`.
-    Range(BranchNode),
+    Range(Box<BranchNode>),
     /// `{{with}}`.
-    With(BranchNode),
+    With(Box<BranchNode>),
     /// `{{template "name" pipeline}}` (also what `{{block}}` leaves in place).
-    Template(TemplateNode),
+    Template(Box<TemplateNode>),
     /// `{{break}}`.
     Break(usize),
     /// `{{continue}}`.
@@ -121,8 +123,6 @@ pub struct CommentNode {
 pub struct ActionNode {
     /// Position.
     pub pos: usize,
-    /// 1-based line.
-    pub line: usize,
     /// The pipeline.
     pub pipe: PipeNode,
 }
@@ -132,8 +132,6 @@ pub struct ActionNode {
 pub struct BranchNode {
     /// Position.
     pub pos: usize,
-    /// 1-based line.
-    pub line: usize,
     /// The controlling pipeline.
     pub pipe: PipeNode,
     /// What runs when the pipeline is true (or per element).
@@ -147,8 +145,6 @@ pub struct BranchNode {
 pub struct TemplateNode {
     /// Position.
     pub pos: usize,
-    /// 1-based line.
-    pub line: usize,
     /// The invoked template's name.
     pub name: String,
     /// The value of dot for it, if any.
@@ -160,8 +156,6 @@ pub struct TemplateNode {
 pub struct PipeNode {
     /// Position.
     pub pos: usize,
-    /// 1-based line.
-    pub line: usize,
     /// `=` rather than `:=`.
     pub is_assign: bool,
     /// Declared or assigned variables.
@@ -190,8 +184,8 @@ pub enum Arg {
     Nil(usize),
     /// `true` or `false`.
     Bool(usize, bool),
-    /// A number constant.
-    Number(NumberNode),
+    /// A number constant (boxed: it is the largest operand and rare).
+    Number(Box<NumberNode>),
     /// A string constant.
     String(StringNode),
     /// `.A.B`.
