@@ -31,6 +31,12 @@ pub struct RenderOptions {
     pub kube_version: Option<String>,
     /// `-a/--api-versions`, added to the default set.
     pub api_versions: Vec<String>,
+    /// Leave the parsed templates allocated when the render ends. For a
+    /// process that exits right after rendering (the CLI), freeing tens of
+    /// thousands of parse-tree nodes is wasted work (about 5% of a large
+    /// chart's `deckmod template`, see BENCHMARKS.md); the operator and
+    /// other long-running callers keep the default, `false`.
+    pub leak_parse_trees: bool,
 }
 
 impl Default for RenderOptions {
@@ -41,6 +47,7 @@ impl Default for RenderOptions {
             is_upgrade: false,
             kube_version: None,
             api_versions: Vec::new(),
+            leak_parse_trees: false,
         }
     }
 }
@@ -183,7 +190,11 @@ pub fn render(
     top.insert("Release".into(), Value::map(release));
     top.insert("Capabilities".into(), caps.to_value());
     top.insert("Values".into(), Value::Map(vals));
-    let mut files = engine::render(&root, &Value::map(top))?;
+    let parsed = engine::parse(engine::sources(&root))?;
+    let mut files = engine::execute(&root, &parsed, &Value::map(top))?;
+    if opts.leak_parse_trees {
+        std::mem::forget(parsed);
+    }
 
     let notes_path = format!("{}/templates/NOTES.txt", root.name());
     let mut notes = String::new();

@@ -4,8 +4,9 @@
 //! its own chart's render context, `<no value>` erased, and errors
 //! reworded as Helm words them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use gotmpl::{Map, Value};
 
@@ -18,11 +19,17 @@ use crate::objects::ChartObject;
 /// Go's `text/template` `maxExecDepth`.
 const GO_MAX_EXEC_DEPTH: usize = 100_000;
 
-/// One template to parse, with the render context of its chart.
-struct Renderable<'a> {
-    text: std::borrow::Cow<'a, str>,
+/// The render context of one template's chart.
+struct Context {
     context: Value,
     base_path: String,
+}
+
+/// One template's source: its full path (`top/charts/sub/templates/x.yaml`)
+/// and its text, shared with the loaded chart.
+pub(crate) struct Source {
+    name: String,
+    data: Arc<[u8]>,
 }
 
 /// The full path of each chart: `top`, `top/charts/sub`, ...
@@ -33,14 +40,46 @@ fn full_path(parent: Option<&str>, name: &str) -> String {
     }
 }
 
+/// The templates a chart contributes: all of them, or only the `_`
+/// partials of a library chart.
+fn renderable_templates<'c>(node: &Node<'c>) -> impl Iterator<Item = &'c crate::chart::File> {
+    let library = node.meta.is_library();
+    node.chart.templates.iter().filter(move |t| {
+        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+        !library || base.starts_with('_')
+    })
+}
+
+/// Every template of the tree (after dependency processing), in Helm's
+/// parse order. Owned and `Send`, so parsing can run on another thread
+/// while values are coalesced and validated.
+pub(crate) fn sources(root: &Node<'_>) -> Vec<Source> {
+    fn walk(node: &Node<'_>, parent: Option<&str>, out: &mut Vec<Source>) {
+        let path = full_path(parent, node.name());
+        for dep in &node.deps {
+            walk(dep, Some(&path), out);
+        }
+        for t in renderable_templates(node) {
+            out.push(Source {
+                name: format!("{path}/{}", t.name),
+                data: t.data.clone(),
+            });
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, None, &mut out);
+    sort_parse_order(&mut out);
+    out
+}
+
 /// Helm's `recAllTpls`: build each chart's context (`.Chart`, `.Files`,
 /// `.Release`, `.Capabilities`, `.Values` scoped to the chart,
-/// `.Subcharts`) and collect its templates.
-fn collect<'a>(
-    node: &Node<'a>,
+/// `.Subcharts`) and record it for each of its templates.
+fn collect(
+    node: &Node<'_>,
     parent_path: Option<&str>,
     parent_context: &Value,
-    out: &mut BTreeMap<String, Renderable<'a>>,
+    out: &mut HashMap<String, Context>,
 ) -> Value {
     let is_root = parent_path.is_none();
     let parent = match parent_context {
@@ -88,16 +127,10 @@ fn collect<'a>(
             s.borrow_mut().insert(dep.name().to_string(), child);
         }
     }
-    let library = node.meta.is_library();
-    for t in &node.chart.templates {
-        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
-        if library && !base.starts_with('_') {
-            continue;
-        }
+    for t in renderable_templates(node) {
         out.insert(
             format!("{path}/{}", t.name),
-            Renderable {
-                text: t.text(),
+            Context {
                 context: context.clone(),
                 base_path: format!("{path}/templates"),
             },
@@ -107,13 +140,11 @@ fn collect<'a>(
 }
 
 /// Helm's `sortTemplates`: more path segments first, then reverse lexical.
-fn parse_order(names: impl Iterator<Item = String>) -> Vec<String> {
-    let mut keys: Vec<String> = names.collect();
-    keys.sort_by(|a, b| {
-        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
-        cb.cmp(&ca).then_with(|| b.cmp(a))
+fn sort_parse_order(sources: &mut [Source]) {
+    sources.sort_by(|a, b| {
+        let (ca, cb) = (a.name.matches('/').count(), b.name.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.name.cmp(&a.name))
     });
-    keys
 }
 
 /// Helm's `cleanupParseError`.
@@ -146,36 +177,58 @@ fn exec_error(file: &str, err: &str) -> Error {
     Error::Render(err.to_string())
 }
 
-/// Render every template of the tree; returns rendered text by template
-/// path (partials excluded).
-pub(crate) fn render(root: &Node<'_>, top: &Value) -> Result<BTreeMap<String, String>, Error> {
-    let mut templates = BTreeMap::new();
-    collect(root, None, top, &mut templates);
+/// The parsed templates of a tree, in the order Helm executes them.
+pub(crate) struct Parsed {
+    set: gotmpl::Templates,
+    order: Vec<String>,
+}
+
+/// Parse every template (from [`sources`]) into one set, in order, so a
+/// parent's `define` overrides a subchart's. Needs no values: it runs
+/// while they are coalesced.
+pub(crate) fn parse(sources: Vec<Source>) -> Result<Parsed, Error> {
     let mut set = gotmpl::Templates::new(funcs::helm_funcs()).with_name("gotpl");
     set.set_missing_key(gotmpl::MissingKey::Zero);
     // Go's own nesting limit (`maxExecDepth`); Helm's per-name `include`
     // limit (funcs::INCLUDE_RECURSION_MAX) trips first for runaway includes.
     set.options_mut().max_template_depth = GO_MAX_EXEC_DEPTH;
-    let order = parse_order(templates.keys().cloned());
-    for name in &order {
-        let r = &templates[name];
-        set.parse(name, &r.text)
-            .map_err(|e| parse_error(name, &e.to_string()))?;
+    let mut order = Vec::with_capacity(sources.len());
+    for source in sources {
+        let text = crate::chart::lossy(&source.data);
+        set.parse(&source.name, &text)
+            .map_err(|e| parse_error(&source.name, &e.to_string()))?;
+        order.push(source.name);
     }
+    Ok(Parsed { set, order })
+}
+
+/// Execute every non-partial template of the tree with its chart's
+/// context (`top` holds `.Release`, `.Capabilities` and the root's
+/// `.Values`); returns rendered text by template path.
+pub(crate) fn execute(
+    root: &Node<'_>,
+    parsed: &Parsed,
+    top: &Value,
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut contexts = HashMap::new();
+    collect(root, None, top, &mut contexts);
     let mut rendered = BTreeMap::new();
-    for name in &order {
+    for name in &parsed.order {
         let base = name.rsplit('/').next().unwrap_or(name);
         if base.starts_with('_') {
             continue;
         }
-        let r = &templates[name];
+        let Some(r) = contexts.get(name) else {
+            continue;
+        };
         if let Value::Map(ctx) = &r.context {
             let mut t = Map::new();
             t.insert("Name".into(), Value::str(name));
             t.insert("BasePath".into(), Value::str(&r.base_path));
             ctx.borrow_mut().insert("Template".into(), Value::map(t));
         }
-        let out = set
+        let out = parsed
+            .set
             .execute(name, &r.context)
             .map_err(|e| exec_error(name, &e.to_string()))?;
         let out = if out.contains("<no value>") {
@@ -194,15 +247,19 @@ mod tests {
 
     #[test]
     fn parse_order_is_deepest_first_then_reverse_lexical() {
-        let order = parse_order(
-            [
-                "a/templates/x.yaml",
-                "a/templates/b.yaml",
-                "a/charts/s/templates/z.yaml",
-            ]
-            .into_iter()
-            .map(String::from),
-        );
+        let mut sources: Vec<Source> = [
+            "a/templates/x.yaml",
+            "a/templates/b.yaml",
+            "a/charts/s/templates/z.yaml",
+        ]
+        .into_iter()
+        .map(|name| Source {
+            name: name.to_string(),
+            data: Arc::from(&b""[..]),
+        })
+        .collect();
+        sort_parse_order(&mut sources);
+        let order: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(
             order,
             [

@@ -90,6 +90,8 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         is_upgrade: false,
         kube_version: args.kube_version,
         api_versions: args.api_versions,
+        // The process exits right after printing.
+        leak_parse_trees: true,
     };
     let print_opts = PrintOptions {
         show_only: args.show_only,

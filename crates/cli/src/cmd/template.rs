@@ -166,6 +166,8 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
         is_upgrade: args.is_upgrade,
         kube_version: args.kube_version,
         api_versions: args.api_versions,
+        // The process exits right after printing.
+        leak_parse_trees: true,
     };
     let print_opts = PrintOptions {
         include_crds: args.include_crds,
@@ -194,6 +196,9 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
+    // The process ends here: freeing the chart, the render and the output
+    // piece by piece would only delay the exit.
+    std::mem::forget((loaded, rendered, text));
     Ok(ExitCode::SUCCESS)
 }
 
