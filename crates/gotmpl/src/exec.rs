@@ -7,8 +7,8 @@
 //! interface {}.X`), and the static type `interface {}` of map elements and
 //! list items, which Go names in `can't evaluate field X in type interface {}`.
 
+use crate::NameMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -200,7 +200,7 @@ enum At<'s> {
 #[derive(Default)]
 pub(crate) struct Shared {
     /// How many `execute_template(name)` calls are active, per name.
-    active: RefCell<HashMap<String, usize>>,
+    active: RefCell<NameMap<String, usize>>,
 }
 
 /// Templates a `tpl` text adds on top of the set for the duration of its

@@ -5,7 +5,7 @@
 //! template set (Helm's `include` and `tpl` need that). Most functions
 //! (Sprig's) are pure and are registered with [`FuncMap::insert_pure`].
 
-use std::collections::HashMap;
+use crate::NameMap;
 use std::sync::Arc;
 
 use crate::value::Value;
@@ -89,7 +89,7 @@ pub type Function =
 /// Named functions available to templates, on top of the builtins.
 #[derive(Clone, Default)]
 pub struct FuncMap {
-    funcs: HashMap<String, Function>,
+    funcs: NameMap<String, Function>,
 }
 
 impl FuncMap {

@@ -43,3 +43,7 @@ pub use func::{CallContext, FuncError, FuncMap, Function};
 pub use parser::ParseError;
 pub use set::{MissingKey, Options, Templates};
 pub use value::{Map, Object, Value};
+
+/// The hash map of name lookups (functions, templates, parsed texts):
+/// keyed by short strings and hit on every call, so hashed with foldhash.
+pub(crate) type NameMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;

@@ -5,7 +5,7 @@
 //! Go (`function "x" not defined`). Errors are [`ParseError`]s worded as Go
 //! words them: `template: NAME:LINE: message`.
 
-use std::collections::HashMap;
+use crate::NameMap;
 use std::sync::Arc;
 
 use crate::lexer::{Item, ItemKind, LexOptions, lex, line_at};
@@ -90,7 +90,7 @@ pub fn parse(
         nesting: 0,
         max_nesting: options.max_nesting,
         trees: Vec::new(),
-        index: HashMap::new(),
+        index: NameMap::default(),
     };
     let root = p.parse_top()?;
     p.add(name.to_string(), root)?;
@@ -114,7 +114,7 @@ struct Parser<'a, 'f> {
     nesting: usize,
     max_nesting: usize,
     trees: Vec<Tree>,
-    index: HashMap<String, usize>,
+    index: NameMap<String, usize>,
 }
 
 /// What ends a list: `{{end}}` or `{{else}}` (with its position).

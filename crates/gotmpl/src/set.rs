@@ -1,7 +1,7 @@
 //! A set of named templates sharing functions and options: what Go calls a
 //! `*template.Template` with its associated templates.
 
-use std::collections::HashMap;
+use crate::NameMap;
 use std::sync::{Arc, Mutex};
 
 use crate::exec::{self, ExecError};
@@ -55,7 +55,7 @@ impl Default for Options {
 #[derive(Clone)]
 pub struct Templates {
     name: String,
-    trees: Arc<HashMap<String, Arc<Tree>>>,
+    trees: Arc<NameMap<String, Arc<Tree>>>,
     funcs: Arc<FuncMap>,
     options: Options,
     /// Parsed `tpl` texts, shared by the clones of the set.
@@ -70,7 +70,7 @@ pub(crate) type ParsedText = Result<Arc<[Arc<Tree>]>, ParseError>;
 /// (fixed per set) and the parse options, so a text is parsed once.
 #[derive(Default)]
 struct TextCache {
-    by_text: HashMap<Box<str>, Vec<CachedText>>,
+    by_text: NameMap<Box<str>, Vec<CachedText>>,
     /// Bytes of text held, to bound the cache.
     bytes: usize,
 }
