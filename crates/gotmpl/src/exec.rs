@@ -519,14 +519,14 @@ impl<'s> State<'s> {
                     } else {
                         elem.clone()
                     };
-                    self.set_var(&decl[0].ident[0], first)?;
+                    self.set_var(decl[0].ident.first(), first)?;
                 } else {
                     self.set_top_var(1, elem.clone());
                 }
             }
             if decl.len() > 1 {
                 if r.pipe.is_assign {
-                    self.set_var(&decl[1].ident[0], elem.clone())?;
+                    self.set_var(decl[1].ident.first(), elem.clone())?;
                 } else {
                     self.set_top_var(2, index);
                 }
@@ -560,9 +560,9 @@ impl<'s> State<'s> {
         let value = value.unwrap_or(Slot::Missing);
         for var in &pipe.decl {
             if pipe.is_assign {
-                self.set_var(&var.ident[0], value.clone())?;
+                self.set_var(var.ident.first(), value.clone())?;
             } else {
-                self.vars.push((&var.ident[0], value.clone()));
+                self.vars.push((var.ident.first(), value.clone()));
             }
         }
         Ok(value)
@@ -636,7 +636,7 @@ impl<'s> State<'s> {
         fin: Option<Slot>,
     ) -> R<Slot> {
         self.at = At::Arg(node);
-        self.eval_field_chain(dot, dot.clone(), node, &field.ident, args, fin)
+        self.eval_field_chain(dot, dot.clone(), node, field.ident.iter(), args, fin)
     }
 
     fn eval_chain_node(
@@ -652,7 +652,7 @@ impl<'s> State<'s> {
             return Err(self.error(format!("indirection through explicit nil in {chain}")));
         }
         let pipe = self.eval_arg(dot, &chain.node)?;
-        self.eval_field_chain(dot, pipe, node, &chain.field, args, fin)
+        self.eval_field_chain(dot, pipe, node, chain.field.iter().map(|f| &**f), args, fin)
     }
 
     fn eval_variable_node(
@@ -664,14 +664,14 @@ impl<'s> State<'s> {
         fin: Option<Slot>,
     ) -> R<Slot> {
         self.at = At::Arg(node);
-        let value = self.var_value(&var.ident[0])?;
-        if var.ident.len() == 1 {
+        let value = self.var_value(var.ident.first())?;
+        if var.ident.is_single() {
             if args.len() > 1 || fin.is_some() {
                 return Err(self.error(format!("can't give argument to non-function {node}")));
             }
             return Ok(value);
         }
-        self.eval_field_chain(dot, value, node, &var.ident[1..], args, fin)
+        self.eval_field_chain(dot, value, node, var.ident.iter().skip(1), args, fin)
     }
 
     fn eval_field_chain(
@@ -679,16 +679,19 @@ impl<'s> State<'s> {
         dot: &Slot,
         receiver: Slot,
         node: &'s Arg,
-        ident: &'s [Box<str>],
+        ident: impl Iterator<Item = &'s str>,
         args: &'s [Arg],
         fin: Option<Slot>,
     ) -> R<Slot> {
-        let n = ident.len();
+        let mut names = ident.peekable();
         let mut receiver = receiver;
-        for id in &ident[..n - 1] {
-            receiver = self.eval_field(dot, id, node, &[], None, receiver)?;
+        while let Some(name) = names.next() {
+            if names.peek().is_none() {
+                return self.eval_field(dot, name, node, args, fin, receiver);
+            }
+            receiver = self.eval_field(dot, name, node, &[], None, receiver)?;
         }
-        self.eval_field(dot, &ident[n - 1], node, args, fin, receiver)
+        Ok(receiver)
     }
 
     fn eval_field(

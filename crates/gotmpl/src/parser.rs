@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use crate::lexer::{Item, ItemKind, LexOptions, lex, line_at};
 use crate::tree::{
-    ActionNode, Arg, BranchNode, ChainNode, CommandNode, FieldNode, ListNode, Node, NumberNode,
-    PipeNode, StringNode, TemplateNode, TextNode, Tree, VariableNode,
+    ActionNode, Arg, BranchNode, ChainNode, CommandNode, FieldNode, Idents, ListNode, Node,
+    NumberNode, PipeNode, StringNode, TemplateNode, TextNode, Tree, VariableNode,
 };
 
 /// A template that failed to parse.
@@ -513,7 +513,7 @@ impl<'a> Parser<'a, '_> {
                     self.next_non_space();
                     pipe.decl.push(VariableNode {
                         pos: v.pos,
-                        ident: vec![v.val.into()],
+                        ident: Idents::new(v.val),
                     });
                     self.vars.push(v.val);
                 }
@@ -521,7 +521,7 @@ impl<'a> Parser<'a, '_> {
                     self.next_non_space();
                     pipe.decl.push(VariableNode {
                         pos: v.pos,
-                        ident: vec![v.val.into()],
+                        ident: Idents::new(v.val),
                     });
                     self.vars.push(v.val);
                     if context == "range" && pipe.decl.len() < 2 {
@@ -629,18 +629,18 @@ impl<'a> Parser<'a, '_> {
             return Ok(Some(node));
         }
         let chain_pos = self.peek().pos;
-        let mut fields: Vec<Box<str>> = Vec::new();
+        let mut fields: Vec<&str> = Vec::new();
         while self.peek().kind == ItemKind::Field {
-            fields.push(self.next().val[1..].into());
+            fields.push(&self.next().val[1..]);
         }
         Ok(Some(match node {
             Arg::Field(mut f) => {
-                f.ident.extend(fields);
+                f.ident = f.ident.extended(fields);
                 f.pos = chain_pos;
                 Arg::Field(f)
             }
             Arg::Variable(mut v) => {
-                v.ident.extend(fields);
+                v.ident = v.ident.extended(fields);
                 v.pos = chain_pos;
                 Arg::Variable(v)
             }
@@ -651,7 +651,7 @@ impl<'a> Parser<'a, '_> {
             other => Arg::Chain(ChainNode {
                 pos: chain_pos,
                 node: Box::new(other),
-                field: fields,
+                field: fields.into_iter().map(Box::from).collect(),
             }),
         }))
     }
@@ -677,12 +677,12 @@ impl<'a> Parser<'a, '_> {
                 }
                 Arg::Variable(VariableNode {
                     pos: it.pos,
-                    ident: vec![it.val.into()],
+                    ident: Idents::new(it.val),
                 })
             }
             ItemKind::Field => Arg::Field(FieldNode {
                 pos: it.pos,
-                ident: vec![it.val[1..].into()],
+                ident: Idents::new(&it.val[1..]),
             }),
             ItemKind::Bool => Arg::Bool(it.pos, it.val == "true"),
             ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {

@@ -213,13 +213,51 @@ impl Arg {
     }
 }
 
+/// A chain of names (`Values.image.tag`, `$x.A`) held as one dotted
+/// string: one allocation per chain instead of one per name (names never
+/// contain a dot).
+#[derive(Debug, Clone)]
+pub struct Idents(Box<str>);
+
+impl Idents {
+    /// A chain of one name.
+    pub fn new(first: &str) -> Self {
+        Idents(first.into())
+    }
+
+    /// This chain followed by `more` names.
+    pub fn extended<'n>(&self, more: impl IntoIterator<Item = &'n str>) -> Self {
+        let mut s = String::from(&*self.0);
+        for name in more {
+            s.push('.');
+            s.push_str(name);
+        }
+        Idents(s.into_boxed_str())
+    }
+
+    /// The names, in order.
+    pub fn iter(&self) -> std::str::Split<'_, char> {
+        self.0.split('.')
+    }
+
+    /// The first name.
+    pub fn first(&self) -> &str {
+        self.0.split('.').next().unwrap_or_default()
+    }
+
+    /// Whether the chain is a single name.
+    pub fn is_single(&self) -> bool {
+        !self.0.contains('.')
+    }
+}
+
 /// `.A.B.C`.
 #[derive(Debug, Clone)]
 pub struct FieldNode {
     /// Position.
     pub pos: usize,
-    /// The field names, without dots.
-    pub ident: Vec<Box<str>>,
+    /// The field names.
+    pub ident: Idents,
 }
 
 /// `$x` or `$x.A.B`.
@@ -228,7 +266,7 @@ pub struct VariableNode {
     /// Position.
     pub pos: usize,
     /// The variable name (with `$`) followed by field names.
-    pub ident: Vec<Box<str>>,
+    pub ident: Idents,
 }
 
 /// A term followed by fields: `(pipe).A.B`.
@@ -403,7 +441,7 @@ impl Display for Arg {
 
 impl Display for FieldNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for id in &self.ident {
+        for id in self.ident.iter() {
             write!(f, ".{id}")?;
         }
         Ok(())
