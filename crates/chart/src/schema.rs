@@ -58,7 +58,9 @@ fn field_name(pointer: &str) -> String {
 fn validate_single(values: &serde_json::Value, schema: &[u8]) -> Result<(), String> {
     let schema: serde_json::Value =
         serde_json::from_slice(schema).map_err(|e| format!("- (root): invalid schema: {e}\n"))?;
-    let validator = jsonschema::validator_for(&schema)
+    let validator = jsonschema::options()
+        .with_draft(gojsonschema_draft(&schema))
+        .build(&schema)
         .map_err(|e| format!("- (root): invalid schema: {e}\n"))?;
     let empty = serde_json::json!({});
     let instance = if values.is_null() { &empty } else { values };
@@ -79,6 +81,26 @@ fn validate_single(values: &serde_json::Value, schema: &[u8]) -> Result<(), Stri
         out.push_str(&format!("- {field}: {message}\n"));
     }
     if out.is_empty() { Ok(()) } else { Err(out) }
+}
+
+/// The draft Helm's validator (gojsonschema) reads a schema with: the one
+/// its `$schema` names when that is draft-04, -06 or -07 (compared without
+/// an empty fragment, as gojsonreference prints it), else its "hybrid"
+/// mode, which takes the keywords of all three. Draft 7 is the closest
+/// single draft to hybrid: `$ref` siblings ignored, `dependencies`,
+/// array-form `items` and `additionalItems` honoured. (The crate's own
+/// default, 2020-12, would drop `dependencies`, reject array-form `items`,
+/// and build the large 2020-12 meta-schema validator in every process.)
+fn gojsonschema_draft(schema: &serde_json::Value) -> jsonschema::Draft {
+    let uri = schema
+        .get("$schema")
+        .and_then(|s| s.as_str())
+        .unwrap_or_default();
+    match uri.strip_suffix('#').unwrap_or(uri) {
+        "http://json-schema.org/draft-04/schema" => jsonschema::Draft::Draft4,
+        "http://json-schema.org/draft-06/schema" => jsonschema::Draft::Draft6,
+        _ => jsonschema::Draft::Draft7,
+    }
 }
 
 /// gojsonschema's name of a value's type (`integer` for whole numbers).
@@ -118,6 +140,14 @@ fn go_messages(err: &jsonschema::ValidationError<'_>, field: &str) -> Vec<String
             "Invalid type. Expected: {t}, given: {}",
             go_type(err.instance())
         )),
+        // A property another one depends on (draft 4-7 `dependencies`)
+        // is worded apart from a plain `required` one.
+        K::Required { property } if err.schema_path().as_str().ends_with("/dependencies") => {
+            one(format!(
+                "Has a dependency on {}",
+                property.as_str().unwrap_or_default()
+            ))
+        }
         K::Required { property } => one(format!(
             "{} is required",
             property.as_str().unwrap_or_default()
