@@ -91,6 +91,7 @@ pub fn parse(
         max_nesting: options.max_nesting,
         trees: Vec::new(),
         index: NameMap::default(),
+        stacks: Stacks::default(),
     };
     let root = p.parse_top()?;
     p.add(name.to_string(), root)?;
@@ -115,6 +116,30 @@ struct Parser<'a, 'f> {
     max_nesting: usize,
     trees: Vec<Tree>,
     index: NameMap<String, usize>,
+    stacks: Stacks,
+}
+
+/// Where the parser gathers the nodes of a list, the commands of a
+/// pipeline and the operands of a command while it reads them. Each
+/// construct takes its own entries off the top when it is complete (nested
+/// ones complete first), so every vector in a tree is allocated once, at
+/// its exact length: trees live as long as their set, and spare capacity
+/// would be pages touched for nothing.
+#[derive(Default)]
+struct Stacks {
+    nodes: Vec<Node>,
+    cmds: Vec<CommandNode>,
+    args: Vec<Arg>,
+}
+
+impl Stacks {
+    /// The list of the nodes gathered since `base`.
+    fn list(&mut self, pos: usize, base: usize) -> ListNode {
+        ListNode {
+            pos,
+            nodes: self.nodes.drain(base..).collect(),
+        }
+    }
 }
 
 /// What ends a list: `{{end}}` or `{{else}}` (with its position).
@@ -237,10 +262,8 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn parse_top(&mut self) -> PResult<ListNode> {
-        let mut root = ListNode {
-            pos: self.peek().pos,
-            nodes: Vec::new(),
-        };
+        let pos = self.peek().pos;
+        let base = self.stacks.nodes.len();
         while self.peek().kind != ItemKind::Eof {
             if self.peek().kind == ItemKind::LeftDelim {
                 let delim_index = self.next;
@@ -252,12 +275,12 @@ impl<'a> Parser<'a, '_> {
                 self.next = delim_index;
             }
             match self.text_or_action()? {
-                Parsed::Node(n) => root.nodes.push(n),
+                Parsed::Node(n) => self.stacks.nodes.push(n),
                 Parsed::End => return self.errorf("unexpected {{end}}".to_string()),
                 Parsed::Else(_) => return self.errorf("unexpected {{else}}".to_string()),
             }
         }
-        Ok(root)
+        Ok(self.stacks.list(pos, base))
     }
 
     fn parse_definition(&mut self) -> PResult<()> {
@@ -281,15 +304,13 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn item_list(&mut self) -> PResult<(ListNode, ListEnd)> {
-        let mut list = ListNode {
-            pos: self.peek_non_space().pos,
-            nodes: Vec::new(),
-        };
+        let pos = self.peek_non_space().pos;
+        let base = self.stacks.nodes.len();
         while self.peek_non_space().kind != ItemKind::Eof {
             match self.text_or_action()? {
-                Parsed::Node(n) => list.nodes.push(n),
-                Parsed::End => return Ok((list, ListEnd::End)),
-                Parsed::Else(p) => return Ok((list, ListEnd::Else(p))),
+                Parsed::Node(n) => self.stacks.nodes.push(n),
+                Parsed::End => return Ok((self.stacks.list(pos, base), ListEnd::End)),
+                Parsed::Else(p) => return Ok((self.stacks.list(pos, base), ListEnd::Else(p))),
             }
         }
         self.errorf("unexpected EOF".to_string())
@@ -492,9 +513,9 @@ impl<'a> Parser<'a, '_> {
             pos: start.pos,
             is_assign: false,
             decl: Vec::new(),
-            // Most pipelines are one command.
-            cmds: Vec::with_capacity(1),
+            cmds: Vec::new(),
         };
+        let cmds_base = self.stacks.cmds.len();
         // Declarations or assignments.
         loop {
             let v = self.peek_non_space();
@@ -551,6 +572,7 @@ impl<'a> Parser<'a, '_> {
             let it = self.next_non_space();
             match it.kind {
                 k if k == end => {
+                    pipe.cmds = self.stacks.cmds.drain(cmds_base..).collect();
                     self.check_pipeline(&pipe, context)?;
                     return Ok(pipe);
                 }
@@ -568,7 +590,7 @@ impl<'a> Parser<'a, '_> {
                 | ItemKind::LeftParen => {
                     self.backup();
                     let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
+                    self.stacks.cmds.push(cmd);
                 }
                 _ => return self.unexpected(it, context),
             }
@@ -594,14 +616,12 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn command(&mut self) -> PResult<CommandNode> {
-        let mut cmd = CommandNode {
-            pos: self.peek_non_space().pos,
-            args: Vec::new(),
-        };
+        let pos = self.peek_non_space().pos;
+        let base = self.stacks.args.len();
         loop {
             self.peek_non_space();
             if let Some(operand) = self.operand()? {
-                cmd.args.push(operand);
+                self.stacks.args.push(operand);
             }
             let it = self.next();
             match it.kind {
@@ -612,13 +632,13 @@ impl<'a> Parser<'a, '_> {
             }
             break;
         }
-        if cmd.args.is_empty() {
+        if self.stacks.args.len() == base {
             return self.errorf("empty command".to_string());
         }
-        // Trees live as long as their set: no room for a fourth operand
-        // that most commands never get.
-        cmd.args.shrink_to_fit();
-        Ok(cmd)
+        Ok(CommandNode {
+            pos,
+            args: self.stacks.args.drain(base..).collect(),
+        })
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
