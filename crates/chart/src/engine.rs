@@ -51,23 +51,25 @@ fn renderable_templates<'c>(node: &Node<'c>) -> impl Iterator<Item = &'c crate::
 }
 
 /// Every template of the tree (after dependency processing), in Helm's
-/// parse order. Owned and `Send`, so parsing can run on another thread
-/// while values are coalesced and validated.
+/// parse order. Helm gathers them in a map by full path, so when two
+/// subcharts resolve to the same path the one visited last wins, as the
+/// contexts of [`collect`] do.
 pub(crate) fn sources(root: &Node<'_>) -> Vec<Source> {
-    fn walk(node: &Node<'_>, parent: Option<&str>, out: &mut Vec<Source>) {
+    fn walk(node: &Node<'_>, parent: Option<&str>, out: &mut HashMap<String, Arc<[u8]>>) {
         let path = full_path(parent, node.name());
         for dep in &node.deps {
             walk(dep, Some(&path), out);
         }
         for t in renderable_templates(node) {
-            out.push(Source {
-                name: format!("{path}/{}", t.name),
-                data: t.data.clone(),
-            });
+            out.insert(format!("{path}/{}", t.name), t.data.clone());
         }
     }
-    let mut out = Vec::new();
-    walk(root, None, &mut out);
+    let mut by_path = HashMap::new();
+    walk(root, None, &mut by_path);
+    let mut out: Vec<Source> = by_path
+        .into_iter()
+        .map(|(name, data)| Source { name, data })
+        .collect();
     sort_parse_order(&mut out);
     out
 }
@@ -184,8 +186,8 @@ pub(crate) struct Parsed {
 }
 
 /// Parse every template (from [`sources`]) into one set, in order, so a
-/// parent's `define` overrides a subchart's. Needs no values: it runs
-/// while they are coalesced.
+/// parent's `define` overrides a subchart's. Needs no values; it runs
+/// after they are validated, since Helm reports schema errors first.
 pub(crate) fn parse(sources: Vec<Source>) -> Result<Parsed, Error> {
     let mut set = gotmpl::Templates::new(funcs::helm_funcs()).with_name("gotpl");
     set.set_missing_key(gotmpl::MissingKey::Zero);
@@ -218,7 +220,9 @@ pub(crate) fn execute(
         if base.starts_with('_') {
             continue;
         }
+        // Both walks visit the same tree, so every source has a context.
         let Some(r) = contexts.get(name) else {
+            debug_assert!(false, "no context for {name}");
             continue;
         };
         if let Value::Map(ctx) = &r.context {
