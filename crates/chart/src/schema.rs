@@ -58,8 +58,13 @@ fn field_name(pointer: &str) -> String {
 fn validate_single(values: &serde_json::Value, schema: &[u8]) -> Result<(), String> {
     let schema: serde_json::Value =
         serde_json::from_slice(schema).map_err(|e| format!("- (root): invalid schema: {e}\n"))?;
+    let (draft, hybrid) = gojsonschema_draft(&schema);
+    let mut schema = schema;
+    if hybrid {
+        numeric_exclusive_bounds(&mut schema);
+    }
     let validator = jsonschema::options()
-        .with_draft(gojsonschema_draft(&schema))
+        .with_draft(draft)
         .build(&schema)
         .map_err(|e| format!("- (root): invalid schema: {e}\n"))?;
     let empty = serde_json::json!({});
@@ -83,23 +88,58 @@ fn validate_single(values: &serde_json::Value, schema: &[u8]) -> Result<(), Stri
     if out.is_empty() { Ok(()) } else { Err(out) }
 }
 
-/// The draft Helm's validator (gojsonschema) reads a schema with: the one
-/// its `$schema` names when that is draft-04, -06 or -07 (compared without
-/// an empty fragment, as gojsonreference prints it), else its "hybrid"
-/// mode, which takes the keywords of all three. Draft 7 is the closest
-/// single draft to hybrid: `$ref` siblings ignored, `dependencies`,
-/// array-form `items` and `additionalItems` honoured. (The crate's own
-/// default, 2020-12, would drop `dependencies`, reject array-form `items`,
-/// and build the large 2020-12 meta-schema validator in every process.)
-fn gojsonschema_draft(schema: &serde_json::Value) -> jsonschema::Draft {
+/// The draft Helm's validator (gojsonschema) reads a schema with, and
+/// whether that is its "hybrid" mode: the draft its `$schema` names when
+/// that is draft-04, -06 or -07 (compared without an empty fragment, as
+/// gojsonreference prints it), else hybrid, which takes the keywords of all
+/// three. Draft 7 is the closest single draft to hybrid: `$ref` siblings
+/// ignored, `dependencies`, array-form `items` and `additionalItems`
+/// honoured; [`numeric_exclusive_bounds`] adds draft 4's boolean bounds.
+/// (The crate's own default, 2020-12, would drop `dependencies`, reject
+/// array-form `items`, and build the large 2020-12 meta-schema validator
+/// in every process.)
+fn gojsonschema_draft(schema: &serde_json::Value) -> (jsonschema::Draft, bool) {
     let uri = schema
         .get("$schema")
         .and_then(|s| s.as_str())
         .unwrap_or_default();
     match uri.strip_suffix('#').unwrap_or(uri) {
-        "http://json-schema.org/draft-04/schema" => jsonschema::Draft::Draft4,
-        "http://json-schema.org/draft-06/schema" => jsonschema::Draft::Draft6,
-        _ => jsonschema::Draft::Draft7,
+        "http://json-schema.org/draft-04/schema" => (jsonschema::Draft::Draft4, false),
+        "http://json-schema.org/draft-06/schema" => (jsonschema::Draft::Draft6, false),
+        "http://json-schema.org/draft-07/schema" => (jsonschema::Draft::Draft7, false),
+        _ => (jsonschema::Draft::Draft7, true),
+    }
+}
+
+/// Hybrid mode also takes draft 4's boolean `exclusiveMinimum` and
+/// `exclusiveMaximum` (a flag on `minimum`/`maximum`), where draft 7 takes
+/// only the number: `{"minimum": 1, "exclusiveMinimum": true}` becomes
+/// `{"exclusiveMinimum": 1}`, and a `false` flag is dropped. Values that
+/// are data, not schemas (`enum`, `const`, `default`, `examples`), are left
+/// alone.
+fn numeric_exclusive_bounds(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            for (flag, bound) in [
+                ("exclusiveMinimum", "minimum"),
+                ("exclusiveMaximum", "maximum"),
+            ] {
+                if let Some(serde_json::Value::Bool(exclusive)) = map.get(flag) {
+                    let exclusive = *exclusive;
+                    map.remove(flag);
+                    if exclusive && let Some(limit) = map.remove(bound) {
+                        map.insert(flag.to_string(), limit);
+                    }
+                }
+            }
+            for (key, value) in map.iter_mut() {
+                if !matches!(key.as_str(), "enum" | "const" | "default" | "examples") {
+                    numeric_exclusive_bounds(value);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(numeric_exclusive_bounds),
+        _ => {}
     }
 }
 
