@@ -180,6 +180,31 @@ mod tests {
                 "--no-hooks",
             ],
             &["template", "./chart", "--nope"],
+            &[
+                "template",
+                "-g",
+                "./chart",
+                "--release-name=false",
+                "--output-dir",
+                "out",
+            ],
+            &[
+                "template",
+                "./chart",
+                "--post-renderer",
+                "./pr.sh",
+                "--post-renderer-args",
+                "-x",
+            ],
+            &[
+                "template",
+                "./chart",
+                "--set-file",
+                "a=f.txt",
+                "--set-literal",
+                "b=c,d",
+            ],
+            &["template", "--name-template", "n", "./chart", "--", "extra"],
             &["template", "--help"],
             &["template"],
             &["lint", "./module"],
@@ -200,26 +225,7 @@ mod tests {
             let fast = super::template_args_fast(argv());
             assert_eq!(fast.is_some(), full.is_some(), "{case:?}");
             if let (Some(f), Some(g)) = (fast, full) {
-                let key = |a: &crate::cmd::template::TemplateArgs| {
-                    format!(
-                        "{:?}",
-                        (
-                            &a.first,
-                            &a.chart,
-                            &a.rest,
-                            &a.values,
-                            &a.set,
-                            &a.set_string,
-                            &a.set_json,
-                            &a.namespace,
-                            &a.kube_version,
-                            &a.api_versions,
-                            &a.show_only,
-                            (a.include_crds, a.is_upgrade, a.skip_tests, a.no_hooks),
-                        )
-                    )
-                };
-                assert_eq!(key(&f), key(&g), "{case:?}");
+                assert_eq!(format!("{f:?}"), format!("{g:?}"), "{case:?}");
             }
         }
     }

@@ -122,9 +122,10 @@ struct Parser<'a, 'f> {
 /// Where the parser gathers the nodes of a list, the commands of a
 /// pipeline and the operands of a command while it reads them. Each
 /// construct takes its own entries off the top when it is complete (nested
-/// ones complete first), so every vector in a tree is allocated once, at
-/// its exact length: trees live as long as their set, and spare capacity
-/// would be pages touched for nothing.
+/// ones complete first), so those vectors are allocated once, at their
+/// exact length: trees live as long as their set, and spare capacity would
+/// be pages touched for nothing. (Variable declarations, one or two per
+/// pipeline at most, are pushed directly.)
 #[derive(Default)]
 struct Stacks {
     nodes: Vec<Node>,

@@ -222,6 +222,7 @@ pub struct Idents(Box<str>);
 impl Idents {
     /// A chain of one name.
     pub fn new(first: &str) -> Self {
+        debug_assert!(!first.contains('.'), "a name with a dot: {first}");
         Idents(first.into())
     }
 
@@ -229,6 +230,7 @@ impl Idents {
     pub fn extended<'n>(&self, more: impl IntoIterator<Item = &'n str>) -> Self {
         let mut s = String::from(&*self.0);
         for name in more {
+            debug_assert!(!name.contains('.'), "a name with a dot: {name}");
             s.push('.');
             s.push_str(name);
         }

@@ -13,7 +13,7 @@ use std::process::{Command, ExitCode, Stdio};
 use chart::{PrintOptions, RenderOptions, Rendered, ValueOptions};
 
 /// Arguments of `deckmod template` (the flags of `helm template`).
-#[derive(clap::Args)]
+#[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  deckmod template ./mychart\n  deckmod template myrelease ./mychart -n prod -f prod.yaml --set image.tag=1.2.3\n  deckmod template ./mychart --kube-version 1.29.0 -a monitoring.coreos.com/v1 -s templates/deployment.yaml\n  deckmod template ./mychart --output-dir out --release-name\n  deckmod template ./mychart --post-renderer ./kustomize.sh --post-renderer-args overlay"
 )]
