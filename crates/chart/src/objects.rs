@@ -107,7 +107,7 @@ impl Object for CapabilitiesObject {
 
 fn data_of(v: &Value) -> Value {
     match v {
-        Value::Object(o) => o.to_data().unwrap_or(Value::Nil),
+        Value::Object(o) => o.serialized().unwrap_or(Value::Nil),
         other => other.clone(),
     }
 }
@@ -126,6 +126,14 @@ impl Object for KubeVersion {
     }
     fn fmt_go(&self) -> String {
         self.version.clone()
+    }
+    /// Prints as its version (Go's `String()`), serializes as its fields.
+    fn serialized(&self) -> Option<Value> {
+        let mut m = Map::new();
+        m.insert("Version".into(), Value::str(&self.version));
+        m.insert("Major".into(), Value::str(&self.major));
+        m.insert("Minor".into(), Value::str(&self.minor));
+        Some(Value::map(m))
     }
 }
 

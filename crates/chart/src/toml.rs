@@ -164,7 +164,7 @@ fn element(v: &Value) -> Result<String, String> {
                 .collect();
             format!("{{{}}}", parts?.join(", "))
         }
-        Value::Object(o) => match o.to_data() {
+        Value::Object(o) => match o.serialized() {
             Some(d) => element(&d)?,
             None => {
                 return Err(format!(

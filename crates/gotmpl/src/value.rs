@@ -60,6 +60,12 @@ pub trait Object: fmt::Debug {
     fn to_data(&self) -> Option<Value> {
         None
     }
+    /// The data the object serializes as (`toJson`, `toYaml`, `toToml`):
+    /// by default [`Object::to_data`]. A Go type with a `String()` method
+    /// prints as that string but still serializes as its fields.
+    fn serialized(&self) -> Option<Value> {
+        self.to_data()
+    }
     /// What Go's `fmt` `%v` prints for the object.
     fn fmt_go(&self) -> String {
         format!("{{{}}}", self.type_name())
@@ -149,7 +155,9 @@ impl Value {
                     .map(|(k, v)| (k.clone(), v.to_json()))
                     .collect(),
             ),
-            Value::Object(o) => o.to_data().map_or(serde_json::Value::Null, |d| d.to_json()),
+            Value::Object(o) => o
+                .serialized()
+                .map_or(serde_json::Value::Null, |d| d.to_json()),
         }
     }
 }

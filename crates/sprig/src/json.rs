@@ -118,7 +118,7 @@ fn json_form(v: &Value, o: &dyn gotmpl::Object) -> Value {
             Value::map(m)
         }
         _ => o
-            .to_data()
+            .serialized()
             .unwrap_or_else(|| Value::map(gotmpl::Map::new())),
     }
 }
