@@ -652,7 +652,7 @@ impl<'s> State<'s> {
             return Err(self.error(format!("indirection through explicit nil in {chain}")));
         }
         let pipe = self.eval_arg(dot, &chain.node)?;
-        self.eval_field_chain(dot, pipe, node, chain.field.iter().map(|f| &**f), args, fin)
+        self.eval_field_chain(dot, pipe, node, chain.field.iter(), args, fin)
     }
 
     fn eval_variable_node(

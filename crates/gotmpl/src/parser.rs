@@ -672,7 +672,7 @@ impl<'a> Parser<'a, '_> {
             other => Arg::Chain(ChainNode {
                 pos: chain_pos,
                 node: Box::new(other),
-                field: fields.into_iter().map(Box::from).collect(),
+                field: Idents::from_names(fields),
             }),
         }))
     }

@@ -222,19 +222,26 @@ pub struct Idents(Box<str>);
 impl Idents {
     /// A chain of one name.
     pub fn new(first: &str) -> Self {
-        debug_assert!(!first.contains('.'), "a name with a dot: {first}");
-        Idents(first.into())
+        Self::from_names([first])
+    }
+
+    /// The chain of `names` (at least one).
+    pub fn from_names<'n>(names: impl IntoIterator<Item = &'n str>) -> Self {
+        let mut s = String::new();
+        for name in names {
+            debug_assert!(!name.contains('.'), "a name with a dot: {name}");
+            if !s.is_empty() {
+                s.push('.');
+            }
+            s.push_str(name);
+        }
+        debug_assert!(!s.is_empty(), "an empty chain");
+        Idents(s.into_boxed_str())
     }
 
     /// This chain followed by `more` names.
-    pub fn extended<'n>(&self, more: impl IntoIterator<Item = &'n str>) -> Self {
-        let mut s = String::from(&*self.0);
-        for name in more {
-            debug_assert!(!name.contains('.'), "a name with a dot: {name}");
-            s.push('.');
-            s.push_str(name);
-        }
-        Idents(s.into_boxed_str())
+    pub fn extended<'n>(&'n self, more: impl IntoIterator<Item = &'n str>) -> Self {
+        Self::from_names(self.iter().chain(more))
     }
 
     /// The names, in order.
@@ -278,8 +285,8 @@ pub struct ChainNode {
     pub pos: usize,
     /// The term.
     pub node: Box<Arg>,
-    /// The field names, without dots.
-    pub field: Vec<Box<str>>,
+    /// The field names.
+    pub field: Idents,
 }
 
 /// A number constant, with every interpretation Go's parser derives.
@@ -468,7 +475,7 @@ impl Display for ChainNode {
             Arg::Pipe(p) => write!(f, "({p})")?,
             n => write!(f, "{n}")?,
         }
-        for id in &self.field {
+        for id in self.field.iter() {
             write!(f, ".{id}")?;
         }
         Ok(())
