@@ -56,10 +56,9 @@ fn field_name(pointer: &str) -> String {
 }
 
 fn validate_single(values: &serde_json::Value, schema: &[u8]) -> Result<(), String> {
-    let schema: serde_json::Value =
+    let mut schema: serde_json::Value =
         serde_json::from_slice(schema).map_err(|e| format!("- (root): invalid schema: {e}\n"))?;
     let (draft, hybrid) = gojsonschema_draft(&schema);
-    let mut schema = schema;
     if hybrid {
         numeric_exclusive_bounds(&mut schema);
     }
