@@ -8,9 +8,17 @@
 //! writes values back exactly as Helm's `toYaml` prints them ([`emit`]).
 
 pub mod emit;
+mod fast;
 pub mod load;
 
 pub use emit::to_string;
 pub use load::{
     Document, Error, Pos, Positions, from_str, from_str_multi, from_str_with_positions,
 };
+
+/// The fast path of [`from_str`] alone: `None` when it leaves the text to
+/// the general loader. Public only for the differential fuzz target.
+#[doc(hidden)]
+pub fn from_str_fast(src: &str) -> Option<serde_json::Value> {
+    fast::load(src)
+}

@@ -130,6 +130,16 @@ impl From<ScanError> for Error {
 /// documents is an error, as in Go's `yaml.Unmarshal` only the first is
 /// read — here the first is returned and the rest ignored, like Go.
 pub fn from_str(src: &str) -> Result<Value, Error> {
+    if let Some(value) = crate::fast::load(src) {
+        return Ok(value);
+    }
+    from_str_full(src)
+}
+
+/// [`from_str`] without its fast path: the general loader alone. Public only
+/// so that the differential fuzz target can compare the two.
+#[doc(hidden)]
+pub fn from_str_full(src: &str) -> Result<Value, Error> {
     let mut loader = Loader::new(src, false);
     Ok(loader
         .next_document()?
@@ -399,7 +409,7 @@ fn merge_into(map: &mut Map<String, Value>, merged: Value) -> Result<(), String>
     }
 }
 
-fn node_count(v: &Value) -> usize {
+pub(crate) fn node_count(v: &Value) -> usize {
     match v {
         Value::Array(a) => 1 + a.iter().map(node_count).sum::<usize>(),
         Value::Object(m) => 1 + m.values().map(node_count).sum::<usize>(),
@@ -418,7 +428,7 @@ fn push_escaped(pointer: &mut String, key: &str) {
 }
 
 /// A map key as a string, the way `sigs.k8s.io/yaml` converts keys to JSON.
-fn key_string(key: Value) -> String {
+pub(crate) fn key_string(key: Value) -> String {
     match key {
         Value::String(s) => s,
         Value::Null => "null".to_string(),
@@ -484,7 +494,7 @@ pub(crate) fn resolve_plain(text: &str) -> Value {
 
 /// [`resolve_plain`] for the scalars that are not simply their own text
 /// (`None`: the value is the text as a string).
-fn plain_non_string(text: &str) -> Option<Value> {
+pub(crate) fn plain_non_string(text: &str) -> Option<Value> {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
