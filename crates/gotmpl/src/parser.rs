@@ -76,6 +76,7 @@ pub fn parse(
     let lexed = lex(text, lex_options);
     let mut p = Parser {
         items: lexed.items,
+        src: text,
         lex_error: lexed.error,
         next: 0,
         furthest: 0,
@@ -100,6 +101,8 @@ pub fn parse(
 
 struct Parser<'a, 'f> {
     items: Vec<Item<'a>>,
+    /// The text the items borrow from.
+    src: &'a str,
     lex_error: String,
     next: usize,
     furthest: usize,
@@ -646,25 +649,11 @@ impl<'a> Parser<'a, '_> {
         let Some(node) = self.term()? else {
             return Ok(None);
         };
-        if self.peek().kind != ItemKind::Field {
+        // Fields and variables took the fields after them in `term`.
+        let Some((chain_pos, end)) = self.field_run() else {
             return Ok(Some(node));
-        }
-        let chain_pos = self.peek().pos;
-        let mut fields: Vec<&str> = Vec::new();
-        while self.peek().kind == ItemKind::Field {
-            fields.push(&self.next().val[1..]);
-        }
+        };
         Ok(Some(match node {
-            Arg::Field(mut f) => {
-                f.ident = f.ident.extended(fields);
-                f.pos = chain_pos;
-                Arg::Field(f)
-            }
-            Arg::Variable(mut v) => {
-                v.ident = v.ident.extended(fields);
-                v.pos = chain_pos;
-                Arg::Variable(v)
-            }
             Arg::Bool(..) | Arg::String(_) | Arg::Number(_) | Arg::Nil(_) | Arg::Dot(_) => {
                 let term = crate::fmt::quote(&node.to_string());
                 return self.errorf(format!("unexpected . after term {term}"));
@@ -672,9 +661,25 @@ impl<'a> Parser<'a, '_> {
             other => Arg::Chain(ChainNode {
                 pos: chain_pos,
                 node: Box::new(other),
-                field: Idents::from_names(fields),
+                field: Idents::dotted(&self.src[chain_pos + 1..end]),
             }),
         }))
+    }
+
+    /// Consume the field items that follow a term (`.a.b`): the position
+    /// of the first and the end of the last in the text, if any follow.
+    /// Field items are adjacent in the text, so a chain is one slice of it.
+    fn field_run(&mut self) -> Option<(usize, usize)> {
+        let first = self.peek();
+        if first.kind != ItemKind::Field {
+            return None;
+        }
+        let mut end = first.pos;
+        while self.peek().kind == ItemKind::Field {
+            let f = self.next();
+            end = f.pos + f.val.len();
+        }
+        Some((first.pos, end))
     }
 
     fn term(&mut self) -> PResult<Option<Arg>> {
@@ -696,15 +701,21 @@ impl<'a> Parser<'a, '_> {
                     return self
                         .errorf(format!("undefined variable {}", crate::fmt::quote(it.val)));
                 }
+                // Go puts the fields that follow on the variable, at the
+                // position of the first of them.
+                let (pos, end) = self.field_run().unwrap_or((it.pos, it.pos + it.val.len()));
                 Arg::Variable(VariableNode {
-                    pos: it.pos,
-                    ident: Idents::new(it.val),
+                    pos,
+                    ident: Idents::dotted(&self.src[it.pos..end]),
                 })
             }
-            ItemKind::Field => Arg::Field(FieldNode {
-                pos: it.pos,
-                ident: Idents::new(&it.val[1..]),
-            }),
+            ItemKind::Field => {
+                let (pos, end) = self.field_run().unwrap_or((it.pos, it.pos + it.val.len()));
+                Arg::Field(FieldNode {
+                    pos,
+                    ident: Idents::dotted(&self.src[it.pos + 1..end]),
+                })
+            }
             ItemKind::Bool => Arg::Bool(it.pos, it.val == "true"),
             ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
                 match number(it.pos, it.val, it.kind) {

@@ -222,26 +222,19 @@ pub struct Idents(Box<str>);
 impl Idents {
     /// A chain of one name.
     pub fn new(first: &str) -> Self {
-        Self::from_names([first])
+        debug_assert!(!first.contains('.'), "a name with a dot: {first}");
+        Self::dotted(first)
     }
 
-    /// The chain of `names` (at least one).
-    pub fn from_names<'n>(names: impl IntoIterator<Item = &'n str>) -> Self {
-        let mut s = String::new();
-        for name in names {
-            debug_assert!(!name.contains('.'), "a name with a dot: {name}");
-            if !s.is_empty() {
-                s.push('.');
-            }
-            s.push_str(name);
-        }
-        debug_assert!(!s.is_empty(), "an empty chain");
-        Idents(s.into_boxed_str())
-    }
-
-    /// This chain followed by `more` names.
-    pub fn extended<'n>(&'n self, more: impl IntoIterator<Item = &'n str>) -> Self {
-        Self::from_names(self.iter().chain(more))
+    /// The chain written `a.b.c`. The parser takes a chain whole from the
+    /// template text (its field items are adjacent there), so building it
+    /// is one allocation of its exact length, with no joining or regrowth.
+    pub fn dotted(names: &str) -> Self {
+        debug_assert!(
+            !names.is_empty() && names.split('.').all(|n| !n.is_empty()),
+            "not a chain of names: {names:?}"
+        );
+        Idents(names.into())
     }
 
     /// The names, in order.
