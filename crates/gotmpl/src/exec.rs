@@ -597,7 +597,7 @@ impl<'s> State<'s> {
             Arg::Dot(_) => Ok(dot.clone()),
             Arg::Nil(_) => Err(self.error("nil is not a command".to_string())),
             Arg::Number(n) => self.ideal_constant(n),
-            Arg::String(s) => Ok(Slot::Val(Value::str(&s.text))),
+            Arg::String(s) => Ok(Slot::Val(Value::str(s.text()))),
             other => Err(self.error(format!(
                 "can't evaluate command {}",
                 fmt::quote(&other.to_string())
@@ -870,7 +870,7 @@ impl<'s> State<'s> {
     fn eval_string_arg(&mut self, dot: &Slot, n: &'s Arg) -> R<Value> {
         self.at = At::Arg(n);
         match n {
-            Arg::String(s) => return Ok(Value::str(&s.text)),
+            Arg::String(s) => return Ok(Value::str(s.text())),
             Arg::Bool(..) | Arg::Number(_) => {
                 return Err(self.error(format!("expected string; found {n}")));
             }
@@ -928,7 +928,7 @@ impl<'s> State<'s> {
             Arg::Chain(c) => self.eval_chain_node(dot, c, n, &[], None),
             Arg::Bool(_, b) => Ok(Slot::Val(Value::Bool(*b))),
             Arg::Number(num) => self.ideal_constant(num),
-            Arg::String(s) => Ok(Slot::Val(Value::str(&s.text))),
+            Arg::String(s) => Ok(Slot::Val(Value::str(s.text()))),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! words them: `template: NAME:LINE: message`.
 
 use crate::NameMap;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::lexer::{Item, ItemKind, LexOptions, lex, line_at};
@@ -735,12 +736,10 @@ impl<'a> Parser<'a, '_> {
                 Arg::Pipe(Box::new(r?))
             }
             ItemKind::String | ItemKind::RawString => {
-                let text = self.unquote(it.val)?;
-                Arg::String(StringNode {
-                    pos: it.pos,
-                    quoted: it.val.into(),
-                    text: text.into(),
-                })
+                let Some(text) = unquote_cow(it.val) else {
+                    return self.errorf("invalid syntax".to_string());
+                };
+                Arg::String(StringNode::new(it.pos, it.val, &text))
             }
             _ => {
                 self.backup();
@@ -767,6 +766,28 @@ enum Parsed {
 /// Go's `strconv.Unquote` for `"..."`, `` `...` `` and `'.'` literals.
 /// Bytes that are not UTF-8 (`"\xff"`) become U+FFFD.
 pub fn unquote(s: &str) -> Option<String> {
+    unquote_cow(s).map(Cow::into_owned)
+}
+
+/// [`unquote`], borrowing the text between the quotes when nothing in it
+/// needs rewriting (most string constants).
+fn unquote_cow(s: &str) -> Option<Cow<'_, str>> {
+    let bytes = s.as_bytes();
+    if bytes.len() >= 2 && bytes[0] == bytes[bytes.len() - 1] {
+        let body = &s[1..s.len() - 1];
+        let plain = match bytes[0] {
+            b'"' => !body.contains(['"', '\\', '\n']),
+            b'`' => !body.contains(['`', '\r']),
+            _ => false,
+        };
+        if plain {
+            return Some(Cow::Borrowed(body));
+        }
+    }
+    unquote_slow(s).map(Cow::Owned)
+}
+
+fn unquote_slow(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     if bytes.len() < 2 {
         return None;
@@ -858,7 +879,10 @@ pub fn unquote(s: &str) -> Option<String> {
             if q == b'\'' && count != 1 {
                 return None;
             }
-            Some(String::from_utf8_lossy(&out).into_owned())
+            Some(match String::from_utf8(out) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            })
         }
         _ => None,
     }

@@ -312,8 +312,30 @@ pub struct StringNode {
     pub pos: usize,
     /// The string as written, with quotes.
     pub quoted: Box<str>,
+    /// The unquoted value when it is not simply the text between the
+    /// quotes (escapes, or a raw string's carriage returns). Most constants
+    /// have none, so they cost one allocation instead of two.
+    unquoted: Option<Box<str>>,
+}
+
+impl StringNode {
+    /// The constant written `quoted`, whose value is `text`.
+    pub fn new(pos: usize, quoted: &str, text: &str) -> Self {
+        let inner = quoted.get(1..quoted.len().saturating_sub(1));
+        StringNode {
+            pos,
+            quoted: quoted.into(),
+            unquoted: (inner != Some(text)).then(|| text.into()),
+        }
+    }
+
     /// The unquoted value.
-    pub text: Box<str>,
+    pub fn text(&self) -> &str {
+        match &self.unquoted {
+            Some(t) => t,
+            None => &self.quoted[1..self.quoted.len() - 1],
+        }
+    }
 }
 
 /// How text nodes print: raw (Go's `String()`), or quoted as Go's parse tests print them.
