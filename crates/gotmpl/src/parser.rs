@@ -138,11 +138,13 @@ struct Stacks {
 }
 
 impl Stacks {
-    /// The list of the nodes gathered since `base`.
+    /// The list of the nodes gathered since `base`. (`split_off` moves the
+    /// top entries into an exact-size vector with one copy; draining them
+    /// into a collect moved them one at a time.)
     fn list(&mut self, pos: usize, base: usize) -> ListNode {
         ListNode {
             pos,
-            nodes: self.nodes.drain(base..).collect(),
+            nodes: self.nodes.split_off(base),
         }
     }
 }
@@ -577,7 +579,7 @@ impl<'a> Parser<'a, '_> {
             let it = self.next_non_space();
             match it.kind {
                 k if k == end => {
-                    pipe.cmds = self.stacks.cmds.drain(cmds_base..).collect();
+                    pipe.cmds = self.stacks.cmds.split_off(cmds_base);
                     self.check_pipeline(&pipe, context)?;
                     return Ok(pipe);
                 }
@@ -642,7 +644,7 @@ impl<'a> Parser<'a, '_> {
         }
         Ok(CommandNode {
             pos,
-            args: self.stacks.args.drain(base..).collect(),
+            args: self.stacks.args.split_off(base),
         })
     }
 
