@@ -186,8 +186,17 @@ fn process_import_values(node: &mut Node<'_>, warnings: &mut Warnings) -> Result
         }
         r.import_values = normalized;
     }
-    let base = coalesce::as_table(&coalesce::deep_copy(&Value::Map(cvals)))
-        .unwrap_or_else(coalesce::new_table);
+    // Helm deep-copies `cvals` before merging the imports into it, so that
+    // maps the coalescing shares (globals are copied shallowly) do not carry
+    // an import to several places. With nothing imported there is nothing to
+    // guard against: `cvals` is already a fresh copy, and every later use of
+    // a chart's values copies them again before changing them.
+    let base = if imported.borrow().is_empty() {
+        cvals
+    } else {
+        coalesce::as_table(&coalesce::deep_copy(&Value::Map(cvals)))
+            .unwrap_or_else(coalesce::new_table)
+    };
     coalesce::merge_tables(&base, &imported, warnings);
     node.values = Value::Map(base);
     Ok(())

@@ -58,24 +58,41 @@ pub(crate) fn load(src: &str) -> Option<Value> {
 /// loader: tabs, carriage returns and other control characters, the byte
 /// order mark, and the Unicode line breaks YAML 1.1 knows (NEL, LS, PS).
 fn plain_text(s: &[u8]) -> bool {
+    // Most texts are printable ASCII and line breaks throughout: check them
+    // 32 bytes at a time, without branches, and look closer only at a block
+    // that holds something else.
+    const BLOCK: usize = 32;
     let mut i = 0;
     while i < s.len() {
-        let b = s[i];
-        if b < 0x80 {
-            if (b < 0x20 && b != b'\n') || b == 0x7f {
-                return false;
-            }
-            i += 1;
+        if let Some(block) = s.get(i..i + BLOCK)
+            && block
+                .iter()
+                .fold(true, |ok, &b| ok & ((b.wrapping_sub(0x20) < 0x5f) | (b == b'\n')))
+        {
+            i += BLOCK;
             continue;
         }
-        match (b, s.get(i + 1), s.get(i + 2)) {
-            // C1 controls, NEL among them.
-            (0xc2, Some(0x80..=0x9f), _) => return false,
-            // LINE SEPARATOR, PARAGRAPH SEPARATOR.
-            (0xe2, Some(0x80), Some(0xa8 | 0xa9)) => return false,
-            // BOM (ZERO WIDTH NO-BREAK SPACE), and the non-characters U+FFFE, U+FFFF.
-            (0xef, Some(0xbb), Some(0xbf)) | (0xef, Some(0xbf), Some(0xbe | 0xbf)) => return false,
-            _ => i += 1,
+        let end = (i + BLOCK).min(s.len());
+        while i < end {
+            let b = s[i];
+            if b < 0x80 {
+                if (b < 0x20 && b != b'\n') || b == 0x7f {
+                    return false;
+                }
+                i += 1;
+                continue;
+            }
+            match (b, s.get(i + 1), s.get(i + 2)) {
+                // C1 controls, NEL among them.
+                (0xc2, Some(0x80..=0x9f), _) => return false,
+                // LINE SEPARATOR, PARAGRAPH SEPARATOR.
+                (0xe2, Some(0x80), Some(0xa8 | 0xa9)) => return false,
+                // BOM (ZERO WIDTH NO-BREAK SPACE), and the non-characters U+FFFE, U+FFFF.
+                (0xef, Some(0xbb), Some(0xbf)) | (0xef, Some(0xbf), Some(0xbe | 0xbf)) => {
+                    return false;
+                }
+                _ => i += 1,
+            }
         }
     }
     true
@@ -126,10 +143,8 @@ impl<'a> Reader<'a> {
     /// Position of the end of the line that contains `from` (its `\n`, or the
     /// end of the text).
     fn line_end(&self, from: usize) -> usize {
-        self.s[from..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(self.s.len(), |i| from + i)
+        // `str::find` of a char searches with the standard library's memchr.
+        self.src[from..].find('\n').map_or(self.s.len(), |i| from + i)
     }
 
     /// From the start of a line, skip blank and comment lines; stop at the
