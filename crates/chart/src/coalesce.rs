@@ -230,7 +230,9 @@ fn child_chart_merge_true(node: &Node<'_>, key: &str, merge: bool) -> bool {
     node.deps.iter().any(|d| d.name() == key) || merge
 }
 
-/// Merge the chart's default values (a deep copy) under `v`.
+/// Merge the chart's default values under `v`. Helm merges a deep copy of
+/// them; here only the parts `v` takes are copied, which gives the same `v`
+/// (the copy is never seen again) without copying what `v` already has.
 fn coalesce_chart_values(
     node: &Node<'_>,
     v: &Table,
@@ -239,9 +241,8 @@ fn coalesce_chart_values(
     warnings: &mut Warnings,
 ) {
     let sub_prefix = concat_prefix(prefix, node.name());
-    let defaults = match deep_copy(&node.values) {
-        Value::Map(m) => m,
-        _ => new_table(),
+    let Value::Map(defaults) = &node.values else {
+        return;
     };
     let entries: Vec<(String, Value)> = defaults
         .borrow()
@@ -257,7 +258,7 @@ fn coalesce_chart_values(
             Some(Value::Map(dest)) => match &val {
                 Value::Map(src) => {
                     let merge = child_chart_merge_true(node, &key, merge);
-                    coalesce_tables_full_key(
+                    coalesce_tables_from_shared(
                         &dest,
                         src,
                         &concat_prefix(&sub_prefix, &key),
@@ -272,9 +273,56 @@ fn coalesce_chart_values(
             },
             Some(_) => {}
             None => {
-                v.borrow_mut().insert(key, val);
+                v.borrow_mut().insert(key, deep_copy(&val));
             }
         }
+    }
+}
+
+/// [`coalesce_tables_full_key`] for a `src` that must stay as it is (a
+/// chart's own defaults): what `dst` takes from it is deep-copied, and the
+/// `null`s of `dst` are not written into it. The result in `dst` is the same
+/// as merging a deep copy of `src`.
+fn coalesce_tables_from_shared(
+    dst: &Table,
+    src: &Table,
+    prefix: &str,
+    merge: bool,
+    warnings: &mut Warnings,
+) {
+    if Rc::ptr_eq(dst, src) {
+        return;
+    }
+    let entries: Vec<(String, Value)> = src
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (key, val) in entries {
+        let existing = dst.borrow().get(&key).cloned();
+        match existing {
+            Some(Value::Nil) if !merge => {
+                dst.borrow_mut().remove(&key);
+            }
+            None => {
+                dst.borrow_mut().insert(key, deep_copy(&val));
+            }
+            Some(dv) => coalesce_existing(
+                &dv,
+                &val,
+                &concat_prefix(prefix, &key),
+                merge,
+                warnings,
+                |dst_map, src_map, full_key, merge, warnings| {
+                    coalesce_tables_from_shared(dst_map, src_map, full_key, merge, warnings)
+                },
+            ),
+        }
+    }
+    // Helm writes the `null`s of `dst` into its copy of `src`, which deletes
+    // them from `dst` when coalescing even where `src` lacks the key.
+    if !merge {
+        dst.borrow_mut().retain(|_, v| !matches!(v, Value::Nil));
     }
 }
 
@@ -314,24 +362,42 @@ pub(crate) fn coalesce_tables_full_key(
             None => {
                 dst.borrow_mut().insert(key, val);
             }
-            Some(dv) => {
-                if let Value::Map(src_map) = &val {
-                    if let Value::Map(dst_map) = &dv {
-                        coalesce_tables_full_key(dst_map, src_map, &full_key, merge, warnings);
-                    } else {
-                        warnings.push(format!(
-                            "warning: cannot overwrite table with non table for {full_key} ({})",
-                            show(&val)
-                        ));
-                    }
-                } else if is_table(&dv) && !matches!(val, Value::Nil) {
-                    warnings.push(format!(
-                        "warning: destination for {full_key} is a table. Ignoring non-table value ({})",
-                        show(&val)
-                    ));
-                }
-            }
+            Some(dv) => coalesce_existing(
+                &dv,
+                &val,
+                &full_key,
+                merge,
+                warnings,
+                coalesce_tables_full_key,
+            ),
         }
+    }
+}
+
+/// A key both tables have: tables merge (by `recurse`), anything else keeps
+/// `dst`'s value, with Helm's warnings for a table meeting a non-table.
+fn coalesce_existing(
+    dv: &Value,
+    val: &Value,
+    full_key: &str,
+    merge: bool,
+    warnings: &mut Warnings,
+    recurse: impl FnOnce(&Table, &Table, &str, bool, &mut Warnings),
+) {
+    if let Value::Map(src_map) = val {
+        if let Value::Map(dst_map) = dv {
+            recurse(dst_map, src_map, full_key, merge, warnings);
+        } else {
+            warnings.push(format!(
+                "warning: cannot overwrite table with non table for {full_key} ({})",
+                show(val)
+            ));
+        }
+    } else if is_table(dv) && !matches!(val, Value::Nil) {
+        warnings.push(format!(
+            "warning: destination for {full_key} is a table. Ignoring non-table value ({})",
+            show(val)
+        ));
     }
 }
 
@@ -405,6 +471,42 @@ mod tests {
             serde_json::json!({"a": {"b": 5, "c": null}, "d": null, "z": null}),
         );
         assert_eq!(out, serde_json::json!({"a": {"b": 5}, "e": 1.0, "z": null}));
+    }
+
+    #[test]
+    fn coalescing_copies_what_it_takes_and_leaves_the_defaults_alone() {
+        let c = chart(
+            "top",
+            serde_json::json!({"a": {"b": 1, "c": 2, "n": {"x": 1}}, "l": [{"k": 1}]}),
+            vec![],
+        );
+        let node = Node::new(&c);
+        let mut w = Vec::new();
+        let user = serde_json::json!({"a": {"b": 5, "c": null, "y": null}});
+        let t = coalesce_values(&node, &Value::from_json(&user), &mut w).unwrap();
+        assert_eq!(
+            Value::Map(t.clone()).to_json(),
+            serde_json::json!({"a": {"b": 5, "n": {"x": 1.0}}, "l": [{"k": 1.0}]})
+        );
+        // Changing the result (as `set` in a template does) must not reach
+        // the chart's defaults: what was taken from them is a copy.
+        let Some(Value::Map(a)) = t.borrow().get("a").cloned() else {
+            panic!()
+        };
+        let Some(Value::Map(n)) = a.borrow().get("n").cloned() else {
+            panic!()
+        };
+        n.borrow_mut().insert("x".into(), Value::Int(9));
+        let Some(Value::List(l)) = t.borrow().get("l").cloned() else {
+            panic!()
+        };
+        let Value::Map(item) = &l[0] else { panic!() };
+        item.borrow_mut().insert("k".into(), Value::Int(9));
+        let again = coalesce_values(&node, &Value::Nil, &mut w).unwrap();
+        assert_eq!(
+            Value::Map(again).to_json(),
+            serde_json::json!({"a": {"b": 1.0, "c": 2.0, "n": {"x": 1.0}}, "l": [{"k": 1.0}]})
+        );
     }
 
     #[test]
