@@ -262,14 +262,20 @@ fn has_right_trim_marker(s: &str) -> bool {
     b.len() >= 2 && is_space(b[0] as char) && b[1] == b'-'
 }
 
-/// Length of the trailing spaces of `s`.
+/// Whether `b` is one of Go's template spaces.
+fn is_space_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Length of the trailing spaces of `s` (by byte: spaces are ASCII and no
+/// byte of a multi-byte character is).
 fn right_trim_length(s: &str) -> usize {
-    s.len() - s.trim_end_matches(is_space).len()
+    s.bytes().rev().take_while(|&b| is_space_byte(b)).count()
 }
 
 /// Length of the leading spaces of `s`.
 fn left_trim_length(s: &str) -> usize {
-    s.len() - s.trim_start_matches(is_space).len()
+    s.bytes().take_while(|&b| is_space_byte(b)).count()
 }
 
 /// Go's `%#U` of a rune: `U+0023 '#'`.
@@ -328,12 +334,15 @@ impl<'a> Lexer<'a> {
         (rest.starts_with(RIGHT_DELIM), false)
     }
 
+    /// Whether a name ends here (Go's `atTerminator`). Every terminator
+    /// is ASCII, and the right delimiter starts with `}`.
     fn at_terminator(&self) -> bool {
-        match self.peek() {
+        let bytes = self.input.as_bytes();
+        match bytes.get(self.pos) {
             None => true,
-            Some(c) if is_space(c) => true,
-            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
-            _ => self.rest().starts_with(RIGHT_DELIM),
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'.' | b',' | b'|' | b':' | b')' | b'(') => true,
+            Some(b'}') => bytes[self.pos..].starts_with(RIGHT_DELIM.as_bytes()),
+            Some(_) => false,
         }
     }
 
@@ -423,8 +432,13 @@ impl<'a> Lexer<'a> {
         true
     }
 
-    fn lex_right_delim(&mut self) {
-        let (_, trim) = self.at_right_delim();
+    /// At a right delimiter (with a trim marker when `trim`): the end of
+    /// the action, or an error inside parentheses. Returns false on the error.
+    fn end_action(&mut self, trim: bool) -> bool {
+        if self.paren_depth != 0 {
+            self.error("unclosed left paren".to_string());
+            return false;
+        }
         if trim {
             self.pos += TRIM_MARKER_LEN;
             self.start = self.pos;
@@ -435,39 +449,37 @@ impl<'a> Lexer<'a> {
             self.pos += left_trim_length(self.rest());
             self.start = self.pos;
         }
+        true
     }
 
     /// Inside `{{ }}`. Returns false when lexing stopped on an error.
+    ///
+    /// Go's `lexInsideAction`, dispatching on the byte: everything that
+    /// can start an item is ASCII, so only other bytes take the path that
+    /// decodes a character.
     fn lex_inside_action(&mut self) -> bool {
+        let bytes = self.input.as_bytes();
         loop {
-            // A right delimiter starts with `}` or with the space before a
-            // trim marker: only then is it worth looking for one.
-            let maybe_delim = matches!(
-                self.input.as_bytes().get(self.pos),
-                Some(b'}' | b' ' | b'\t' | b'\r' | b'\n')
-            );
-            if maybe_delim && self.at_right_delim().0 {
-                if self.paren_depth == 0 {
-                    self.lex_right_delim();
-                    return true;
-                }
-                self.error("unclosed left paren".to_string());
-                return false;
-            }
-            let Some(c) = self.next() else {
+            let Some(&b) = bytes.get(self.pos) else {
                 self.error("unclosed action".to_string());
                 return false;
             };
-            let ok = match c {
-                c if is_space(c) => {
-                    self.pos -= c.len_utf8();
-                    self.lex_space()
-                }
-                '=' => {
-                    self.emit(ItemKind::Assign);
+            let ok = match b {
+                b' ' | b'\t' | b'\r' | b'\n' => {
+                    // " -}}" is a trim-marked right delimiter.
+                    if bytes.get(self.pos + 1) == Some(&b'-')
+                        && bytes[self.pos + 2..].starts_with(RIGHT_DELIM.as_bytes())
+                    {
+                        return self.end_action(true);
+                    }
+                    self.lex_space();
                     true
                 }
-                ':' => {
+                b'}' if bytes.get(self.pos + 1) == Some(&b'}') => return self.end_action(false),
+                b'=' => self.emit_byte(ItemKind::Assign),
+                b'|' => self.emit_byte(ItemKind::Pipe),
+                b':' => {
+                    self.pos += 1;
                     if self.next() != Some('=') {
                         self.error("expected :=".to_string());
                         false
@@ -476,31 +488,34 @@ impl<'a> Lexer<'a> {
                         true
                     }
                 }
-                '|' => {
-                    self.emit(ItemKind::Pipe);
-                    true
+                b'"' => {
+                    self.pos += 1;
+                    self.lex_quote()
                 }
-                '"' => self.lex_quote(),
-                '`' => self.lex_raw_quote(),
-                '$' => self.lex_variable(),
-                '\'' => self.lex_char(),
-                '.' if self.peek().is_some_and(|c| !c.is_ascii_digit()) => {
+                b'`' => {
+                    self.pos += 1;
+                    self.lex_raw_quote()
+                }
+                b'$' => {
+                    self.pos += 1;
+                    self.lex_variable()
+                }
+                b'\'' => {
+                    self.pos += 1;
+                    self.lex_char()
+                }
+                // A '.' not followed by a digit (nor at the end) is a field or the dot.
+                b'.' if bytes.get(self.pos + 1).is_some_and(|c| !c.is_ascii_digit()) => {
+                    self.pos += 1;
                     self.lex_field_or_variable(ItemKind::Field)
                 }
-                '.' | '+' | '-' | '0'..='9' => {
-                    self.pos -= 1;
-                    self.lex_number()
-                }
-                c if is_alphanumeric(c) => {
-                    self.pos -= c.len_utf8();
-                    self.lex_identifier()
-                }
-                '(' => {
+                b'.' | b'+' | b'-' | b'0'..=b'9' => self.lex_number(),
+                b'(' => {
                     self.paren_depth += 1;
-                    self.emit(ItemKind::LeftParen);
-                    true
+                    self.emit_byte(ItemKind::LeftParen)
                 }
-                ')' => {
+                b')' => {
+                    self.pos += 1;
                     if self.paren_depth == 0 {
                         self.error("unexpected right paren".to_string());
                         false
@@ -510,64 +525,79 @@ impl<'a> Lexer<'a> {
                         true
                     }
                 }
-                c if c.is_ascii() && crate::fmt::is_print(c) => {
-                    self.emit(ItemKind::Char);
-                    true
+                b if IS_WORD[usize::from(b)] => self.lex_identifier(),
+                b if b.is_ascii() => {
+                    if crate::fmt::is_print(char::from(b)) {
+                        self.emit_byte(ItemKind::Char)
+                    } else {
+                        self.pos += 1;
+                        self.error(format!(
+                            "unrecognized character in action: {}",
+                            sharp_u(char::from(b))
+                        ));
+                        false
+                    }
                 }
-                c => {
-                    self.error(format!("unrecognized character in action: {}", sharp_u(c)));
-                    false
-                }
+                _ => match self.peek() {
+                    Some(c) if is_alphanumeric(c) => self.lex_identifier(),
+                    c => {
+                        let c = c.unwrap_or('\0');
+                        self.pos += c.len_utf8();
+                        self.error(format!("unrecognized character in action: {}", sharp_u(c)));
+                        false
+                    }
+                },
             };
             if !ok {
                 return false;
             }
-            if self
-                .items
-                .last()
-                .is_some_and(|it| it.kind == ItemKind::RightDelim)
-            {
-                return true;
-            }
         }
     }
 
-    fn lex_space(&mut self) -> bool {
-        let mut num_spaces = 0;
-        while let Some(c) = self.peek() {
-            if !is_space(c) {
-                break;
-            }
+    /// Emit the one-byte item at the current position.
+    fn emit_byte(&mut self, kind: ItemKind) -> bool {
+        self.pos += 1;
+        self.emit(kind);
+        true
+    }
+
+    /// A run of spaces. The action loop has already ruled out that the
+    /// first space begins a trim-marked right delimiter (" -}}"), so a
+    /// delimiter can only follow a later space of the run: that space is
+    /// left for the loop, which then ends the action (Go's `lexSpace` goes
+    /// straight to the delimiter only for a run of one, which cannot
+    /// happen here for the same reason).
+    fn lex_space(&mut self) {
+        let bytes = self.input.as_bytes();
+        while matches!(bytes.get(self.pos), Some(b' ' | b'\t' | b'\r' | b'\n')) {
             self.pos += 1;
-            num_spaces += 1;
         }
-        // A trim-marked right delimiter is a space followed by '-': leave that space for it.
-        let before = &self.input[self.pos - 1..];
-        if has_right_trim_marker(before) && before[TRIM_MARKER_LEN..].starts_with(RIGHT_DELIM) {
+        let before = &bytes[self.pos - 1..];
+        if before.get(1) == Some(&b'-')
+            && before[TRIM_MARKER_LEN..].starts_with(RIGHT_DELIM.as_bytes())
+        {
             self.pos -= 1;
-            if num_spaces == 1 {
-                self.lex_right_delim();
-                return true;
-            }
         }
         self.emit(ItemKind::Space);
-        true
     }
 
     /// Skip a run of letters, digits and `_`: ASCII a byte at a time,
     /// the rest as characters.
     fn scan_alphanumeric(&mut self) {
         let bytes = self.input.as_bytes();
-        while let Some(&b) = bytes.get(self.pos) {
-            if IS_WORD[usize::from(b)] {
-                self.pos += 1;
-            } else if b.is_ascii() {
-                return;
-            } else {
-                match self.peek() {
+        loop {
+            let rest = &bytes[self.pos..];
+            let n = rest
+                .iter()
+                .position(|&b| !IS_WORD[usize::from(b)])
+                .unwrap_or(rest.len());
+            self.pos += n;
+            match rest.get(n) {
+                Some(b) if !b.is_ascii() => match self.peek() {
                     Some(c) if is_alphanumeric(c) => self.pos += c.len_utf8(),
                     _ => return,
-                }
+                },
+                _ => return,
             }
         }
     }
