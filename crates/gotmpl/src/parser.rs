@@ -923,6 +923,25 @@ fn number(pos: usize, text: &str, kind: ItemKind) -> Result<NumberNode, String> 
         }
         _ => {}
     }
+    // Most numbers in templates are small decimals ("2", "63"): without a
+    // sign, prefix, leading zero or underscore they are an int, a uint and
+    // a float at once, and 19 digits cannot overflow. (The general path
+    // parses them twice through a cleaned copy.)
+    if (1..=19).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text.len() == 1 || !text.starts_with('0'))
+    {
+        let v = text.bytes().fold(0u64, |v, b| v * 10 + u64::from(b - b'0'));
+        if let Ok(i) = i64::try_from(v) {
+            n.is_int = true;
+            n.int64 = i;
+            n.is_uint = true;
+            n.uint64 = v;
+            n.is_float = true;
+            n.float64 = i as f64;
+            return Ok(n);
+        }
+    }
     if let Some(im) = text.strip_suffix('i')
         && parse_float(im).is_some()
     {
