@@ -207,13 +207,17 @@ fn head_string(v: Option<&serde_json::Value>, field: &str) -> Result<String, Str
 }
 
 fn parse_head(doc: &str) -> Result<Head, String> {
-    let value = goyaml::from_str(doc).map_err(|e| match e.pos {
-        Some(p) => format!(
-            "error converting YAML to JSON: yaml: line {}: {}",
-            p.line, e.message
-        ),
-        None => format!("error converting YAML to JSON: yaml: {}", e.message),
-    })?;
+    // Only the head is built; the rest of the document is still checked.
+    let value =
+        goyaml::from_str_head(doc, &["apiVersion", "kind", "metadata"]).map_err(|e| {
+            match e.pos {
+                Some(p) => format!(
+                    "error converting YAML to JSON: yaml: line {}: {}",
+                    p.line, e.message
+                ),
+                None => format!("error converting YAML to JSON: yaml: {}", e.message),
+            }
+        })?;
     let obj = match value {
         serde_json::Value::Object(o) => o,
         serde_json::Value::Null => return Ok(Head::default()),

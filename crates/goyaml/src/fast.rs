@@ -40,6 +40,17 @@ type Fast<T> = Result<T, Bail>;
 /// Load `src` if it lies in the fast subset: `None` means "use the full
 /// loader", never "the text is wrong".
 pub(crate) fn load(src: &str) -> Option<Value> {
+    load_keeping(src, None)
+}
+
+/// [`load`], keeping of a top-level mapping only the entries whose keys are
+/// in `keys`: the other entries are still read (the text must be valid
+/// throughout) but not built.
+pub(crate) fn load_head(src: &str, keys: &[&str]) -> Option<Value> {
+    load_keeping(src, Some(keys))
+}
+
+fn load_keeping(src: &str, head: Option<&[&str]>) -> Option<Value> {
     if !plain_text(src.as_bytes()) {
         return None;
     }
@@ -50,8 +61,15 @@ pub(crate) fn load(src: &str) -> Option<Value> {
         depth: 0,
         anchors: HashMap::new(),
         alias_nodes: 0,
+        head,
+        discard: false,
     };
-    reader.document().ok()
+    let mut value = reader.document().ok()?;
+    // A flow mapping at the top was built whole.
+    if let (Some(keys), Value::Object(map)) = (head, &mut value) {
+        map.retain(|k, _| keys.contains(&k.as_str()));
+    }
+    Some(value)
 }
 
 /// Whether the text avoids every character the subset leaves to the full
@@ -65,9 +83,9 @@ fn plain_text(s: &[u8]) -> bool {
     let mut i = 0;
     while i < s.len() {
         if let Some(block) = s.get(i..i + BLOCK)
-            && block
-                .iter()
-                .fold(true, |ok, &b| ok & ((b.wrapping_sub(0x20) < 0x5f) | (b == b'\n')))
+            && block.iter().fold(true, |ok, &b| {
+                ok & ((b.wrapping_sub(0x20) < 0x5f) | (b == b'\n'))
+            })
         {
             i += BLOCK;
             continue;
@@ -124,6 +142,10 @@ struct Reader<'a> {
     anchors: HashMap<&'a str, Value>,
     /// Nodes copied by aliases so far.
     alias_nodes: usize,
+    /// The top-level keys to build, when not all are wanted.
+    head: Option<&'a [&'a str]>,
+    /// Reading a value that is not wanted: check it, build nothing.
+    discard: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -144,7 +166,9 @@ impl<'a> Reader<'a> {
     /// end of the text).
     fn line_end(&self, from: usize) -> usize {
         // `str::find` of a char searches with the standard library's memchr.
-        self.src[from..].find('\n').map_or(self.s.len(), |i| from + i)
+        self.src[from..]
+            .find('\n')
+            .map_or(self.s.len(), |i| from + i)
     }
 
     /// From the start of a line, skip blank and comment lines; stop at the
@@ -295,9 +319,22 @@ impl<'a> Reader<'a> {
     fn mapping(&mut self, col: usize, first: String) -> Fast<Value> {
         let mut map = Map::new();
         let mut key = first;
+        // Of the document's own mapping, only the wanted keys are built.
+        let head = self.head.filter(|_| self.depth == 1);
         loop {
-            let value = self.map_value(col)?;
-            map.insert(key, value);
+            if self.discard {
+                self.map_value(col)?;
+            } else if let Some(keys) = head
+                && !keys.contains(&key.as_str())
+            {
+                self.discard = true;
+                let value = self.map_value(col);
+                self.discard = false;
+                value?;
+            } else {
+                let value = self.map_value(col)?;
+                map.insert(key, value);
+            }
             match self.next_line()? {
                 Next::End => break,
                 Next::Line(indent) if indent < col => break,
@@ -387,6 +424,10 @@ impl<'a> Reader<'a> {
     /// there names the key) or on the next lines (where a mapping's value may
     /// be a sequence at the mapping's column).
     fn anchored(&mut self, parent: isize, in_mapping: bool) -> Fast<Value> {
+        if self.discard {
+            // An alias may name it from a wanted part.
+            return Err(Bail);
+        }
         self.pos += 1;
         let name = self.anchor_name()?;
         // The full loader binds the name as the anchor is read, so an alias
@@ -399,6 +440,15 @@ impl<'a> Reader<'a> {
         let value = match self.peek() {
             None | Some(b'\n' | b'#') => {
                 self.finish_line()?;
+                // A second property for the same node is left to the full
+                // loader.
+                let save = self.pos;
+                if let Next::Line(indent) = self.next_line()?
+                    && matches!(self.byte_at(self.pos + indent), Some(b'&' | b'*' | b'!'))
+                {
+                    return Err(Bail);
+                }
+                self.pos = save;
                 self.block_value(parent, in_mapping)?
             }
             Some(b'|' | b'>') => self.block_scalar(parent)?,
@@ -449,7 +499,9 @@ impl<'a> Reader<'a> {
                     self.node(item_col, col as isize)?
                 }
             };
-            items.push(item);
+            if !self.discard {
+                items.push(item);
+            }
             match self.next_line()? {
                 Next::End => break,
                 Next::Line(indent) if indent < col => break,
@@ -525,6 +577,13 @@ impl<'a> Reader<'a> {
                     if !key_allowed || i - start > MAX_KEY_LEN {
                         return Err(Bail);
                     }
+                    if self.discard {
+                        if &self.src[start..end] == "<<" {
+                            return Err(Bail);
+                        }
+                        self.pos = i + 1;
+                        return Ok(Inline::Key(String::new()));
+                    }
                     let text = self.src[start..end].to_string();
                     if text == "<<" {
                         return Err(Bail);
@@ -539,6 +598,9 @@ impl<'a> Reader<'a> {
             i += 1;
         }
         self.pos = end;
+        if self.discard {
+            return Ok(Inline::Value(Value::Null));
+        }
         let text = &self.src[start..end];
         Ok(Inline::Value(
             plain_non_string(text).unwrap_or_else(|| Value::String(text.to_string())),
@@ -810,7 +872,9 @@ impl<'a> Reader<'a> {
             }
             first = false;
             empty = 0;
-            out.push_str(&self.src[start + indent..end]);
+            if !self.discard {
+                out.push_str(&self.src[start + indent..end]);
+            }
             self.pos = (end + 1).min(self.s.len());
         }
         match chomp {
@@ -827,9 +891,20 @@ mod tests {
     use super::*;
     use crate::load::from_str_full;
 
-    /// The fast path either gives up or agrees with the full loader.
+    /// The keys a manifest's head is read from.
+    const HEAD: &[&str] = &["apiVersion", "kind", "metadata"];
+
+    /// The fast path either gives up or agrees with the full loader, and so
+    /// does its head-only reading.
     #[track_caller]
     fn agrees(src: &str) -> bool {
+        if let Some(head) = load_head(src, HEAD) {
+            let mut full = from_str_full(src).expect("the fast path took an invalid text");
+            if let Value::Object(m) = &mut full {
+                m.retain(|k, _| HEAD.contains(&k.as_str()));
+            }
+            assert_eq!(head, full, "head-only reading differs on {src:?}");
+        }
         let fast = load(src);
         let full = from_str_full(src);
         match (&fast, &full) {
@@ -878,6 +953,7 @@ mod tests {
             "&x a: 1\n",
             "a: *unknown\n",
             "a: &x 1\nb: &x\n  c: *x\n",
+            "&o---\n&o---\ndescripx\n",
             "a: &x b: c\n",
             "<<: *x\n",
             "a: !!str 1\n",

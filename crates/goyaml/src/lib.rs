@@ -13,7 +13,8 @@ pub mod load;
 
 pub use emit::to_string;
 pub use load::{
-    Document, Error, Pos, Positions, from_str, from_str_multi, from_str_with_positions,
+    Document, Error, Pos, Positions, from_str, from_str_head, from_str_multi,
+    from_str_with_positions,
 };
 
 /// The fast path of [`from_str`] alone: `None` when it leaves the text to
@@ -21,4 +22,11 @@ pub use load::{
 #[doc(hidden)]
 pub fn from_str_fast(src: &str) -> Option<serde_json::Value> {
     fast::load(src)
+}
+
+/// The fast path of [`from_str_head`] alone. Public only for the
+/// differential fuzz target.
+#[doc(hidden)]
+pub fn from_str_head_fast(src: &str, keys: &[&str]) -> Option<serde_json::Value> {
+    fast::load_head(src, keys)
 }

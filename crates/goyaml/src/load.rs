@@ -136,6 +136,21 @@ pub fn from_str(src: &str) -> Result<Value, Error> {
     from_str_full(src)
 }
 
+/// Of a document's top-level mapping, only the entries named in `keys`
+/// (what a caller reading a manifest's head needs); any other document is
+/// returned whole. The whole text is still checked: errors are those of
+/// [`from_str`].
+pub fn from_str_head(src: &str, keys: &[&str]) -> Result<Value, Error> {
+    if let Some(value) = crate::fast::load_head(src, keys) {
+        return Ok(value);
+    }
+    let mut value = from_str_full(src)?;
+    if let Value::Object(map) = &mut value {
+        map.retain(|k, _| keys.contains(&k.as_str()));
+    }
+    Ok(value)
+}
+
 /// [`from_str`] without its fast path: the general loader alone. Public only
 /// so that the differential fuzz target can compare the two.
 #[doc(hidden)]

@@ -121,7 +121,23 @@ fn block_document() -> impl Strategy<Value = String> {
     })
 }
 
+/// What a manifest's head is read from.
+const HEAD: &[&str] = &["apiVersion", "kind", "metadata"];
+
 fn check(text: &str) -> Result<(), TestCaseError> {
+    if let Some(head) = goyaml::from_str_head_fast(text, HEAD) {
+        let full = goyaml::load::from_str_full(text);
+        prop_assert!(
+            full.is_ok(),
+            "head-only fast path took an invalid text {:?}",
+            text
+        );
+        let mut full = full.unwrap();
+        if let serde_json::Value::Object(m) = &mut full {
+            m.retain(|k, _| HEAD.contains(&k.as_str()));
+        }
+        prop_assert_eq!(head, full, "head-only reading differs on {:?}", text);
+    }
     if let Some(fast) = goyaml::from_str_fast(text) {
         match goyaml::load::from_str_full(text) {
             Ok(full) => prop_assert_eq!(fast, full, "on {:?}", text),
