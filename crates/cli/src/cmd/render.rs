@@ -106,6 +106,10 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
+    // The process ends here, as after `deckmod template`: freeing the
+    // module, the chart, the render and the output piece by piece would only
+    // delay the exit.
+    std::mem::forget((module, values, loaded, rendered, text));
     Ok(ExitCode::SUCCESS)
 }
 
