@@ -6,13 +6,14 @@
 //! (token queues, simple-key bookkeeping, comment skipping one character at a
 //! time). Nearly all of these texts use only block mappings and sequences,
 //! plain and quoted one-line scalars, `|`/`>` block scalars, one-line flow
-//! collections, comments, and anchors and aliases on values. This module
+//! collections, multi-line plain scalars, comments, and anchors and aliases
+//! on values. This module
 //! reads exactly that subset straight into data, with the same scalar
 //! resolution as the full loader.
 //!
 //! It never decides anything it is unsure of: on any construct outside the
-//! subset (tags, merge keys, anchored keys, multi-line plain or quoted
-//! scalars, tabs, several documents, …) and on anything that could be a syntax error, it gives up and
+//! subset (tags, merge keys, anchored keys, multi-line quoted scalars, tabs,
+//! several documents, …) and on anything that could be a syntax error, it gives up and
 //! the full loader ([`crate::load`]) reads the text from the start, so errors
 //! are always worded by the full loader. The contract — the fast path returns
 //! either nothing or exactly what the full loader returns — is checked on the
@@ -63,6 +64,7 @@ fn load_keeping(src: &str, head: Option<&[&str]>) -> Option<Value> {
         alias_nodes: 0,
         head,
         discard: false,
+        last_plain: None,
     };
     let mut value = reader.document().ok()?;
     // A flow mapping at the top was built whole.
@@ -146,6 +148,8 @@ struct Reader<'a> {
     head: Option<&'a [&'a str]>,
     /// Reading a value that is not wanted: check it, build nothing.
     discard: bool,
+    /// Where the plain scalar [`Reader::inline`] just read lies in the text.
+    last_plain: Option<(usize, usize)>,
 }
 
 impl<'a> Reader<'a> {
@@ -221,6 +225,87 @@ impl<'a> Reader<'a> {
             Some(_) => return Err(Bail),
         }
         Ok(())
+    }
+
+    /// After a value that began on this line, in a collection at column
+    /// `parent`: the rest of the line, and the lines that continue a plain
+    /// scalar (more indented than `parent`, folded into it with spaces).
+    fn after_value(&mut self, value: Value, parent: isize) -> Fast<Value> {
+        if let Some((start, end)) = self.last_plain.take()
+            && parent >= 0
+        {
+            let mut i = self.pos;
+            while self.byte_at(i) == Some(b' ') {
+                i += 1;
+            }
+            if self.byte_at(i) == Some(b'\n') {
+                let save = self.pos;
+                self.pos = i + 1;
+                if let Some(folded) = self.plain_continuation(start, end, parent)? {
+                    return Ok(folded);
+                }
+                self.pos = save;
+            }
+        }
+        self.finish_line()?;
+        self.no_continuation(parent)?;
+        Ok(value)
+    }
+
+    /// The lines that continue the plain scalar `src[start..end]`, from the
+    /// start of the next line: `None` when there are none (the reader is then
+    /// left anywhere). A line is folded in with a space, empty lines become
+    /// line breaks; a comment, an indicator at a line's start or a `: ` in a
+    /// continuation is left to the full loader.
+    fn plain_continuation(
+        &mut self,
+        start: usize,
+        end: usize,
+        parent: isize,
+    ) -> Fast<Option<Value>> {
+        let mut text: Option<String> = None;
+        let mut empty = 0;
+        while self.pos < self.s.len() {
+            let line = self.pos;
+            let mut i = line;
+            while self.byte_at(i) == Some(b' ') {
+                i += 1;
+            }
+            match self.byte_at(i) {
+                None => break,
+                Some(b'\n') => {
+                    empty += 1;
+                    self.pos = i + 1;
+                    continue;
+                }
+                Some(_) if (i - line) as isize <= parent => break,
+                Some(
+                    b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*'
+                    | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`',
+                ) => return Err(Bail),
+                Some(_) => {}
+            }
+            let eol = self.line_end(i);
+            let mut seg_end = i;
+            for j in i..eol {
+                match self.s[j] {
+                    b'#' if self.s[j - 1] == b' ' => return Err(Bail),
+                    b':' if self.is_break_or_space(j + 1) => return Err(Bail),
+                    b' ' => {}
+                    _ => seg_end = j + 1,
+                }
+            }
+            let folded = text.get_or_insert_with(|| self.src[start..end].to_string());
+            if empty == 0 {
+                folded.push(' ');
+            } else {
+                folded.extend(std::iter::repeat_n('\n', empty));
+            }
+            folded.push_str(&self.src[i..seg_end]);
+            empty = 0;
+            self.pos = (eol + 1).min(self.s.len());
+        }
+        Ok(text.map(|t| plain_non_string(&t).unwrap_or(Value::String(t))))
     }
 
     /// After a one-line value of a collection at column `parent`: a more
@@ -306,11 +391,7 @@ impl<'a> Reader<'a> {
             }
             _ => match self.inline(true)? {
                 Inline::Key(key) => self.mapping(col, key),
-                Inline::Value(v) => {
-                    self.finish_line()?;
-                    self.no_continuation(parent)?;
-                    Ok(v)
-                }
+                Inline::Value(v) => self.after_value(v, parent),
             },
         }
     }
@@ -365,11 +446,7 @@ impl<'a> Reader<'a> {
             Some(b'&') => self.anchored(col as isize, true),
             Some(b'*') => self.alias(col as isize),
             Some(_) => match self.inline(false)? {
-                Inline::Value(v) => {
-                    self.finish_line()?;
-                    self.no_continuation(col as isize)?;
-                    Ok(v)
-                }
+                Inline::Value(v) => self.after_value(v, col as isize),
                 Inline::Key(_) => Err(Bail),
             },
         }
@@ -454,11 +531,7 @@ impl<'a> Reader<'a> {
             Some(b'|' | b'>') => self.block_scalar(parent)?,
             Some(b'&' | b'*') => return Err(Bail),
             Some(_) => match self.inline(false)? {
-                Inline::Value(v) => {
-                    self.finish_line()?;
-                    self.no_continuation(parent)?;
-                    v
-                }
+                Inline::Value(v) => self.after_value(v, parent)?,
                 Inline::Key(_) => return Err(Bail),
             },
         };
@@ -531,6 +604,7 @@ impl<'a> Reader<'a> {
     /// A one-line scalar, flow collection or key at the reader. `key_allowed`
     /// is false for a mapping's value, where `key:` would be an error.
     fn inline(&mut self, key_allowed: bool) -> Fast<Inline> {
+        self.last_plain = None;
         let start = self.pos;
         let value = match self.peek() {
             Some(b'"') => Value::String(self.double_quoted()?),
@@ -598,6 +672,7 @@ impl<'a> Reader<'a> {
             i += 1;
         }
         self.pos = end;
+        self.last_plain = Some((start, end));
         if self.discard {
             return Ok(Inline::Value(Value::Null));
         }
@@ -937,6 +1012,9 @@ mod tests {
             "m: {a: 1, b: [x, y], 'c': \"d\"}\n",
             "a: &x 1\nb: *x\nc: &y\n  d: *x\nx: &x 2\ne: *x\nl:\n- &i item\n- *i\nf: *y\n",
             "a: &lit |\n  text\nb: *lit\n",
+            "description: a long\n  text, folded\n\n  in two\nnext: 1\n",
+            "- first\n  item\n- k: v\n    w\n  k2: 1\n",
+            "a:\n  value\n  more\nb: 12\n  34\n",
             "s: -1\nt: -x\nu: ::1\nv: a:b\nw: a#b\n",
             "top:\n  inner:\n    deep: 1\n  back: 2\nroot: 3\n",
             "a: |\n  x",
@@ -957,7 +1035,9 @@ mod tests {
             "a: &x b: c\n",
             "<<: *x\n",
             "a: !!str 1\n",
-            "a: b\n  c\n",
+            "a: b # c\n  d\n",
+            "a: b\n  c: d\n",
+            "a: b\n  - c\n",
             "a: 'multi\n  line'\n",
             "a:\tb\n",
             "a: b\r\n",

@@ -87,7 +87,7 @@ fn document() -> impl Strategy<Value = String> {
 fn block_document() -> impl Strategy<Value = String> {
     let scalar = prop::sample::select(vec![
         "v", "1", "yes", "'q'", "\"d\"", "[a, 1]", "{k: v}", "{}", "&a x", "*a", "|", ">-", "a:b",
-        "x # c", "", "", "", "&a",
+        "x # c", "", "", "", "&a", "fold",
     ]);
     let entry = (
         -2i32..2,
@@ -109,6 +109,12 @@ fn block_document() -> impl Strategy<Value = String> {
             text.push_str(&format!("{pad}{dash}{key}: {value}\n"));
             if seq {
                 depth += 1;
+            }
+            if value == "fold" {
+                // A plain scalar continued on the next lines (with an empty
+                // line between), deeper than its entry.
+                let pad = "  ".repeat(depth as usize + 1);
+                text.push_str(&format!("{pad}continued {key}\n\n{pad}again\n"));
             }
             if value == "|" || value == ">-" {
                 // The block scalar's content, one level deeper.
