@@ -528,6 +528,8 @@ impl<'a> Reader<'a> {
                 self.pos = save;
                 self.block_value(parent, in_mapping)?
             }
+            // At the top, a block scalar's lines could hold document markers.
+            Some(b'|' | b'>') if parent < 0 => return Err(Bail),
             Some(b'|' | b'>') => self.block_scalar(parent)?,
             Some(b'&' | b'*') => return Err(Bail),
             Some(_) => match self.inline(false)? {
@@ -869,6 +871,10 @@ impl<'a> Reader<'a> {
     /// A `|` or `>` block scalar at the reader, in a collection at column
     /// `parent`: its content is indented more than `parent`.
     fn block_scalar(&mut self, parent: isize) -> Fast<Value> {
+        if parent < 0 {
+            // Its lines could hold document markers.
+            return Err(Bail);
+        }
         let literal = self.peek() == Some(b'|');
         self.pos += 1;
         #[derive(PartialEq)]
@@ -1032,6 +1038,7 @@ mod tests {
             "a: *unknown\n",
             "a: &x 1\nb: &x\n  c: *x\n",
             "&o---\n&o---\ndescripx\n",
+            "&a |\nx\n...\ny\n",
             "a: &x b: c\n",
             "<<: *x\n",
             "a: !!str 1\n",
