@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::lexer::{Item, ItemKind, LexOptions, lex, line_at};
 use crate::tree::{
     ActionNode, Arg, BranchNode, ChainNode, CommandNode, FieldNode, Idents, ListNode, Node,
-    NumberNode, PipeNode, StringNode, TemplateNode, TextNode, Tree, VariableNode,
+    NumberNode, PipeNode, SharedText, StringNode, TemplateNode, TextNode, Tree, VariableNode,
 };
 
 /// A template that failed to parse.
@@ -328,7 +328,7 @@ impl<'a> Parser<'a, '_> {
         match it.kind {
             ItemKind::Text => Ok(Parsed::Node(Node::Text(TextNode {
                 pos: it.pos,
-                text: it.val.into(),
+                text: SharedText::new(&self.text, it.pos..it.pos + it.val.len()),
             }))),
             ItemKind::LeftDelim => {
                 self.action_pos = Some(it.pos);

@@ -106,7 +106,44 @@ pub struct TextNode {
     /// Position.
     pub pos: usize,
     /// The text.
-    pub text: Box<str>,
+    pub text: SharedText,
+}
+
+/// A range of a template's text, sharing the text rather than copying it:
+/// the text outside actions is most of a template, and a reference count
+/// is cheaper than an allocation and a copy per text node (and a free when
+/// the tree goes).
+#[derive(Clone)]
+pub struct SharedText {
+    text: Arc<str>,
+    start: usize,
+    end: usize,
+}
+
+impl SharedText {
+    /// The bytes `range` of `text`, which must fall on character boundaries.
+    pub fn new(text: &Arc<str>, range: std::ops::Range<usize>) -> Self {
+        assert!(text.get(range.clone()).is_some(), "not a range of the text");
+        SharedText {
+            text: text.clone(),
+            start: range.start,
+            end: range.end,
+        }
+    }
+}
+
+impl std::ops::Deref for SharedText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text[self.start..self.end]
+    }
+}
+
+impl fmt::Debug for SharedText {
+    /// As the text itself.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// A comment, including its `/* */`.
