@@ -777,9 +777,10 @@ fn unquote_cow(s: &str) -> Option<Cow<'_, str>> {
     let bytes = s.as_bytes();
     if bytes.len() >= 2 && bytes[0] == bytes[bytes.len() - 1] {
         let body = &s[1..s.len() - 1];
+        // By byte: the characters looked for are ASCII.
         let plain = match bytes[0] {
-            b'"' => !body.contains(['"', '\\', '\n']),
-            b'`' => !body.contains(['`', '\r']),
+            b'"' => !body.bytes().any(|b| matches!(b, b'"' | b'\\' | b'\n')),
+            b'`' => !body.bytes().any(|b| matches!(b, b'`' | b'\r')),
             _ => false,
         };
         if plain {
