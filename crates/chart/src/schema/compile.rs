@@ -181,61 +181,201 @@ fn follow<'d>(doc: &'d Json, path: &[Step]) -> Option<&'d Json> {
 /// the URI it resolves to in its scope (the first registration of a URI
 /// wins and stops the walk there), and every `$ref` is rewritten to its
 /// absolute form. Malformed ids and refs are left for the parser to report.
-fn scan_references(
-    doc: &mut Json,
+fn scan_references<'a>(
+    doc: &'a mut Json,
     scope: &Uri,
-    path: &mut Vec<Step>,
+    path: &mut Vec<StepRef<'a>>,
     ids: &mut HashMap<String, Vec<Step>>,
 ) {
     match doc {
         Json::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                path.push(Step::Index(i));
+                path.push(StepRef::Index(i));
                 scan_references(item, scope, path, ids);
                 path.pop();
             }
         }
         Json::Object(map) => {
-            let mut local = scope.clone();
+            let resolved;
+            let mut local = scope;
             let key_id = if map.contains_key("id") { "id" } else { "$id" };
             if let Some(Json::String(id)) = map.get(key_id)
                 && let Ok(id) = Uri::parse(id)
             {
-                local = scope.resolve(&id);
+                resolved = scope.resolve(&id);
+                local = &resolved;
                 let key = local.to_string();
                 if ids.contains_key(&key) {
                     return;
                 }
-                ids.insert(key, path.clone());
+                ids.insert(key, path.iter().copied().map(StepRef::owned).collect());
             }
             if let Some(Json::String(r)) = map.get_mut("$ref")
                 && let Ok(reference) = Uri::parse(r)
             {
                 *r = local.resolve(&reference).to_string();
             }
-            for (k, v) in map.iter_mut() {
+            for (k, v) in map {
                 match k.as_str() {
                     "const" | "enum" => {}
                     "properties" | "dependencies" | "patternProperties" => {
                         if let Json::Object(children) = v {
-                            path.push(Step::Key(k.clone()));
-                            for (name, child) in children.iter_mut() {
-                                path.push(Step::Key(name.clone()));
-                                scan_references(child, &local, path, ids);
+                            path.push(StepRef::Key(k));
+                            for (name, child) in children {
+                                path.push(StepRef::Key(name));
+                                scan_references(child, local, path, ids);
                                 path.pop();
                             }
                             path.pop();
                         }
                     }
                     _ => {
-                        path.push(Step::Key(k.clone()));
-                        scan_references(v, &local, path, ids);
+                        path.push(StepRef::Key(k));
+                        scan_references(v, local, path, ids);
                         path.pop();
                     }
                 }
             }
         }
         _ => {}
+    }
+}
+
+/// A [`Step`] borrowing its key from the document being scanned.
+#[derive(Debug, Clone, Copy)]
+enum StepRef<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl StepRef<'_> {
+    fn owned(self) -> Step {
+        match self {
+            StepRef::Key(k) => Step::Key(k.to_string()),
+            StepRef::Index(i) => Step::Index(i),
+        }
+    }
+}
+
+/// The keywords gojsonschema reads, in one table.
+const KEYWORDS: [&str; 39] = [
+    "id",
+    "$id",
+    "definitions",
+    "title",
+    "description",
+    "$ref",
+    "type",
+    "properties",
+    "additionalProperties",
+    "patternProperties",
+    "propertyNames",
+    "dependencies",
+    "items",
+    "additionalItems",
+    "multipleOf",
+    "minimum",
+    "exclusiveMinimum",
+    "maximum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "minProperties",
+    "maxProperties",
+    "required",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "contains",
+    "const",
+    "enum",
+    "oneOf",
+    "anyOf",
+    "allOf",
+    "not",
+    "if",
+    "then",
+    "else",
+];
+
+/// A keyword's index in [`KEYWORDS`] (a `match`, so lookups with a
+/// literal fold to a constant).
+#[inline]
+fn keyword_index(key: &str) -> Option<usize> {
+    match key {
+        "id" => Some(0),
+        "$id" => Some(1),
+        "definitions" => Some(2),
+        "title" => Some(3),
+        "description" => Some(4),
+        "$ref" => Some(5),
+        "type" => Some(6),
+        "properties" => Some(7),
+        "additionalProperties" => Some(8),
+        "patternProperties" => Some(9),
+        "propertyNames" => Some(10),
+        "dependencies" => Some(11),
+        "items" => Some(12),
+        "additionalItems" => Some(13),
+        "multipleOf" => Some(14),
+        "minimum" => Some(15),
+        "exclusiveMinimum" => Some(16),
+        "maximum" => Some(17),
+        "exclusiveMaximum" => Some(18),
+        "minLength" => Some(19),
+        "maxLength" => Some(20),
+        "pattern" => Some(21),
+        "format" => Some(22),
+        "minProperties" => Some(23),
+        "maxProperties" => Some(24),
+        "required" => Some(25),
+        "minItems" => Some(26),
+        "maxItems" => Some(27),
+        "uniqueItems" => Some(28),
+        "contains" => Some(29),
+        "const" => Some(30),
+        "enum" => Some(31),
+        "oneOf" => Some(32),
+        "anyOf" => Some(33),
+        "allOf" => Some(34),
+        "not" => Some(35),
+        "if" => Some(36),
+        "then" => Some(37),
+        "else" => Some(38),
+        _ => None,
+    }
+}
+
+/// A schema object's keywords, gathered in one pass over its members (a
+/// schema has a few members; looking each of the ~40 keywords up in it
+/// would cost more than reading it once).
+struct Keywords<'d> {
+    slots: [Option<&'d Json>; KEYWORDS.len()],
+}
+
+impl<'d> Keywords<'d> {
+    fn new(m: &'d BTreeMap<String, Json>) -> Keywords<'d> {
+        let mut slots = [None; KEYWORDS.len()];
+        debug_assert!(
+            KEYWORDS
+                .iter()
+                .enumerate()
+                .all(|(i, k)| keyword_index(k) == Some(i))
+        );
+        for (k, v) in m {
+            if let Some(i) = keyword_index(k) {
+                slots[i] = Some(v);
+            }
+        }
+        Keywords { slots }
+    }
+
+    /// The member for `key`, which must be one of [`KEYWORDS`].
+    #[inline]
+    fn get(&self, key: &str) -> Option<&'d Json> {
+        keyword_index(key).and_then(|i| self.slots[i])
     }
 }
 
@@ -288,7 +428,7 @@ impl<'d> Compiler<'d> {
     }
 
     /// A non-negative integer keyword (`minLength`, `maxItems`, ...).
-    fn count(m: &BTreeMap<String, Json>, key: &str) -> Result<Option<i64>, String> {
+    fn count(m: &Keywords<'_>, key: &str) -> Result<Option<i64>, String> {
         let Some(v) = m.get(key) else {
             return Ok(None);
         };
@@ -304,7 +444,7 @@ impl<'d> Compiler<'d> {
     /// (hybrid). Returns the (inclusive, exclusive) bounds.
     fn exclusive(
         &self,
-        m: &BTreeMap<String, Json>,
+        m: &Keywords<'_>,
         key: &str,
         bound_key: &str,
         bound: Option<Decimal>,
@@ -365,11 +505,12 @@ impl<'d> Compiler<'d> {
         let Json::Object(m) = doc else {
             return Err("Expected: valid schema, given: Invalid JSON".into());
         };
+        let m = &Keywords::new(m);
         let mut n = Node::default();
 
         let key_id = match self.draft {
             Draft::Draft4 => "id",
-            Draft::Hybrid if m.contains_key("id") => "id",
+            Draft::Hybrid if m.get("id").is_some() => "id",
             _ => "$id",
         };
         match m.get(key_id) {
@@ -666,7 +807,7 @@ impl<'d> Compiler<'d> {
     /// `not`, `if`, `then`, `else`: a schema or boolean.
     fn object_child(
         &mut self,
-        m: &'d BTreeMap<String, Json>,
+        m: &Keywords<'d>,
         key: &str,
         depth: usize,
     ) -> Result<Option<NodeId>, String> {
@@ -680,7 +821,7 @@ impl<'d> Compiler<'d> {
     /// `additionalProperties` / `additionalItems`: a boolean or a schema.
     fn additional(
         &mut self,
-        m: &'d BTreeMap<String, Json>,
+        m: &Keywords<'d>,
         key: &str,
         depth: usize,
     ) -> Result<Additional, String> {

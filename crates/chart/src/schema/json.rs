@@ -208,6 +208,14 @@ impl Parser<'_> {
     fn string(&mut self) -> Result<String, String> {
         let mut out: Vec<u8> = Vec::new();
         loop {
+            // Copy the run of plain bytes up to the next quote, escape or
+            // control byte at once.
+            let run = self.s[self.i..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(self.s.len() - self.i);
+            out.extend_from_slice(&self.s[self.i..self.i + run]);
+            self.i += run;
             let c = self.peek()?;
             self.i += 1;
             match c {

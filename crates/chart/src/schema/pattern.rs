@@ -13,30 +13,42 @@
 //! Known differences left: `\Q` inside a class and Go's 1000 repetition
 //! limit.
 
+use std::sync::OnceLock;
+
 use regex::Regex;
 
-/// A compiled Go pattern that prints as its source text.
+/// A Go pattern that prints as its source text. Checked when the schema
+/// is compiled (as Go compiles it there), but built into a matcher only
+/// when first used: most schema patterns never see a value.
 #[derive(Debug, Clone)]
 pub(crate) struct GoRegex {
     source: String,
-    re: Regex,
+    translated: String,
+    re: OnceLock<Option<Regex>>,
 }
 
 impl GoRegex {
-    /// Compile `source` with Go's semantics; `Err` where Go's
-    /// `regexp.Compile` would fail (as far as the crate agrees).
+    /// Accept `source` with Go's semantics; `Err` where Go's
+    /// `regexp.Compile` would fail (as far as the crate's syntax agrees).
     pub(crate) fn new(source: &str) -> Result<GoRegex, ()> {
         let translated = translate(source).ok_or(())?;
-        let re = Regex::new(&translated).map_err(|_| ())?;
+        regex_syntax::Parser::new()
+            .parse(&translated)
+            .map_err(|_| ())?;
         Ok(GoRegex {
             source: source.to_string(),
-            re,
+            translated,
+            re: OnceLock::new(),
         })
     }
 
-    /// Go's `MatchString`: a match anywhere in `s`.
+    /// Go's `MatchString`: a match anywhere in `s`. (A pattern the crate
+    /// parses but cannot build, past its size limits, matches nothing.)
     pub(crate) fn is_match(&self, s: &str) -> bool {
-        self.re.is_match(s)
+        self.re
+            .get_or_init(|| Regex::new(&self.translated).ok())
+            .as_ref()
+            .is_some_and(|re| re.is_match(s))
     }
 
     /// The pattern as written (what Go's `Regexp.String` prints).
