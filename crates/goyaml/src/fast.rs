@@ -65,6 +65,7 @@ fn load_keeping(src: &str, head: Option<&[&str]>) -> Option<Value> {
         head,
         discard: false,
         last_plain: None,
+        peeked: None,
     };
     let mut value = reader.document().ok()?;
     // A flow mapping at the top was built whole.
@@ -119,6 +120,7 @@ fn plain_text(s: &[u8]) -> bool {
 }
 
 /// What a line holds at a given column, once blank and comment lines are skipped.
+#[derive(Clone, Copy)]
 enum Next {
     /// End of the text.
     End,
@@ -150,6 +152,9 @@ struct Reader<'a> {
     discard: bool,
     /// Where the plain scalar [`Reader::inline`] just read lies in the text.
     last_plain: Option<(usize, usize)>,
+    /// The last look-ahead of [`Reader::no_continuation`]: from which
+    /// position, to which, and what [`Reader::next_line`] found there.
+    peeked: Option<(usize, usize, Next)>,
 }
 
 impl<'a> Reader<'a> {
@@ -179,6 +184,13 @@ impl<'a> Reader<'a> {
     /// start of the next content line. Document markers are left to the full
     /// loader.
     fn next_line(&mut self) -> Fast<Next> {
+        // A look-ahead from this very position already skipped these lines.
+        if let Some((from, to, next)) = self.peeked
+            && from == self.pos
+        {
+            self.pos = to;
+            return Ok(next);
+        }
         loop {
             let start = self.pos;
             if start >= self.s.len() {
@@ -312,7 +324,11 @@ impl<'a> Reader<'a> {
     /// indented line would continue the scalar (or be an error).
     fn no_continuation(&mut self, parent: isize) -> Fast<()> {
         let save = self.pos;
-        match self.next_line()? {
+        let next = self.next_line()?;
+        // The caller reads on from here next: keep what was skipped (often
+        // a run of comments) for its own `next_line`.
+        self.peeked = Some((save, self.pos, next));
+        match next {
             Next::Line(indent) if indent as isize > parent => Err(Bail),
             _ => {
                 self.pos = save;
