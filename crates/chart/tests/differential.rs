@@ -245,7 +245,14 @@ fn run_helm(helm: &Path, case: &Case) -> Outcome {
         .env_remove("HELM_NAMESPACE");
     let out = cmd.output().expect("helm runs");
     if out.status.success() {
-        Outcome::Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        let warnings = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .map(|l| strip_log_prefix(l).to_string())
+            .collect();
+        Outcome::Ok(with_warnings(
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            warnings,
+        ))
     } else {
         let err = String::from_utf8_lossy(&out.stderr);
         let start = err.find("Error: ").unwrap_or(0);
@@ -287,7 +294,8 @@ fn run_deckmod(case: &Case) -> Outcome {
     }
     let result = values.merge().and_then(|v| {
         let c = chart::load(&case.chart)?;
-        chart::template(&c, &v, &render, &print).map(|(text, _)| text)
+        chart::template(&c, &v, &render, &print)
+            .map(|(text, warnings)| with_warnings(text, warnings))
     });
     match result {
         Ok(text) => Outcome::Ok(text),
@@ -297,6 +305,32 @@ fn run_deckmod(case: &Case) -> Outcome {
         // Helm's stderr is compared without trailing blank lines.
         Err(e) => Outcome::Err(format!("Error: {e}").trim_end().to_string()),
     }
+}
+
+/// Helm's log lines start with the Go source position (`coalesce.go:298: `),
+/// which is Helm's, not part of the message.
+fn strip_log_prefix(line: &str) -> &str {
+    match line.split_once(".go:") {
+        Some((file, rest))
+            if !file.contains(' ')
+                && let Some((digits, message)) = rest.split_once(": ")
+                && digits.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            message
+        }
+        _ => line,
+    }
+}
+
+/// The rendered text followed by the warnings printed on the way, sorted
+/// (Helm walks Go maps, so its order is random).
+fn with_warnings(text: String, mut warnings: Vec<String>) -> String {
+    warnings.retain(|w| !w.trim().is_empty());
+    if warnings.is_empty() {
+        return text;
+    }
+    warnings.sort();
+    format!("{text}<<warnings>>\n{}\n", warnings.join("\n"))
 }
 
 fn text_of(o: &Outcome) -> String {
