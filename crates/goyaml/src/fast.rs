@@ -873,6 +873,10 @@ impl<'a> Reader<'a> {
                             return Err(Bail);
                         }
                         None | Some(b'\n' | b'#' | b'[' | b'{' | b'?') => return Err(Bail),
+                        // A word after a space inside a flow scalar (`a -`,
+                        // `a b`) is left to the full loader, which reads some
+                        // of them as indicators.
+                        Some(_) if end < i => return Err(Bail),
                         Some(_) => end = i + 1,
                     }
                     i += 1;
@@ -1055,6 +1059,8 @@ mod tests {
             "a: &x 1\nb: &x\n  c: *x\n",
             "&o---\n&o---\ndescripx\n",
             "&a |\nx\n...\ny\n",
+            "pti:\n - { tmg: yes,m-0s3e: yes, sometmg: yes0bx -}\n",
+            "a: [b c]\n",
             "a: &x b: c\n",
             "<<: *x\n",
             "a: !!str 1\n",
