@@ -61,6 +61,7 @@ fn load_keeping(src: &str, head: Option<&[&str]>) -> Option<Value> {
         pos: 0,
         depth: 0,
         anchors: HashMap::new(),
+        anchors_started: 0,
         alias_nodes: 0,
         head,
         discard: false,
@@ -119,6 +120,16 @@ fn plain_text(s: &[u8]) -> bool {
     true
 }
 
+/// An anchor name's latest binding: the full loader binds a name when it
+/// reads the anchor, so the anchor started last owns it, and an alias to it
+/// before its value is complete is unknown.
+struct Anchor {
+    /// Which anchor of the document this is, in reading order.
+    number: usize,
+    /// Its value, once read.
+    value: Option<Value>,
+}
+
 /// What a line holds at a given column, once blank and comment lines are skipped.
 #[derive(Clone, Copy)]
 enum Next {
@@ -142,8 +153,10 @@ struct Reader<'a> {
     src: &'a str,
     pos: usize,
     depth: usize,
-    /// Values by anchor name; a later anchor of the same name wins.
-    anchors: HashMap<&'a str, Value>,
+    /// Anchors by name.
+    anchors: HashMap<&'a str, Anchor>,
+    /// Anchors started so far (each one's number in [`Anchor`]).
+    anchors_started: usize,
     /// Nodes copied by aliases so far.
     alias_nodes: usize,
     /// The top-level keys to build, when not all are wanted.
@@ -526,7 +539,15 @@ impl<'a> Reader<'a> {
         // The full loader binds the name as the anchor is read, so an alias
         // to it inside its own value is unknown there; here it must not find
         // an older value of the same name.
-        self.anchors.remove(name);
+        self.anchors_started += 1;
+        let number = self.anchors_started;
+        self.anchors.insert(
+            name,
+            Anchor {
+                number,
+                value: None,
+            },
+        );
         while self.peek() == Some(b' ') {
             self.pos += 1;
         }
@@ -553,7 +574,13 @@ impl<'a> Reader<'a> {
                 Inline::Key(_) => return Err(Bail),
             },
         };
-        self.anchors.insert(name, value.clone());
+        // A later anchor of the same name inside this value owns the name
+        // now, as it does in the full loader.
+        if let Some(anchor) = self.anchors.get_mut(name)
+            && anchor.number == number
+        {
+            anchor.value = Some(value.clone());
+        }
         Ok(value)
     }
 
@@ -561,7 +588,11 @@ impl<'a> Reader<'a> {
     fn alias(&mut self, parent: isize) -> Fast<Value> {
         self.pos += 1;
         let name = self.anchor_name()?;
-        let value = self.anchors.get(name).ok_or(Bail)?.clone();
+        let value = self
+            .anchors
+            .get(name)
+            .and_then(|a| a.value.clone())
+            .ok_or(Bail)?;
         self.alias_nodes += node_count(&value);
         if self.alias_nodes > MAX_ALIAS_NODES {
             return Err(Bail);
@@ -1038,6 +1069,7 @@ mod tests {
             "m: {a: 1, b: [x, y], 'c': \"d\"}\n",
             "a: &x 1\nb: *x\nc: &y\n  d: *x\nx: &x 2\ne: *x\nl:\n- &i item\n- *i\nf: *y\n",
             "a: &lit |\n  text\nb: *lit\n",
+            "a: &q\n- &q\n  - x\nb: *q\n",
             "description: a long\n  text, folded\n\n  in two\nnext: 1\n",
             "- first\n  item\n- k: v\n    w\n  k2: 1\n",
             "a:\n  value\n  more\nb: 12\n  34\n",
