@@ -124,11 +124,16 @@ pub(crate) fn compile(bytes: &[u8]) -> Result<Schema, String> {
         }
     }
     pool.insert(String::new(), &doc);
+    // Every subschema is an object (or a boolean), so the objects in the
+    // text bound the nodes well; sizing the vector once spares copying the
+    // large nodes each time it would grow.
+    let mut nodes = Vec::with_capacity(bytes.iter().filter(|&&b| b == b'{').count() + 1);
+    nodes.push(Node::default());
     let mut c = Compiler {
         draft,
         pool,
         refs: HashMap::new(),
-        nodes: vec![Node::default()],
+        nodes,
     };
     c.parse(&doc, 0, 0)?;
     Ok(Schema { nodes: c.nodes })
