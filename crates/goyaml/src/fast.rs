@@ -23,7 +23,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::load::{key_string, node_count, plain_non_string};
+use crate::load::{key_string, node_count, plain_non_string, resolve_plain};
 
 /// Nesting deeper than this is left to the full loader (which bounds it).
 const MAX_DEPTH: usize = 128;
@@ -184,6 +184,20 @@ impl<'a> Reader<'a> {
         matches!(self.byte_at(i), None | Some(b' ' | b'\n'))
     }
 
+    /// The first position at or after `i` that is not a space.
+    fn spaces_from(&self, mut i: usize) -> usize {
+        while self.byte_at(i) == Some(b' ') {
+            i += 1;
+        }
+        i
+    }
+
+    /// Where the line after the one that contains `i` starts (or the end of
+    /// the text).
+    fn next_line_start(&self, i: usize) -> usize {
+        (self.line_end(i) + 1).min(self.s.len())
+    }
+
     /// Position of the end of the line that contains `from` (its `\n`, or the
     /// end of the text).
     fn line_end(&self, from: usize) -> usize {
@@ -209,17 +223,14 @@ impl<'a> Reader<'a> {
             if start >= self.s.len() {
                 return Ok(Next::End);
             }
-            let mut i = start;
-            while self.byte_at(i) == Some(b' ') {
-                i += 1;
-            }
+            let i = self.spaces_from(start);
             match self.byte_at(i) {
                 None => {
                     self.pos = i;
                     return Ok(Next::End);
                 }
                 Some(b'\n') => self.pos = i + 1,
-                Some(b'#') => self.pos = (self.line_end(i) + 1).min(self.s.len()),
+                Some(b'#') => self.pos = self.next_line_start(i),
                 Some(_) => {
                     let indent = i - start;
                     if indent == 0 && self.is_document_marker(i) {
@@ -239,14 +250,11 @@ impl<'a> Reader<'a> {
     /// After a value: only spaces and a comment may follow on the line; the
     /// reader moves to the start of the next line.
     fn finish_line(&mut self) -> Fast<()> {
-        let mut i = self.pos;
-        while self.byte_at(i) == Some(b' ') {
-            i += 1;
-        }
+        let i = self.spaces_from(self.pos);
         match self.byte_at(i) {
             None => self.pos = i,
             Some(b'\n') => self.pos = i + 1,
-            Some(b'#') if i > self.pos => self.pos = (self.line_end(i) + 1).min(self.s.len()),
+            Some(b'#') if i > self.pos => self.pos = self.next_line_start(i),
             Some(_) => return Err(Bail),
         }
         Ok(())
@@ -259,10 +267,7 @@ impl<'a> Reader<'a> {
         if let Some((start, end)) = self.last_plain.take()
             && parent >= 0
         {
-            let mut i = self.pos;
-            while self.byte_at(i) == Some(b' ') {
-                i += 1;
-            }
+            let i = self.spaces_from(self.pos);
             if self.byte_at(i) == Some(b'\n') {
                 let save = self.pos;
                 self.pos = i + 1;
@@ -292,10 +297,7 @@ impl<'a> Reader<'a> {
         let mut empty = 0;
         while self.pos < self.s.len() {
             let line = self.pos;
-            let mut i = line;
-            while self.byte_at(i) == Some(b' ') {
-                i += 1;
-            }
+            let i = self.spaces_from(line);
             match self.byte_at(i) {
                 None => break,
                 Some(b'\n') => {
@@ -381,14 +383,11 @@ impl<'a> Reader<'a> {
     fn skip_to_first_line(&mut self) -> Fast<Next> {
         loop {
             let start = self.pos;
-            let mut i = start;
-            while self.byte_at(i) == Some(b' ') {
-                i += 1;
-            }
+            let i = self.spaces_from(start);
             match self.byte_at(i) {
                 None => return Ok(Next::End),
                 Some(b'\n') => self.pos = i + 1,
-                Some(b'#') => self.pos = (self.line_end(i) + 1).min(self.s.len()),
+                Some(b'#') => self.pos = self.next_line_start(i),
                 Some(b'%') => return Err(Bail),
                 Some(_) => return Ok(Next::Line(i - start)),
             }
@@ -463,9 +462,7 @@ impl<'a> Reader<'a> {
 
     /// The value after `key:` of a mapping at column `col`.
     fn map_value(&mut self, col: usize) -> Fast<Value> {
-        while self.peek() == Some(b' ') {
-            self.pos += 1;
-        }
+        self.skip_spaces();
         match self.peek() {
             None | Some(b'\n' | b'#') => {
                 self.finish_line()?;
@@ -548,9 +545,7 @@ impl<'a> Reader<'a> {
                 value: None,
             },
         );
-        while self.peek() == Some(b' ') {
-            self.pos += 1;
-        }
+        self.skip_spaces();
         let value = match self.peek() {
             None | Some(b'\n' | b'#') => {
                 self.finish_line()?;
@@ -608,9 +603,7 @@ impl<'a> Reader<'a> {
         loop {
             // At `-`, followed by a space or a line break.
             self.pos += 1;
-            while self.peek() == Some(b' ') {
-                self.pos += 1;
-            }
+            self.skip_spaces();
             let item = match self.peek() {
                 None | Some(b'\n' | b'#') => {
                     self.finish_line()?;
@@ -672,10 +665,7 @@ impl<'a> Reader<'a> {
             Some(_) => return self.plain_block(key_allowed),
         };
         // A quoted key: `"a": …`.
-        let mut i = self.pos;
-        while self.byte_at(i) == Some(b' ') {
-            i += 1;
-        }
+        let i = self.spaces_from(self.pos);
         if self.byte_at(i) == Some(b':') && self.is_break_or_space(i + 1) {
             if !key_allowed || i - start > MAX_KEY_LEN {
                 return Err(Bail);
@@ -726,9 +716,7 @@ impl<'a> Reader<'a> {
             return Ok(Inline::Value(Value::Null));
         }
         let text = &self.src[start..end];
-        Ok(Inline::Value(
-            plain_non_string(text).unwrap_or_else(|| Value::String(text.to_string())),
-        ))
+        Ok(Inline::Value(resolve_plain(text)))
     }
 
     /// `'…'` on one line (`''` is a quote).
@@ -798,7 +786,7 @@ impl<'a> Reader<'a> {
         }
         let open = self.peek();
         self.pos += 1;
-        self.flow_spaces();
+        self.skip_spaces();
         if open == Some(b'[') {
             let mut items = Vec::new();
             if self.peek() == Some(b']') {
@@ -807,20 +795,8 @@ impl<'a> Reader<'a> {
             }
             loop {
                 items.push(self.flow_item(depth)?);
-                self.flow_spaces();
-                match self.peek() {
-                    Some(b',') => {
-                        self.pos += 1;
-                        self.flow_spaces();
-                        if self.peek() == Some(b']') {
-                            return Err(Bail);
-                        }
-                    }
-                    Some(b']') => {
-                        self.pos += 1;
-                        return Ok(Value::Array(items));
-                    }
-                    _ => return Err(Bail),
+                if self.flow_separator(b']')? {
+                    return Ok(Value::Array(items));
                 }
             }
         }
@@ -841,31 +817,40 @@ impl<'a> Reader<'a> {
                 return Err(Bail);
             }
             self.pos += 1;
-            self.flow_spaces();
+            self.skip_spaces();
             let value = self.flow_item(depth)?;
             map.insert(key, value);
-            self.flow_spaces();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.flow_spaces();
-                    if self.peek() == Some(b'}') {
-                        return Err(Bail);
-                    }
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(Value::Object(map));
-                }
-                _ => return Err(Bail),
+            if self.flow_separator(b'}')? {
+                return Ok(Value::Object(map));
             }
         }
     }
 
-    fn flow_spaces(&mut self) {
-        while self.peek() == Some(b' ') {
-            self.pos += 1;
+    /// After an entry of a flow collection that ends with `close`: `true`
+    /// when the collection closes here, `false` after a `,` with another
+    /// entry to come (a trailing comma is left to the full loader).
+    fn flow_separator(&mut self, close: u8) -> Fast<bool> {
+        self.skip_spaces();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                self.skip_spaces();
+                if self.peek() == Some(close) {
+                    return Err(Bail);
+                }
+                Ok(false)
+            }
+            Some(c) if c == close => {
+                self.pos += 1;
+                Ok(true)
+            }
+            _ => Err(Bail),
         }
+    }
+
+    /// Move the reader past spaces.
+    fn skip_spaces(&mut self) {
+        self.pos = self.spaces_from(self.pos);
     }
 
     /// One entry of a flow collection: a nested collection, a quoted scalar,
@@ -875,12 +860,12 @@ impl<'a> Reader<'a> {
             Some(b'[' | b'{') => self.flow(depth + 1),
             Some(b'"') => {
                 let s = self.double_quoted()?;
-                self.flow_spaces();
+                self.skip_spaces();
                 Ok(Value::String(s))
             }
             Some(b'\'') => {
                 let s = self.single_quoted()?;
-                self.flow_spaces();
+                self.skip_spaces();
                 Ok(Value::String(s))
             }
             Some(
@@ -914,7 +899,7 @@ impl<'a> Reader<'a> {
                 }
                 self.pos = i;
                 let text = &self.src[start..end];
-                Ok(plain_non_string(text).unwrap_or_else(|| Value::String(text.to_string())))
+                Ok(resolve_plain(text))
             }
         }
     }
@@ -954,10 +939,7 @@ impl<'a> Reader<'a> {
         self.finish_line()?;
         // The content's indentation is that of its first line, which must not
         // follow an empty line (the full loader handles those).
-        let mut i = self.pos;
-        while self.byte_at(i) == Some(b' ') {
-            i += 1;
-        }
+        let i = self.spaces_from(self.pos);
         let indent = i - self.pos;
         if matches!(self.byte_at(i), None | Some(b'\n')) || indent as isize <= parent {
             return Err(Bail);
@@ -970,10 +952,7 @@ impl<'a> Reader<'a> {
             if start >= self.s.len() {
                 break;
             }
-            let mut i = start;
-            while self.byte_at(i) == Some(b' ') {
-                i += 1;
-            }
+            let i = self.spaces_from(start);
             let spaces = i - start;
             match self.byte_at(i) {
                 None | Some(b'\n') => {
