@@ -101,6 +101,16 @@ pub(crate) fn coalesce_values(
     Ok(copy)
 }
 
+/// A table's entries, taken out before the loop that changes tables (the
+/// values are shared handles, so this copies no data).
+fn entries(table: &Table) -> Vec<(String, Value)> {
+    table
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// Helm's `MergeValues`: like [`coalesce_values`] but `null`s are kept.
 pub(crate) fn merge_values(
     node: &Node<'_>,
@@ -191,12 +201,7 @@ fn coalesce_globals(dest: &Table, src: &Table, prefix: &str, warnings: &mut Warn
             return;
         }
     };
-    let entries: Vec<(String, Value)> = sg
-        .borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (key, val) in entries {
+    for (key, val) in entries(&sg) {
         if let Value::Map(src_map) = &val {
             // A shallow copy, as Helm's copyMap: nested maps stay shared.
             let vv: Table = Rc::new(RefCell::new(src_map.borrow().clone()));
@@ -244,12 +249,7 @@ fn coalesce_chart_values(
     let Value::Map(defaults) = &node.values else {
         return;
     };
-    let entries: Vec<(String, Value)> = defaults
-        .borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (key, val) in entries {
+    for (key, val) in entries(defaults) {
         let existing = v.borrow().get(&key).cloned();
         match existing {
             Some(Value::Nil) if !merge => {
@@ -293,12 +293,7 @@ fn coalesce_tables_from_shared(
     if Rc::ptr_eq(dst, src) {
         return;
     }
-    let entries: Vec<(String, Value)> = src
-        .borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (key, val) in entries {
+    for (key, val) in entries(src) {
         let existing = dst.borrow().get(&key).cloned();
         match existing {
             Some(Value::Nil) if !merge => {
@@ -347,12 +342,7 @@ pub(crate) fn coalesce_tables_full_key(
     for k in nil_keys {
         src.borrow_mut().insert(k, Value::Nil);
     }
-    let entries: Vec<(String, Value)> = src
-        .borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (key, val) in entries {
+    for (key, val) in entries(src) {
         let full_key = concat_prefix(prefix, &key);
         let existing = dst.borrow().get(&key).cloned();
         match existing {
