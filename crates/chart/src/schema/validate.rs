@@ -89,6 +89,23 @@ impl Ctx<'_> {
     }
 }
 
+/// gojsonschema's search of `anyOf` and `contains`: `Ok` at the first valid
+/// outcome (the rest are not evaluated), else the failed outcome with the
+/// best score (the first among equals), whose errors are reported with the
+/// keyword's own.
+fn first_valid_or_best(outcomes: impl Iterator<Item = Outcome>) -> Result<(), Option<Outcome>> {
+    let mut best: Option<Outcome> = None;
+    for r in outcomes {
+        if r.valid() {
+            return Ok(());
+        }
+        if best.as_ref().is_none_or(|b| r.score > b.score) {
+            best = Some(r);
+        }
+    }
+    Err(best)
+}
+
 /// Validate `values` (Helm's `null` values count as `{}`) and return the
 /// errors in gojsonschema's order, or `Err` for [`OVERFLOW`].
 pub(crate) fn validate(schema: &Schema, values: &Value) -> Result<Vec<Error>, &'static str> {
@@ -282,19 +299,8 @@ impl Validator<'_> {
         let n = &schema.nodes[id];
 
         if !n.any_of.is_empty() {
-            let mut matched = false;
-            let mut best: Option<Outcome> = None;
-            for &sub in &n.any_of {
-                let r = self.sub(sub, v, ctx);
-                if r.valid() {
-                    matched = true;
-                    break;
-                }
-                if best.as_ref().is_none_or(|b| r.score > b.score) {
-                    best = Some(r);
-                }
-            }
-            if !matched {
+            let outcomes = n.any_of.iter().map(|&sub| self.sub(sub, v, ctx));
+            if let Err(best) = first_valid_or_best(outcomes) {
                 out.add(ctx, "Must validate at least one schema (anyOf)".into());
                 if let Some(best) = best {
                     out.merge(best);
@@ -461,20 +467,11 @@ impl Validator<'_> {
         }
 
         if let Some(contains) = n.contains {
-            let mut matched = false;
-            let mut best: Option<Outcome> = None;
-            for (i, item) in items.iter().enumerate() {
-                let key = index(i);
-                let r = self.sub(contains, item, &ctx.push(&key));
-                if r.valid() {
-                    matched = true;
-                    break;
-                }
-                if best.as_ref().is_none_or(|b| r.score > b.score) {
-                    best = Some(r);
-                }
-            }
-            if !matched {
+            let outcomes = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| self.sub(contains, item, &ctx.push(&index(i))));
+            if let Err(best) = first_valid_or_best(outcomes) {
                 out.add(ctx, "At least one of the items must match".into());
                 if let Some(best) = best {
                     out.merge(best);
