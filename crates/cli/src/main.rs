@@ -5,14 +5,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+mod alloc;
 mod cmd;
 mod output;
-
-// Rendering allocates many small short-lived values (template nodes, maps,
-// strings); mimalloc serves them markedly faster than glibc's malloc
-// (measured in BENCHMARKS.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Develop, build, publish and run Deckhouse Kubernetes Platform modules.
 #[derive(Parser)]
@@ -76,6 +71,9 @@ fn template_args_fast(
 }
 
 fn main() -> ExitCode {
+    // Every command runs to completion in one go (a long-running operator
+    // command would leave purging on).
+    alloc::tune_for_short_run();
     if let Some(args) = template_args_fast(std::env::args_os()) {
         return finish(cmd::template::run(args));
     }
