@@ -132,7 +132,11 @@ pub fn check_installable(chart: &Chart) -> Result<(), Error> {
     Ok(())
 }
 
-fn collect_crds(node: &Node<'_>, parent: Option<&str>, out: &mut Vec<CrdFile>) {
+fn collect_crds(
+    node: &Node<'_>,
+    parent: Option<&str>,
+    out: &mut Vec<CrdFile>,
+) -> Result<(), Error> {
     let path = match parent {
         None => node.name().to_string(),
         Some(p) => format!("{p}/charts/{}", node.name()),
@@ -140,12 +144,13 @@ fn collect_crds(node: &Node<'_>, parent: Option<&str>, out: &mut Vec<CrdFile>) {
     for f in node.chart.crd_files() {
         out.push(CrdFile {
             path: format!("{path}/{}", f.name),
-            content: f.text().into_owned(),
+            content: f.text()?.into_owned(),
         });
     }
     for d in &node.deps {
-        collect_crds(d, Some(&path), out);
+        collect_crds(d, Some(&path), out)?;
     }
+    Ok(())
 }
 
 /// Render `chart` with user values `values` (as [`crate::ValueOptions::merge`]
@@ -210,7 +215,7 @@ pub fn render(
     let sorted = manifest::sort_manifests(&files).map_err(Error::Render)?;
     warnings.extend(sorted.notices);
     let mut crds = Vec::new();
-    collect_crds(&root, None, &mut crds);
+    collect_crds(&root, None, &mut crds)?;
     Ok(Rendered {
         manifests: sorted.manifests,
         hooks: sorted.hooks,

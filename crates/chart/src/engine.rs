@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
-use std::sync::Arc;
 
 use gotmpl::{Map, Value};
 
@@ -29,7 +28,7 @@ struct Context {
 /// and its text, shared with the loaded chart.
 pub(crate) struct Source {
     name: String,
-    data: Arc<[u8]>,
+    data: crate::chart::Content,
 }
 
 /// The full path of each chart: `top`, `top/charts/sub`, ...
@@ -55,13 +54,17 @@ fn renderable_templates<'c>(node: &Node<'c>) -> impl Iterator<Item = &'c crate::
 /// subcharts resolve to the same path the one visited last wins, as the
 /// contexts of [`collect`] do.
 pub(crate) fn sources(root: &Node<'_>) -> Vec<Source> {
-    fn walk(node: &Node<'_>, parent: Option<&str>, out: &mut HashMap<String, Arc<[u8]>>) {
+    fn walk(
+        node: &Node<'_>,
+        parent: Option<&str>,
+        out: &mut HashMap<String, crate::chart::Content>,
+    ) {
         let path = full_path(parent, node.name());
         for dep in &node.deps {
             walk(dep, Some(&path), out);
         }
         for t in renderable_templates(node) {
-            out.insert(format!("{path}/{}", t.name), t.data.clone());
+            out.insert(format!("{path}/{}", t.name), t.content.clone());
         }
     }
     let mut by_path = HashMap::new();
@@ -102,12 +105,7 @@ fn collect(
             _ => Value::map(Map::new()),
         }
     };
-    let files = Files::new(
-        node.chart
-            .files
-            .iter()
-            .map(|f| (f.name.clone(), f.data.clone())),
-    );
+    let files = Files::new(node.chart.files.iter().cloned());
     let mut next = Map::new();
     next.insert("Chart".into(), ChartObject::value(&node.meta, is_root));
     next.insert("Files".into(), Value::Object(Rc::new(files)));
@@ -196,7 +194,7 @@ pub(crate) fn parse(sources: Vec<Source>) -> Result<Parsed, Error> {
     set.options_mut().max_template_depth = GO_MAX_EXEC_DEPTH;
     let mut order = Vec::with_capacity(sources.len());
     for source in sources {
-        let text = crate::chart::lossy(&source.data);
+        let text = crate::chart::lossy(source.data.get()?);
         set.parse(&source.name, &text)
             .map_err(|e| parse_error(&source.name, &e.to_string()))?;
         order.push(source.name);
@@ -259,7 +257,7 @@ mod tests {
         .into_iter()
         .map(|name| Source {
             name: name.to_string(),
-            data: Arc::from(&b""[..]),
+            data: crate::chart::Content::Loaded(std::sync::Arc::from(&b""[..])),
         })
         .collect();
         sort_parse_order(&mut sources);

@@ -4,30 +4,39 @@
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use base64::Engine as _;
 use gotmpl::{Map, Object, Value};
 
-/// A chart's files by path, as a template object.
+use crate::chart::{Content, File};
+
+/// A chart's files by path, as a template object. A file left on disk at
+/// load is read when a method first asks for its content; `Glob` and the
+/// file names need no reading.
 #[derive(Debug, Clone, Default)]
 pub struct Files {
-    files: Rc<BTreeMap<String, Arc<[u8]>>>,
+    files: Rc<BTreeMap<String, Content>>,
+}
+
+/// A file's content, or the load error its late read gave, as an
+/// execution error.
+fn content(c: &Content) -> Result<&[u8], String> {
+    c.get().map(|d| &d[..]).map_err(|e| e.to_string())
 }
 
 impl Files {
-    /// Files from `(path, content)` pairs.
-    pub fn new(files: impl IntoIterator<Item = (String, Arc<[u8]>)>) -> Files {
+    /// The given chart files, by path.
+    pub fn new(files: impl IntoIterator<Item = File>) -> Files {
         Files {
-            files: Rc::new(files.into_iter().collect()),
+            files: Rc::new(files.into_iter().map(|f| (f.name, f.content)).collect()),
         }
     }
 
-    fn get(&self, name: &str) -> String {
-        self.files
-            .get(name)
-            .map(|d| crate::chart::lossy(d).into_owned())
-            .unwrap_or_default()
+    fn get(&self, name: &str) -> Result<String, String> {
+        match self.files.get(name) {
+            Some(c) => Ok(crate::chart::lossy(content(c)?).into_owned()),
+            None => Ok(String::new()),
+        }
     }
 
     /// `Glob`: the files whose path matches a gobwas-style glob (`*` within
@@ -36,38 +45,42 @@ impl Files {
     fn glob(&self, pattern: &str) -> Files {
         let re = glob_regex(pattern)
             .unwrap_or_else(|| regex::Regex::new("^.*$").expect("constant regex"));
-        Files::new(
-            self.files
-                .iter()
-                .filter(|(name, _)| re.is_match(name))
-                .map(|(k, v)| (k.clone(), v.clone())),
-        )
+        Files {
+            files: Rc::new(
+                self.files
+                    .iter()
+                    .filter(|(name, _)| re.is_match(name))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+        }
     }
 
-    fn lines(&self, name: &str) -> Value {
-        let Some(data) = self.files.get(name) else {
-            return Value::list(Vec::new());
+    fn lines(&self, name: &str) -> Result<Value, String> {
+        let Some(c) = self.files.get(name) else {
+            return Ok(Value::list(Vec::new()));
         };
-        let mut s = crate::chart::lossy(data).into_owned();
+        let mut s = crate::chart::lossy(content(c)?).into_owned();
         if s.ends_with('\n') {
             s.pop();
         }
-        Value::list(s.split('\n').map(Value::str).collect())
+        Ok(Value::list(s.split('\n').map(Value::str).collect()))
     }
 
     /// `AsConfig` / `AsSecrets`: base names to contents as YAML.
-    fn as_yaml(&self, encode: bool) -> String {
+    fn as_yaml(&self, encode: bool) -> Result<String, String> {
         let mut m = serde_json::Map::new();
-        for (k, v) in self.files.iter() {
+        for (k, c) in self.files.iter() {
             let base = k.rsplit('/').next().unwrap_or(k).to_string();
+            let data = content(c)?;
             let text = if encode {
-                base64::engine::general_purpose::STANDARD.encode(v)
+                base64::engine::general_purpose::STANDARD.encode(data)
             } else {
-                crate::chart::lossy(v).into_owned()
+                crate::chart::lossy(data).into_owned()
             };
             m.insert(base, serde_json::Value::String(text));
         }
-        crate::funcs::to_yaml_text(&serde_json::Value::Object(m))
+        Ok(crate::funcs::to_yaml_text(&serde_json::Value::Object(m)))
     }
 }
 
@@ -96,20 +109,24 @@ impl Object for Files {
 
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         Some(match name {
-            "Get" => string_arg(args, name).map(|p| Value::str(self.get(&p))),
-            "GetBytes" => string_arg(args, name).map(|p| Value::str(self.get(&p))),
+            "Get" | "GetBytes" => string_arg(args, name)
+                .and_then(|p| self.get(&p))
+                .map(Value::str),
             "Glob" => string_arg(args, name).map(|p| Value::Object(Rc::new(self.glob(&p)))),
-            "Lines" => string_arg(args, name).map(|p| self.lines(&p)),
-            "AsConfig" => Ok(Value::str(self.as_yaml(false))),
-            "AsSecrets" => Ok(Value::str(self.as_yaml(true))),
+            "Lines" => string_arg(args, name).and_then(|p| self.lines(&p)),
+            "AsConfig" => self.as_yaml(false).map(Value::str),
+            "AsSecrets" => self.as_yaml(true).map(Value::str),
             _ => return None,
         })
     }
 
+    // The two conversions below cannot fail: a file whose late read
+    // fails (it vanished since the chart was loaded) shows as empty.
     fn to_data(&self) -> Option<Value> {
         let mut m = Map::new();
-        for (k, v) in self.files.iter() {
-            m.insert(k.clone(), Value::str(crate::chart::lossy(v)));
+        for (k, c) in self.files.iter() {
+            let data = content(c).unwrap_or_default();
+            m.insert(k.clone(), Value::str(crate::chart::lossy(data)));
         }
         Some(Value::map(m))
     }
@@ -118,8 +135,9 @@ impl Object for Files {
         let parts: Vec<String> = self
             .files
             .iter()
-            .map(|(k, v)| {
-                let bytes: Vec<String> = v.iter().map(|b| b.to_string()).collect();
+            .map(|(k, c)| {
+                let data = content(c).unwrap_or_default();
+                let bytes: Vec<String> = data.iter().map(|b| b.to_string()).collect();
                 format!("{k}:[{}]", bytes.join(" "))
             })
             .collect();
@@ -210,7 +228,7 @@ mod tests {
                 ("config/sub/c.yaml", "c"),
                 ("README.md", "line1\nline2\n"),
             ]
-            .map(|(k, v)| (k.to_string(), Arc::from(v.as_bytes()))),
+            .map(|(k, v)| File::new(k, v.as_bytes())),
         )
     }
 

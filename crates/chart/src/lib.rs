@@ -15,6 +15,7 @@
 
 pub mod action;
 pub mod chart;
+mod chart_dir;
 mod coalesce;
 mod dependencies;
 mod engine;

@@ -6,18 +6,14 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
 
 use crate::chart::{Chart, File};
+use crate::chart_dir::strip_bom;
 use crate::error::Error;
-use crate::ignore::{HELM_IGNORE, Rules};
 use crate::metadata::{API_VERSION_V1, Metadata};
 
 /// Largest total size of an archive's decompressed files (Helm: 100 MiB).
 const MAX_DECOMPRESSED_CHART_SIZE: u64 = 100 * 1024 * 1024;
-/// Largest single file of a chart directory (Helm: 5 MiB).
-const MAX_DECOMPRESSED_FILE_SIZE: u64 = 5 * 1024 * 1024;
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Load a chart from a directory or a gzipped tar archive.
 pub fn load(path: &Path) -> Result<Chart, Error> {
@@ -86,130 +82,10 @@ pub fn load_dir(dir: &Path) -> Result<Chart, Error> {
 /// The files of a chart directory as Helm reads them (`.helmignore`
 /// applied, Go's walk order), before they are sorted into a chart; lets a
 /// caller add a file Helm would need (DKP synthesizes `Chart.yaml`).
+/// Files that loading and rendering do not read are read on first use
+/// (see [`File::data`]).
 pub fn dir_files(dir: &Path) -> Result<Vec<File>, Error> {
-    let mut rules = match std::fs::read_to_string(dir.join(HELM_IGNORE)) {
-        Ok(text) => Rules::parse(&text).map_err(Error::Load)?,
-        Err(_) => Rules::default(),
-    };
-    rules.add_defaults();
-    let mut files = Vec::new();
-    walk(dir, "", &rules, &mut files)?;
-    Ok(files)
-}
-
-/// Go's `filepath.Walk`: entries of each directory in lexical order,
-/// depth first; ignored directories are skipped whole. Symbolic links are
-/// followed, as Helm's `sympath.Walk` does.
-fn walk(dir: &Path, prefix: &str, rules: &Rules, out: &mut Vec<File>) -> Result<(), Error> {
-    let read =
-        std::fs::read_dir(dir).map_err(|e| Error::Load(format!("{}: {e}", dir.display())))?;
-    // The entry type comes from the directory listing (no stat), except
-    // for symbolic links, which are followed.
-    let mut entries: Vec<(String, Option<std::fs::FileType>)> = read
-        .filter_map(|e| e.ok())
-        .map(|e| {
-            let kind = e.file_type().ok().filter(|t| !t.is_symlink());
-            (e.file_name().to_string_lossy().into_owned(), kind)
-        })
-        .collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (name, kind) in entries {
-        let full = dir.join(&name);
-        let rel = if prefix.is_empty() {
-            name.clone()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let kind = match kind {
-            Some(k) => k,
-            None => std::fs::metadata(&full)
-                .map_err(|e| Error::Load(format!("{}: {e}", full.display())))?
-                .file_type(),
-        };
-        if kind.is_dir() {
-            if !rules.ignore(&rel, true) {
-                walk(&full, &rel, rules, out)?;
-            }
-            continue;
-        }
-        if rules.ignore(&rel, false) {
-            continue;
-        }
-        if !kind.is_file() {
-            return Err(Error::Load(format!(
-                "cannot load irregular file {} as it has file mode type bits set",
-                full.display()
-            )));
-        }
-        let data = read_file(&full, &name, &rel)?;
-        out.push(File {
-            name: rel,
-            data: strip_bom(data),
-        });
-    }
-    Ok(())
-}
-
-/// A chart file's bytes with one open: its size (for the limit and the
-/// buffer) from the open file, then one read to the end.
-fn read_file(full: &Path, name: &str, rel: &str) -> Result<Vec<u8>, Error> {
-    let read_error = |e: std::io::Error| Error::Load(format!("error reading {rel}: {e}"));
-    let too_large = || {
-        Error::Load(format!(
-            "chart file \"{name}\" is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}"
-        ))
-    };
-    let stat_error = |e: std::io::Error| Error::Load(format!("{}: {e}", full.display()));
-    let mut file = match std::fs::File::open(full) {
-        Ok(f) => f,
-        Err(e) => {
-            // Helm checks the size before it reads: an oversized file is
-            // reported as such even when it cannot be opened.
-            if std::fs::metadata(full).map_err(stat_error)?.len() > MAX_DECOMPRESSED_FILE_SIZE {
-                return Err(too_large());
-            }
-            return Err(read_error(e));
-        }
-    };
-    let len = file.metadata().map_err(stat_error)?.len();
-    if len > MAX_DECOMPRESSED_FILE_SIZE {
-        return Err(too_large());
-    }
-    // Read the size just taken, then check for the end with one more read:
-    // `read_to_end` would stat the file and seek again to size its buffer.
-    let mut data = vec![0; len as usize];
-    let mut filled = 0;
-    while filled < data.len() {
-        match file.read(&mut data[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(read_error(e)),
-        }
-    }
-    data.truncate(filled);
-    if filled == len as usize {
-        // The file may have grown since it was measured.
-        let mut probe = [0u8; 1];
-        let extra = loop {
-            match file.read(&mut probe) {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                other => break other.map_err(read_error)?,
-            }
-        };
-        if extra > 0 {
-            data.push(probe[0]);
-            file.read_to_end(&mut data).map_err(read_error)?;
-        }
-    }
-    Ok(data)
-}
-
-fn strip_bom(data: Vec<u8>) -> Arc<[u8]> {
-    match data.strip_prefix(UTF8_BOM) {
-        Some(rest) => Arc::from(rest),
-        None => Arc::from(data),
-    }
+    crate::chart_dir::dir_files(dir)
 }
 
 /// Load a chart from the bytes of a `.tgz` archive.
@@ -276,10 +152,7 @@ fn archive_files(data: &[u8]) -> Result<Vec<File>, Error> {
             )));
         }
         remaining -= buf.len() as u64;
-        files.push(File {
-            name,
-            data: strip_bom(buf),
-        });
+        files.push(File::new(name, strip_bom(&buf)));
     }
     if files.is_empty() {
         return Err(Error::Load("no files in chart archive".into()));
@@ -324,7 +197,7 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
     for f in files {
         match f.name.as_str() {
             "Chart.yaml" => {
-                let doc = goyaml::from_str(&f.text()).map_err(|e| {
+                let doc = goyaml::from_str(&f.text()?).map_err(|e| {
                     Error::Load(format!("cannot load Chart.yaml: {}", yaml_error(&e)))
                 })?;
                 chart.metadata.merge_yaml(&doc, "Chart.yaml")?;
@@ -335,7 +208,7 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
             }
             "Chart.lock" | "requirements.lock" => {}
             "values.yaml" => {
-                let doc = goyaml::from_str(&f.text()).map_err(|e| {
+                let doc = goyaml::from_str(&f.text()?).map_err(|e| {
                     Error::Load(format!("cannot load values.yaml: {}", yaml_error(&e)))
                 })?;
                 chart.values = match doc {
@@ -348,9 +221,9 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
                     }
                 };
             }
-            "values.schema.json" => chart.schema = Some(f.data.clone()),
+            "values.schema.json" => chart.schema = Some(f.shared()?),
             "requirements.yaml" => {
-                let doc = goyaml::from_str(&f.text()).map_err(|e| {
+                let doc = goyaml::from_str(&f.text()?).map_err(|e| {
                     Error::Load(format!("cannot load requirements.yaml: {}", yaml_error(&e)))
                 })?;
                 let mut deps = Metadata::default();
@@ -370,10 +243,8 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
                 }
                 let rel = &name["charts/".len()..];
                 let sub = rel.split('/').next().unwrap_or(rel).to_string();
-                subcharts.entry(sub).or_default().push(File {
-                    name: rel.to_string(),
-                    data: f.data,
-                });
+                let rel = rel.to_string();
+                subcharts.entry(sub).or_default().push(f.renamed(rel));
             }
             _ => chart.files.push(f),
         }
@@ -395,16 +266,14 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
                     file.name
                 )));
             }
-            load_archive(&file.data)
+            file.data().and_then(load_archive)
         } else {
             let inner = files
                 .into_iter()
                 .filter_map(|f| {
                     let (_, rest) = f.name.split_once('/')?;
-                    Some(File {
-                        name: rest.to_string(),
-                        data: f.data,
-                    })
+                    let rest = rest.to_string();
+                    Some(f.renamed(rest))
                 })
                 .collect();
             load_files(inner)
@@ -431,10 +300,7 @@ mod tests {
     use super::*;
 
     fn file(name: &str, data: &str) -> File {
-        File {
-            name: name.into(),
-            data: Arc::from(data.as_bytes()),
-        }
+        File::new(name, data.as_bytes())
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! pipeline: errors are fine, panics are bugs.
 #![no_main]
 
-use std::sync::Arc;
 
 use chart::{File, PrintOptions, RenderOptions};
 use libfuzzer_sys::fuzz_target;
@@ -12,10 +11,10 @@ fuzz_target!(|data: &[u8]| {
     // First line: values YAML (with `\n` escapes); the rest: a template.
     let (values, template) = text.split_once('\n').unwrap_or(("", &text));
     let files = vec![
-        File { name: "Chart.yaml".into(), data: Arc::from(&b"apiVersion: v2\nname: fuzz\nversion: 0.1.0\n"[..]) },
-        File { name: "values.yaml".into(), data: Arc::from(values.replace("\\n", "\n").into_bytes()) },
-        File { name: "templates/_helpers.tpl".into(), data: Arc::from(&b"{{ define \"h\" }}{{ . }}{{ end }}"[..]) },
-        File { name: "templates/t.yaml".into(), data: Arc::from(template.as_bytes()) },
+        File::new("Chart.yaml", &b"apiVersion: v2\nname: fuzz\nversion: 0.1.0\n"[..]),
+        File::new("values.yaml", values.replace("\\n", "\n").into_bytes()),
+        File::new("templates/_helpers.tpl", &b"{{ define \"h\" }}{{ . }}{{ end }}"[..]),
+        File::new("templates/t.yaml", template.as_bytes()),
     ];
     let Ok(loaded) = chart::loader::load_files(files) else { return };
     let _ = chart::template(&loaded, &serde_json::json!({}), &RenderOptions::default(), &PrintOptions::default());

@@ -3,7 +3,6 @@
 //! overflows are bugs.
 #![no_main]
 
-use std::sync::Arc;
 
 use chart::{File, PrintOptions, RenderOptions};
 use libfuzzer_sys::fuzz_target;
@@ -17,9 +16,9 @@ fuzz_target!(|data: &[u8]| {
     let values: serde_json::Value =
         serde_json::from_slice(values).unwrap_or_else(|_| serde_json::json!({}));
     let files = vec![
-        File { name: "Chart.yaml".into(), data: Arc::from(&b"apiVersion: v2\nname: fuzz\nversion: 0.1.0\n"[..]) },
-        File { name: "values.schema.json".into(), data: Arc::from(schema) },
-        File { name: "templates/t.yaml".into(), data: Arc::from(&b"a: b\n"[..]) },
+        File::new("Chart.yaml", &b"apiVersion: v2\nname: fuzz\nversion: 0.1.0\n"[..]),
+        File::new("values.schema.json", schema),
+        File::new("templates/t.yaml", &b"a: b\n"[..]),
     ];
     let Ok(loaded) = chart::loader::load_files(files) else { return };
     let _ = chart::template(&loaded, &values, &RenderOptions::default(), &PrintOptions::default());

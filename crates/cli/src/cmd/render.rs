@@ -12,7 +12,6 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use chart::{PrintOptions, RenderOptions};
 use serde_json::Value;
@@ -72,13 +71,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let mut files = chart::loader::dir_files(&args.path)?;
     if !files.iter().any(|f| f.name == "Chart.yaml") {
         let header = format!("name: {}\nversion: 0.0.1\n", module.name());
-        files.insert(
-            0,
-            chart::File {
-                name: "Chart.yaml".into(),
-                data: Arc::from(header.into_bytes()),
-            },
-        );
+        files.insert(0, chart::File::new("Chart.yaml", header.into_bytes()));
     }
     let loaded = chart::loader::load_files(files)?;
     let render_opts = RenderOptions {
