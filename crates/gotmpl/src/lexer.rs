@@ -170,9 +170,10 @@ pub fn lex(input: &str, options: LexOptions) -> Lexed<'_> {
         pos: 0,
         start: 0,
         // Chart templates lex into one item per 6 bytes on average, dense
-        // ones one per 3-4: one allocation up front (the untouched tail
-        // costs no pages) instead of doublings of a large vector.
-        items: Vec::with_capacity(input.len() / 4 + 16),
+        // ones one per 3-4: room for that up front (the untouched tail
+        // costs no pages) instead of doublings of a large vector, in the
+        // vector the previous parse on this thread gave back.
+        items: take_items_buffer(input.len() / 4 + 16),
         paren_depth: 0,
         options,
         error: String::new(),
@@ -182,6 +183,47 @@ pub fn lex(input: &str, options: LexOptions) -> Lexed<'_> {
         items: lexer.items,
         error: lexer.error,
     }
+}
+
+thread_local! {
+    /// The largest items vector given back on this thread, empty. A chart
+    /// parses dozens of templates in a row; reusing one vector spares an
+    /// allocation of up to 8 bytes per template byte for each (prometheus:
+    /// 1.6 MB in 83 vectors), which a bump allocator never gets back.
+    static ITEMS_BUFFER: std::cell::Cell<Vec<Item<'static>>> =
+        const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// An empty items vector with room for `capacity`, reusing the buffer
+/// the last parse on this thread gave back.
+fn take_items_buffer<'a>(capacity: usize) -> Vec<Item<'a>> {
+    let buf = ITEMS_BUFFER.with(|b| b.take());
+    let mut items: Vec<Item<'a>> = recycle(buf);
+    items.reserve(capacity);
+    items
+}
+
+/// Give an items vector back for the next parse on this thread.
+pub(crate) fn give_back_items(items: Vec<Item<'_>>) {
+    let buf: Vec<Item<'static>> = recycle(items);
+    ITEMS_BUFFER.with(|b| {
+        let old = b.take();
+        b.set(if old.capacity() > buf.capacity() {
+            old
+        } else {
+            buf
+        });
+    });
+}
+
+/// The allocation of an items vector, emptied, for items of another
+/// lifetime: collecting a vector's iterator into a vector of a type with
+/// the same layout reuses the allocation in place (the standard library's
+/// in-place iteration; were it not to, a new empty vector would do as
+/// well). Only the lifetime differs, and no item survives.
+fn recycle<'b>(mut items: Vec<Item<'_>>) -> Vec<Item<'b>> {
+    items.clear();
+    items.into_iter().map(|_| unreachable!()).collect()
 }
 
 struct Lexer<'a> {

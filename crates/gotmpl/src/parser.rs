@@ -95,8 +95,10 @@ pub fn parse(
         index: NameMap::default(),
         stacks: Stacks::default(),
     };
-    let root = p.parse_top()?;
-    p.add(name.to_string(), root)?;
+    let parsed = p.parse_top().and_then(|root| p.add(name.to_string(), root));
+    // The items vector serves the next parse on this thread.
+    crate::lexer::give_back_items(std::mem::take(&mut p.items));
+    parsed?;
     Ok(p.trees)
 }
 
@@ -1127,6 +1129,24 @@ mod tests {
         let mut s = String::new();
         write_list(&mut s, &trees.last().unwrap().root, TextStyle::Quoted);
         Ok(s)
+    }
+
+    /// The items vector goes back to the thread's buffer only after the
+    /// last error that reads item positions: a template that redefines
+    /// itself is reported (with its line), and the next parse on the
+    /// thread, reusing the vector, is unaffected.
+    #[test]
+    fn a_redefinition_of_the_template_itself_is_an_error_and_the_buffer_survives() {
+        let err = tree_string("{{define \"t\"}}a{{end}}\nb").unwrap_err();
+        assert!(
+            err.message
+                .contains("multiple definition of template \"t\""),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.line, 2);
+        assert_eq!(tree_string("x{{.A}}y").unwrap(), "\"x\"{{.A}}\"y\"");
+        assert_eq!(tree_string("").unwrap(), "");
     }
 
     #[test]
