@@ -1,16 +1,141 @@
-//! The process allocator: mimalloc, tuned per command.
+//! The process allocator: a bump arena, over mimalloc.
 //!
-//! Rendering allocates many small short-lived values (template nodes, maps,
-//! strings); mimalloc serves them markedly faster than glibc's malloc
-//! (BENCHMARKS.md). Its arena is advised for transparent huge pages, so a
-//! render that touches a few MiB of heap takes a handful of 2 MiB page
-//! faults instead of hundreds of 4 KiB ones (ingress-nginx: 676 → 161
-//! faults, −8% wall; prometheus −9%).
+//! Every deckmod command runs once and exits, and the one run in tight
+//! loops, `deckmod template`, allocates a few MiB in many small
+//! short-lived values (template nodes, maps, strings). There the
+//! allocator's own work and the pages it touches were a tenth of the run,
+//! so the process starts on a [`bump::BumpArena`] (installed before
+//! `main`): allocation is a pointer increment, and everything lies densely
+//! in a region advised for transparent huge pages, so a render touches two
+//! or three 2 MiB pages instead of a thousand 4 KiB ones spread over
+//! mimalloc's per-size pages (a page fault costs about 2 µs on the
+//! machines measured; BENCHMARKS.md), and mimalloc's own set-up (80 pages
+//! of arena metadata) is not paid unless it is used. Blocks larger than
+//! [`ARENA_MAX_BLOCK`], and everything once the arena is full, go to
+//! mimalloc, which reuses memory. A long-running command (an operator)
+//! would switch the arena off before it starts.
 
+mod bump;
+
+use std::alloc::{GlobalAlloc, Layout};
 use std::os::raw::{c_int, c_long};
 
+use bump::BumpArena;
+
+/// The global allocator: the arena when it is on and has room, else
+/// mimalloc.
+struct DeckmodAlloc;
+
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: DeckmodAlloc = DeckmodAlloc;
+
+static ARENA: BumpArena = BumpArena::new();
+
+/// Blocks above this size skip the arena: few and large (file buffers,
+/// outputs), they gain nothing from it and would use it up.
+const ARENA_MAX_BLOCK: usize = 1 << 20;
+
+/// The arena's reservation. Only what is touched costs memory; a render
+/// that allocates more than this in total (an unusually large chart) goes
+/// on in mimalloc.
+const ARENA_SIZE: usize = 32 << 20;
+
+/// Transparent huge page size on x86-64 and aarch64 (4 KiB base pages).
+const HUGE_PAGE: usize = 2 << 20;
+
+// SAFETY: every block comes from the arena or from mimalloc, and is given
+// back to the one it came from (`BumpArena::contains` tells them apart).
+unsafe impl GlobalAlloc for DeckmodAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if layout.size() <= ARENA_MAX_BLOCK
+            && let Some(p) = ARENA.alloc(layout.size(), layout.align())
+        {
+            return p;
+        }
+        // SAFETY: the caller's contract, passed on.
+        unsafe { mimalloc::MiMalloc.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if layout.size() <= ARENA_MAX_BLOCK
+            && let Some(p) = ARENA.alloc_zeroed(layout.size(), layout.align())
+        {
+            return p;
+        }
+        // SAFETY: the caller's contract, passed on.
+        unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if ARENA.contains(ptr) {
+            ARENA.free(ptr, layout.size());
+        } else {
+            // SAFETY: `ptr` came from mimalloc with this layout.
+            unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if !ARENA.contains(ptr) {
+            // SAFETY: `ptr` came from mimalloc with this layout.
+            return unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) };
+        }
+        if new_size <= ARENA_MAX_BLOCK
+            // SAFETY: `ptr` is a live arena block with this layout.
+            && let Some(p) = unsafe { ARENA.realloc(ptr, layout.size(), layout.align(), new_size) }
+        {
+            return p;
+        }
+        // The block leaves the arena (too large now, or no room left).
+        // SAFETY: `new_size` is non-zero and, rounded up to the alignment,
+        // does not overflow (the caller's contract).
+        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        // SAFETY: a valid non-zero layout.
+        let new = unsafe { mimalloc::MiMalloc.alloc(new_layout) };
+        if !new.is_null() {
+            // SAFETY: both blocks are live and distinct; the copy is no
+            // longer than either.
+            unsafe { std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size)) };
+            ARENA.free(ptr, layout.size());
+        }
+        new
+    }
+}
+
+/// Installs the arena as the process starts, before `main` and before
+/// the standard library's set-up allocates (a constructor, as C runs
+/// them); it allocates nothing itself.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static INSTALL_ARENA: extern "C" fn() = install_arena;
+
+/// Switch the arena on (see the module documentation). Does nothing when
+/// the address space cannot be reserved; the process then runs on
+/// mimalloc alone.
+extern "C" fn install_arena() {
+    use rustix::mm::{Advice, MapFlags, ProtFlags};
+    // One huge page more, to align the start to one.
+    let len = ARENA_SIZE + HUGE_PAGE;
+    // SAFETY: a fresh anonymous private mapping aliases nothing.
+    let Ok(base) = (unsafe {
+        rustix::mm::mmap_anonymous(
+            std::ptr::null_mut(),
+            len,
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::PRIVATE | MapFlags::NORESERVE,
+        )
+    }) else {
+        return;
+    };
+    let start = (base as usize).next_multiple_of(HUGE_PAGE);
+    // SAFETY: the range lies inside the mapping just made. Where the
+    // kernel does not do huge pages the advice fails and 4 KiB pages are
+    // used.
+    let _ = unsafe { rustix::mm::madvise(start as *mut _, ARENA_SIZE, Advice::LinuxHugepage) };
+    // SAFETY: the mapping is readable, writable, zeroed and never unmapped.
+    unsafe { ARENA.install(start, ARENA_SIZE) };
+}
 
 /// `mi_option_purge_delay` in mimalloc 3's `mi_option_e` (the `mimalloc`
 /// crate exports no constant for it); `purge_delay_is_mimalloc_option`
@@ -23,12 +148,10 @@ unsafe extern "C" {
     fn mi_option_get(option: c_int) -> c_long;
 }
 
-/// For a command that exits within milliseconds: never hand freed pages
-/// back to the OS. mimalloc purges emptied 64 KiB pages with
-/// `madvise(MADV_DONTNEED)`, which splits the huge page around them and
-/// faults them in again when they are reused; a short process gains
-/// nothing from returning memory (prometheus: 32 purges, about −3% wall
-/// without them).
+/// For a command that exits within seconds: mimalloc never hands freed
+/// pages back to the OS. It purges emptied 64 KiB pages with
+/// `madvise(MADV_DONTNEED)` and faults them in again when they are reused;
+/// a short process gains nothing from returning memory.
 pub fn tune_for_short_run() {
     // SAFETY: `mi_option_set` only stores the value in mimalloc's option
     // table; any value is valid for this option (-1 means never purge).
