@@ -31,12 +31,13 @@ pub struct RenderOptions {
     pub kube_version: Option<String>,
     /// `-a/--api-versions`, added to the default set.
     pub api_versions: Vec<String>,
-    /// Leave the parsed templates allocated when the render ends. For a
-    /// process that exits right after rendering (the CLI), freeing tens of
-    /// thousands of parse-tree nodes is wasted work (about 5% of a large
-    /// chart's `deckmod template`, see BENCHMARKS.md); the operator and
-    /// other long-running callers keep the default, `false`.
-    pub leak_parse_trees: bool,
+    /// The process exits right after this render (the CLI): leave its
+    /// intermediate data (parse trees, the chart tree, values, unsorted
+    /// output) allocated instead of freeing it piece by piece, which is
+    /// wasted work there (about 7% of a large chart's `deckmod template`,
+    /// see BENCHMARKS.md). The operator and other long-running callers
+    /// keep the default, `false`.
+    pub exit_after_render: bool,
 }
 
 impl Default for RenderOptions {
@@ -47,7 +48,7 @@ impl Default for RenderOptions {
             is_upgrade: false,
             kube_version: None,
             api_versions: Vec::new(),
-            leak_parse_trees: false,
+            exit_after_render: false,
         }
     }
 }
@@ -197,7 +198,7 @@ pub fn render(
     top.insert("Values".into(), Value::Map(vals));
     let parsed = engine::parse(engine::sources(&root))?;
     let mut files = engine::execute(&root, &parsed, &Value::map(top))?;
-    if opts.leak_parse_trees {
+    if opts.exit_after_render {
         std::mem::forget(parsed);
     }
 
@@ -216,6 +217,9 @@ pub fn render(
     warnings.extend(sorted.notices);
     let mut crds = Vec::new();
     collect_crds(&root, None, &mut crds)?;
+    if opts.exit_after_render {
+        std::mem::forget((root, user, files));
+    }
     Ok(Rendered {
         manifests: sorted.manifests,
         hooks: sorted.hooks,

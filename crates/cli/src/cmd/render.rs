@@ -84,7 +84,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         kube_version: args.kube_version,
         api_versions: args.api_versions,
         // The process exits right after printing.
-        leak_parse_trees: true,
+        exit_after_render: true,
     };
     let print_opts = PrintOptions {
         show_only: args.show_only,

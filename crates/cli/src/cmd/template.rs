@@ -167,7 +167,7 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
         kube_version: args.kube_version,
         api_versions: args.api_versions,
         // The process exits right after printing.
-        leak_parse_trees: true,
+        exit_after_render: true,
     };
     let print_opts = PrintOptions {
         include_crds: args.include_crds,
