@@ -1,18 +1,15 @@
 #!/usr/bin/env bash
 # Side-by-side whole-process timing of `helm template` and `deckmod template`
-# (release build) on a small chart, the largest corpus chart and a generated
-# umbrella chart (50 subcharts, heavy tpl/include). Prints mean times and the
-# ratio helm/deckmod. Uses hyperfine when installed, else a timing loop.
+# (the binary as it ships, from scripts/build-release.sh) on a small chart,
+# the largest corpus charts and a generated umbrella chart (50 subcharts,
+# heavy tpl/include). Prints mean times and the ratio helm/deckmod. Uses
+# hyperfine when installed, else a timing loop.
 # Usage: bench/render.sh [RUNS]   (env: HELM, DECKMOD, CARGO_TARGET_DIR)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-20}
 helm=${HELM:-$(command -v helm || echo "$HOME/.cache/deckmod-testenv/bin/helm")}
-target=${CARGO_TARGET_DIR:-$root/target}
-deckmod=${DECKMOD:-$target/release/deckmod}
-if [ ! -x "$deckmod" ]; then
-  (cd "$root" && cargo build --release -p deckmod)
-fi
+deckmod=${DECKMOD:-$("$root/scripts/build-release.sh")}
 [ -x "$helm" ] || { echo "helm not found (set HELM)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
