@@ -9,9 +9,10 @@
 //! So only what loading and rendering need is read here: `Chart.yaml`,
 //! `values.yaml`, `values.schema.json`, `requirements.yaml`, templates and
 //! subchart archives, at any depth of `charts/`. Every other file is
-//! checked as Helm checks it (regular, within the size limit, readable) and
-//! read on first use ([`crate::chart::File::data`]); a chart Helm refuses
-//! to load is refused here the same.
+//! checked for what would make Helm's read fail (not regular, over the
+//! size limit, unreadable) and read on first use
+//! ([`crate::chart::File::data`]); a chart Helm refuses to load is refused
+//! here the same.
 //!
 //! Directories are opened relative to their parent and files relative to
 //! their directory (`openat`, `fstatat`), which spares the kernel a path
@@ -31,6 +32,9 @@ use crate::ignore::{HELM_IGNORE, Rules};
 
 /// Largest single file of a chart directory (Helm: 5 MiB).
 pub(crate) const MAX_DECOMPRESSED_FILE_SIZE: u64 = 5 * 1024 * 1024;
+/// Symbolic links to directories followed on one path before the walk
+/// stops with `ELOOP`, as one path lookup does (Linux: 40).
+const MAX_SYMLINKS: usize = 40;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The files of a chart directory as Helm reads them (`.helmignore`
@@ -40,17 +44,23 @@ pub(crate) fn dir_files(dir: &Path) -> Result<Vec<File>, Error> {
     let root = open_dir(CWD, dir).map_err(|e| Error::Load(format!("{}: {e}", dir.display())))?;
     let mut walker = Walker {
         root: dir,
+        // Files read on first use are found from here, wherever the
+        // process's working directory is by then.
+        absolute_root: std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()),
         rules: Rules::default(),
         scratch: Vec::with_capacity(64 * 1024),
         ids: None,
         out: Vec::new(),
     };
-    walker.rules = match walker.read_at(root.as_fd(), HELM_IGNORE) {
-        Ok(text) => Rules::parse(&String::from_utf8_lossy(&text)).map_err(Error::Load)?,
+    // Read as Helm reads it: the bytes as they are (no byte-order mark
+    // taken off, no size limit).
+    let ignore = open_file(root.as_fd(), Path::new(HELM_IGNORE));
+    walker.rules = match read_fd(ignore, &mut walker.scratch, u64::MAX) {
+        Ok(()) => Rules::parse(&String::from_utf8_lossy(&walker.scratch)).map_err(Error::Load)?,
         Err(_) => Rules::default(),
     };
     walker.rules.add_defaults();
-    walker.walk(root, "")?;
+    walker.walk(root, "", 0)?;
     Ok(walker.out)
 }
 
@@ -81,7 +91,11 @@ pub(crate) fn read_deferred(path: &Path, rel: &str) -> Result<Arc<[u8]>, String>
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut scratch = Vec::new();
-    match read_fd(open_file(CWD, path), &mut scratch) {
+    match read_fd(
+        open_file(CWD, path),
+        &mut scratch,
+        MAX_DECOMPRESSED_FILE_SIZE,
+    ) {
         Ok(()) => Ok(strip_bom(&scratch)),
         Err(ReadError::TooLarge) => Err(too_large(&name).to_string()),
         Err(ReadError::Io(e)) => Err(format!("error reading {rel}: {e}")),
@@ -91,6 +105,8 @@ pub(crate) fn read_deferred(path: &Path, rel: &str) -> Result<Arc<[u8]>, String>
 struct Walker<'a> {
     /// The chart directory as given (error messages name files under it).
     root: &'a Path,
+    /// The chart directory as an absolute path.
+    absolute_root: std::path::PathBuf,
     rules: Rules,
     /// Reused read buffer: a file is read into it, then copied once into
     /// its shared buffer.
@@ -104,8 +120,11 @@ struct Walker<'a> {
 impl Walker<'_> {
     /// Go's `filepath.Walk`: entries of each directory in lexical order,
     /// depth first; ignored directories are skipped whole. Symbolic links
-    /// are followed, as Helm's `sympath.Walk` does.
-    fn walk(&mut self, dir: OwnedFd, prefix: &str) -> Result<(), Error> {
+    /// are followed, as Helm's `sympath.Walk` does; `links` counts the
+    /// linked directories on the way here, so that a loop ends as it would
+    /// in one path lookup (each directory is opened relative to its parent,
+    /// so the kernel sees one link at a time).
+    fn walk(&mut self, dir: OwnedFd, prefix: &str, links: usize) -> Result<(), Error> {
         let dir_path = self.root.join(prefix);
         let list_error = |e: rustix::io::Errno| {
             Error::Load(format!("{}: {}", dir_path.display(), io::Error::from(e)))
@@ -137,6 +156,7 @@ impl Walker<'_> {
             let full_error =
                 |e: io::Error| Error::Load(format!("{}: {e}", self.root.join(&rel).display()));
             let mut stat = None;
+            let linked = kind == FileType::Symlink;
             let kind = match kind {
                 FileType::Symlink | FileType::Unknown => {
                     let st = rustix::fs::statat(dirfd, name.as_str(), AtFlags::empty())
@@ -149,8 +169,13 @@ impl Walker<'_> {
             };
             if kind == FileType::Directory {
                 if !self.rules.ignore(&rel, true) {
+                    let links = links + usize::from(linked);
+                    if links > MAX_SYMLINKS {
+                        let eloop = rustix::io::Errno::LOOP.raw_os_error();
+                        return Err(full_error(io::Error::from_raw_os_error(eloop)));
+                    }
                     let sub = open_dir(dirfd, Path::new(&name)).map_err(full_error)?;
-                    self.walk(sub, &rel)?;
+                    self.walk(sub, &rel, links)?;
                 }
                 continue;
             }
@@ -172,8 +197,8 @@ impl Walker<'_> {
                     None => rustix::fs::statat(dirfd, name.as_str(), AtFlags::empty())
                         .map_err(|e| full_error(e.into()))?,
                 };
-                self.check_deferred(&st, &name, &rel)?;
-                let full = self.root.join(&rel);
+                self.check_deferred(dirfd, &st, &name, &rel)?;
+                let full = self.absolute_root.join(&rel);
                 File::deferred(rel, full)
             };
             self.out.push(file);
@@ -210,15 +235,19 @@ impl Walker<'_> {
         dirfd: rustix::fd::BorrowedFd<'_>,
         name: &str,
     ) -> Result<Arc<[u8]>, ReadError> {
-        read_fd(open_file(dirfd, Path::new(name)), &mut self.scratch)?;
+        let fd = open_file(dirfd, Path::new(name));
+        read_fd(fd, &mut self.scratch, MAX_DECOMPRESSED_FILE_SIZE)?;
         Ok(strip_bom(&self.scratch))
     }
 
-    /// What Helm's walk would refuse in a file it reads whole: too large
-    /// for the limit, or unreadable (judged from the permission bits, as
-    /// the kernel does without access control lists).
+    /// What would make Helm's read of a file fail: too large for the
+    /// limit, or unreadable. Readability is judged from the permission
+    /// bits first, with no system call; only a file they deny is asked of
+    /// the kernel (`faccessat`), which also knows access control lists and
+    /// capabilities.
     fn check_deferred(
         &mut self,
+        dirfd: rustix::fd::BorrowedFd<'_>,
         st: &rustix::fs::Stat,
         name: &str,
         rel: &str,
@@ -227,9 +256,15 @@ impl Walker<'_> {
             return Err(too_large(name));
         }
         let ids = self.ids.get_or_insert_with(Ids::current);
-        if !ids.may_read(st.st_mode, st.st_uid, st.st_gid) {
-            let denied = io::Error::from_raw_os_error(rustix::io::Errno::ACCESS.raw_os_error());
-            return Err(Error::Load(format!("error reading {rel}: {denied}")));
+        let mode = rustix::fs::Mode::from_raw_mode(st.st_mode);
+        if !ids.may_read(mode, st.st_uid, st.st_gid)
+            && let Err(e) =
+                rustix::fs::accessat(dirfd, name, rustix::fs::Access::READ_OK, AtFlags::empty())
+        {
+            return Err(Error::Load(format!(
+                "error reading {rel}: {}",
+                io::Error::from(e)
+            )));
         }
         Ok(())
     }
@@ -248,10 +283,14 @@ impl From<rustix::io::Errno> for ReadError {
 }
 
 /// Read an opened file to its end into `buf` (cleared first), refusing
-/// more than the size limit; reads go straight into the buffer's spare
+/// more than `limit` bytes; reads go straight into the buffer's spare
 /// capacity, so a file smaller than it takes one read and one more for
 /// the end.
-fn read_fd(fd: rustix::io::Result<OwnedFd>, buf: &mut Vec<u8>) -> Result<(), ReadError> {
+fn read_fd(
+    fd: rustix::io::Result<OwnedFd>,
+    buf: &mut Vec<u8>,
+    limit: u64,
+) -> Result<(), ReadError> {
     let fd = fd?;
     buf.clear();
     loop {
@@ -260,7 +299,7 @@ fn read_fd(fd: rustix::io::Result<OwnedFd>, buf: &mut Vec<u8>) -> Result<(), Rea
         }
         match rustix::io::read(&fd, rustix::buffer::spare_capacity(buf)) {
             Ok(0) => return Ok(()),
-            Ok(_) if buf.len() as u64 > MAX_DECOMPRESSED_FILE_SIZE => {
+            Ok(_) if buf.len() as u64 > limit => {
                 return Err(ReadError::TooLarge);
             }
             Ok(_) => {}
@@ -314,17 +353,18 @@ impl Ids {
 
     /// The kernel's read check without access control lists: root reads
     /// anything; else the owner, group or other bits that apply.
-    fn may_read(&self, mode: u32, owner: u32, group: u32) -> bool {
+    fn may_read(&self, mode: rustix::fs::Mode, owner: u32, group: u32) -> bool {
+        use rustix::fs::Mode;
         if self.uid == 0 {
             return true;
         }
         if owner == self.uid {
-            return mode & 0o400 != 0;
+            return mode.contains(Mode::RUSR);
         }
         if group == self.gid || self.groups.contains(&group) {
-            return mode & 0o040 != 0;
+            return mode.contains(Mode::RGRP);
         }
-        mode & 0o004 != 0
+        mode.contains(Mode::ROTH)
     }
 }
 
@@ -425,31 +465,78 @@ mod tests {
     }
 
     #[test]
+    fn a_symlink_loop_ends_in_an_error_not_a_deep_walk() {
+        let dir = chart_with_file("files/conf.txt", b"x");
+        std::os::unix::fs::symlink(".", dir.path().join("files/loop")).unwrap();
+        let err = crate::load(dir.path()).unwrap_err().to_string();
+        let eloop = io::Error::from_raw_os_error(rustix::io::Errno::LOOP.raw_os_error());
+        assert!(err.ends_with(&eloop.to_string()), "{err}");
+        assert!(err.contains("files/loop/loop/"), "{err}");
+        // A link to a directory that is not a loop is walked.
+        let dir = chart_with_file("files/conf.txt", b"x");
+        std::os::unix::fs::symlink("files", dir.path().join("more")).unwrap();
+        let chart = crate::load(dir.path()).unwrap();
+        assert!(chart.files.iter().any(|f| f.name == "more/conf.txt"));
+    }
+
+    #[test]
+    fn helmignore_is_read_as_is() {
+        // A byte-order mark stays part of the first rule, as in Helm: it
+        // then matches nothing, and the file it named is loaded.
+        let dir = chart_with_file("files/conf.txt", b"x");
+        write(
+            dir.path(),
+            ".helmignore",
+            b"\xEF\xBB\xBFfiles/conf.txt\nci/\n",
+        );
+        write(dir.path(), "ci/a.yaml", b"a: 1");
+        let chart = crate::load(dir.path()).unwrap();
+        assert!(chart.files.iter().any(|f| f.name == "files/conf.txt"));
+        assert!(!chart.files.iter().any(|f| f.name.starts_with("ci/")));
+    }
+
+    #[test]
+    fn files_read_late_are_found_from_the_absolute_chart_path() {
+        let dir = chart_with_file("files/conf.txt", b"x");
+        let chart = crate::load(dir.path()).unwrap();
+        let file = chart
+            .files
+            .iter()
+            .find(|f| f.name == "files/conf.txt")
+            .unwrap();
+        let crate::chart::Content::Deferred(d) = &file.content else {
+            panic!("not deferred");
+        };
+        assert!(d.path.is_absolute(), "{}", d.path.display());
+    }
+
+    #[test]
     fn readability_follows_the_permission_bits() {
         let ids = Ids {
             uid: 1000,
             gid: 100,
             groups: vec![20],
         };
-        assert!(ids.may_read(0o400, 1000, 0));
+        let m = rustix::fs::Mode::from_raw_mode;
+        assert!(ids.may_read(m(0o400), 1000, 0));
         assert!(
-            !ids.may_read(0o044, 1000, 100),
+            !ids.may_read(m(0o044), 1000, 100),
             "owner bits decide for the owner"
         );
-        assert!(ids.may_read(0o040, 0, 100));
-        assert!(ids.may_read(0o040, 0, 20), "supplementary group");
+        assert!(ids.may_read(m(0o040), 0, 100));
+        assert!(ids.may_read(m(0o040), 0, 20), "supplementary group");
         assert!(
-            !ids.may_read(0o404, 0, 20),
+            !ids.may_read(m(0o404), 0, 20),
             "group bits decide for a member"
         );
-        assert!(ids.may_read(0o004, 0, 0));
-        assert!(!ids.may_read(0o440, 0, 0));
+        assert!(ids.may_read(m(0o004), 0, 0));
+        assert!(!ids.may_read(m(0o440), 0, 0));
         let root = Ids {
             uid: 0,
             gid: 0,
             groups: vec![],
         };
-        assert!(root.may_read(0o000, 1000, 1000));
+        assert!(root.may_read(m(0o000), 1000, 1000));
     }
 
     #[test]
