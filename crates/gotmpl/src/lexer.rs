@@ -170,9 +170,9 @@ pub fn lex(input: &str, options: LexOptions) -> Lexed<'_> {
         pos: 0,
         start: 0,
         // Chart templates lex into one item per 6 bytes on average, dense
-        // ones one per 3-4: room for that up front (the untouched tail
-        // costs no pages) instead of doublings of a large vector, in the
-        // vector the previous parse on this thread gave back.
+        // ones one per 3-4: room for that up front instead of doublings of
+        // a large vector, in the vector the previous parse on this thread
+        // gave back.
         items: take_items_buffer(input.len() / 4 + 16),
         paren_depth: 0,
         options,
@@ -197,7 +197,8 @@ thread_local! {
 /// An empty items vector with room for `capacity`, reusing the buffer
 /// the last parse on this thread gave back.
 fn take_items_buffer<'a>(capacity: usize) -> Vec<Item<'a>> {
-    let buf = ITEMS_BUFFER.with(|b| b.take());
+    // (During thread teardown the buffer may be gone: start afresh.)
+    let buf = ITEMS_BUFFER.try_with(|b| b.take()).unwrap_or_default();
     let mut items: Vec<Item<'a>> = recycle(buf);
     items.reserve(capacity);
     items
@@ -206,7 +207,7 @@ fn take_items_buffer<'a>(capacity: usize) -> Vec<Item<'a>> {
 /// Give an items vector back for the next parse on this thread.
 pub(crate) fn give_back_items(items: Vec<Item<'_>>) {
     let buf: Vec<Item<'static>> = recycle(items);
-    ITEMS_BUFFER.with(|b| {
+    let _ = ITEMS_BUFFER.try_with(|b| {
         let old = b.take();
         b.set(if old.capacity() > buf.capacity() {
             old

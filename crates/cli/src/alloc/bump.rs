@@ -5,8 +5,8 @@
 //! allocates a few MiB in total, which then lie in two or three dense
 //! huge pages instead of being spread over mimalloc's per-size pages.
 //!
-//! Blocks are handed out with a compare-and-swap on the end pointer, so
-//! any thread may allocate; the arena is a fixed reservation and says no
+//! Blocks are handed out with a compare-and-swap on the next-block
+//! pointer, so any thread may allocate; the arena is a fixed reservation and says no
 //! when it is full, and the caller falls back to another allocator.
 
 use std::sync::atomic::AtomicUsize;
