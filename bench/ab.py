@@ -6,7 +6,9 @@ which single hyperfine runs on a noisy machine do not.
 
 Usage: bench/ab.py RUNS CHART [ENV=V,...@]BINARY...
   e.g. bench/ab.py 100 tests/corpus/charts/prometheus /tmp/old ./target/release/deckmod
-  A BINARY may be prefixed with environment settings, e.g. MIMALLOC_VERBOSE=0@/tmp/old.
+  A BINARY may be prefixed with environment settings, e.g. MIMALLOC_VERBOSE=0@/tmp/old
+  (so a path holding `@` needs a prefix, even an empty-looking one like X=1@PATH).
+  The same BINARY may be given twice (an A/A run shows the noise).
 Env: ARGS (default "--kube-version 1.29.0"), the arguments after `template CHART`.
 """
 import os
@@ -32,17 +34,21 @@ def main():
         sys.exit(__doc__)
     runs, chart, builds = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
     extra = os.environ.get("ARGS", "--kube-version 1.29.0").split()
-    specs = {b: spec(b) for b in builds}
-    times = {b: [] for b in builds}
+    specs = [spec(b) for b in builds]
+    times = [[] for _ in builds]
+    order = list(range(len(builds)))
     with open(os.devnull, "w") as null:
         for i in range(runs):
-            for b in builds if i % 2 == 0 else reversed(builds):
-                binary, env = specs[b]
+            for k in order if i % 2 == 0 else reversed(order):
+                binary, env = specs[k]
                 start = time.perf_counter()
-                subprocess.run([binary, "template", chart, *extra], stdout=null, stderr=null, env=env)
-                times[b].append((time.perf_counter() - start) * 1000)
-    for b in builds:
-        t = sorted(times[b])
+                done = subprocess.run([binary, "template", chart, *extra], stdout=null, stderr=null, env=env)
+                elapsed = (time.perf_counter() - start) * 1000
+                if done.returncode != 0:
+                    sys.exit(f"{builds[k]} failed (exit {done.returncode}): a failing run is no timing")
+                times[k].append(elapsed)
+    for k, b in enumerate(builds):
+        t = sorted(times[k])
         print(f"{b:50s} median {statistics.median(t):8.3f} ms  p25 {t[len(t) // 4]:8.3f}  min {t[0]:8.3f}")
 
 
