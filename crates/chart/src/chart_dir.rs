@@ -98,7 +98,7 @@ pub(crate) fn read_deferred(path: &Path, rel: &str) -> Result<Arc<[u8]>, String>
     ) {
         Ok(()) => Ok(strip_bom(&scratch)),
         Err(ReadError::TooLarge) => Err(too_large(&name).to_string()),
-        Err(ReadError::Io(e)) => Err(format!("error reading {rel}: {e}")),
+        Err(ReadError::Io(e)) => Err(read_error(rel, &e).to_string()),
     }
 }
 
@@ -125,8 +125,9 @@ impl Walker<'_> {
     /// in one path lookup (each directory is opened relative to its parent,
     /// so the kernel sees one link at a time).
     fn walk(&mut self, dir: OwnedFd, prefix: &str, links: usize) -> Result<(), Error> {
-        let dir_path = self.root.join(prefix);
+        // The directory's path is built only for an error.
         let list_error = |e: rustix::io::Errno| {
+            let dir_path = self.root.join(prefix);
             Error::Load(format!("{}: {}", dir_path.display(), io::Error::from(e)))
         };
         let mut listing = Dir::new(dir).map_err(list_error)?;
@@ -224,7 +225,7 @@ impl Walker<'_> {
                 {
                     return Err(too_large(name));
                 }
-                Err(Error::Load(format!("error reading {rel}: {e}")))
+                Err(read_error(rel, &e))
             }
         }
     }
@@ -261,10 +262,7 @@ impl Walker<'_> {
             && let Err(e) =
                 rustix::fs::accessat(dirfd, name, rustix::fs::Access::READ_OK, AtFlags::empty())
         {
-            return Err(Error::Load(format!(
-                "error reading {rel}: {}",
-                io::Error::from(e)
-            )));
+            return Err(read_error(rel, &io::Error::from(e)));
         }
         Ok(())
     }
@@ -320,6 +318,11 @@ fn open_dir(dirfd: impl AsFd, path: &Path) -> io::Result<OwnedFd> {
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )?)
+}
+
+/// Helm's load error for a chart file it could not read.
+fn read_error(rel: &str, e: &io::Error) -> Error {
+    Error::Load(format!("error reading {rel}: {e}"))
 }
 
 fn too_large(name: &str) -> Error {
@@ -396,6 +399,10 @@ mod tests {
         dir
     }
 
+    fn chart_file<'c>(chart: &'c crate::Chart, name: &str) -> &'c File {
+        chart.files.iter().find(|f| f.name == name).unwrap()
+    }
+
     fn render(dir: &Path) -> Result<String, Error> {
         let chart = crate::load(dir)?;
         let values = crate::ValueOptions::default().merge()?;
@@ -412,11 +419,7 @@ mod tests {
     fn files_left_on_disk_are_read_when_used() {
         let dir = chart_with_file("files/conf.txt", b"\xEF\xBB\xBFkey=1");
         let chart = crate::load(dir.path()).unwrap();
-        let file = chart
-            .files
-            .iter()
-            .find(|f| f.name == "files/conf.txt")
-            .unwrap();
+        let file = chart_file(&chart, "files/conf.txt");
         assert!(matches!(file.content, crate::chart::Content::Deferred(_)));
         // Read on first use, byte-order mark stripped as at load.
         assert_eq!(file.data().unwrap(), b"key=1");
@@ -499,11 +502,7 @@ mod tests {
     fn files_read_late_are_found_from_the_absolute_chart_path() {
         let dir = chart_with_file("files/conf.txt", b"x");
         let chart = crate::load(dir.path()).unwrap();
-        let file = chart
-            .files
-            .iter()
-            .find(|f| f.name == "files/conf.txt")
-            .unwrap();
+        let file = chart_file(&chart, "files/conf.txt");
         let crate::chart::Content::Deferred(d) = &file.content else {
             panic!("not deferred");
         };
