@@ -31,13 +31,6 @@ pub struct RenderOptions {
     pub kube_version: Option<String>,
     /// `-a/--api-versions`, added to the default set.
     pub api_versions: Vec<String>,
-    /// The process exits right after this render (the CLI): leave its
-    /// intermediate data (parse trees, the chart tree, values, unsorted
-    /// output) allocated instead of freeing it piece by piece, which is
-    /// wasted work there (about 7% of a large chart's `deckmod template`,
-    /// see BENCHMARKS.md). The operator and other long-running callers
-    /// keep the default, `false`.
-    pub exit_after_render: bool,
 }
 
 impl Default for RenderOptions {
@@ -48,7 +41,6 @@ impl Default for RenderOptions {
             is_upgrade: false,
             kube_version: None,
             api_versions: Vec::new(),
-            exit_after_render: false,
         }
     }
 }
@@ -75,6 +67,18 @@ pub struct Rendered {
     pub notes: String,
     /// Non-fatal messages Helm would log to stderr.
     pub warnings: Vec<String>,
+}
+
+impl Rendered {
+    /// The manifest Helm stores in a release record: every plain manifest
+    /// (no CRDs from `crds/`, no hooks) as `---\n# Source: PATH\nTEXT\n`.
+    pub fn release_manifest(&self) -> String {
+        let mut out = String::new();
+        for m in &self.manifests {
+            out.push_str(&format!("---\n# Source: {}\n{}\n", m.name, m.content));
+        }
+        out
+    }
 }
 
 /// The pattern Helm validates release names with (quoted in its error).
@@ -154,6 +158,25 @@ fn collect_crds(
     Ok(())
 }
 
+/// The working data of a render (parse trees, the chart tree, coalesced
+/// values, unsorted output), handed to the caller of
+/// [`render_keeping_scratch`], which decides when it is freed: freeing it
+/// piece by piece costs about 7% of a large chart's `deckmod template`
+/// (BENCHMARKS.md), wasted work in a process that exits right after.
+/// Dropping it frees it as [`render`] does. It holds template values, so it
+/// stays on the thread that rendered, and borrows the chart.
+pub struct Scratch<'a>(Vec<Box<dyn Leftover + 'a>>);
+
+/// Anything a render leaves behind (only ever dropped or forgotten).
+trait Leftover {}
+impl<T> Leftover for T {}
+
+impl std::fmt::Debug for Scratch<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scratch({} parts)", self.0.len())
+    }
+}
+
 /// Render `chart` with user values `values` (as [`crate::ValueOptions::merge`]
 /// returns them) the way `helm template` does, up to sorted manifests.
 pub fn render(
@@ -161,6 +184,16 @@ pub fn render(
     values: &serde_json::Value,
     opts: &RenderOptions,
 ) -> Result<Rendered, Error> {
+    render_keeping_scratch(chart, values, opts).map(|(rendered, _scratch)| rendered)
+}
+
+/// [`render`], handing the render's working data to the caller instead of
+/// freeing it (see [`Scratch`]).
+pub fn render_keeping_scratch<'a>(
+    chart: &'a Chart,
+    values: &serde_json::Value,
+    opts: &RenderOptions,
+) -> Result<(Rendered, Scratch<'a>), Error> {
     validate_release_name(&opts.release_name)?;
     let mut warnings = Vec::new();
     let user = Value::from_json(values);
@@ -198,9 +231,6 @@ pub fn render(
     top.insert("Values".into(), Value::Map(vals));
     let parsed = engine::parse(engine::sources(&root))?;
     let mut files = engine::execute(&root, &parsed, &Value::map(top))?;
-    if opts.exit_after_render {
-        std::mem::forget(parsed);
-    }
 
     let notes_path = format!("{}/templates/NOTES.txt", root.name());
     let mut notes = String::new();
@@ -217,16 +247,20 @@ pub fn render(
     warnings.extend(sorted.notices);
     let mut crds = Vec::new();
     collect_crds(&root, None, &mut crds)?;
-    if opts.exit_after_render {
-        std::mem::forget((root, user, files));
-    }
-    Ok(Rendered {
+    let rendered = Rendered {
         manifests: sorted.manifests,
         hooks: sorted.hooks,
         crds,
         notes,
         warnings,
-    })
+    };
+    let scratch = Scratch(vec![
+        Box::new(parsed),
+        Box::new(root),
+        Box::new(user),
+        Box::new(files),
+    ]);
+    Ok((rendered, scratch))
 }
 
 /// Output settings of `helm template`.

@@ -35,7 +35,9 @@ pub mod strvals;
 pub mod toml;
 pub mod user_values;
 
-pub use action::{PrintOptions, RenderOptions, Rendered, print, render, template};
+pub use action::{
+    PrintOptions, RenderOptions, Rendered, Scratch, print, render, render_keeping_scratch, template,
+};
 pub use chart::{Chart, File};
 pub use error::Error;
 pub use loader::load;

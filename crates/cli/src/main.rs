@@ -7,6 +7,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 mod alloc;
 mod cmd;
+mod lifetime;
 mod output;
 
 /// Develop, build, publish and run Deckhouse Kubernetes Platform modules.
@@ -43,6 +44,10 @@ enum Command {
     /// Inspect a module source (a registry path holding modules).
     #[command(subcommand)]
     Source(cmd::source::SourceCommand),
+    /// Run modules in a cluster: hooks, values, rendering, apply, releases.
+    Operator(cmd::operator::OperatorArgs),
+    /// Print the CustomResourceDefinitions of deckmod's resources.
+    Crds,
     /// Print a shell completion script.
     Completion {
         /// The shell to generate completions for.
@@ -71,9 +76,11 @@ fn template_args_fast(
 }
 
 fn main() -> ExitCode {
-    // Every command runs to completion in one go (a long-running operator
-    // command would leave purging on).
-    alloc::tune_for_short_run();
+    // The one place the process's lifetime is chosen (the arena's
+    // constructor asks the same `lifetime::of_first_arg`).
+    if lifetime::decide() == lifetime::Lifetime::OneShot {
+        alloc::tune_for_short_run();
+    }
     if let Some(args) = template_args_fast(std::env::args_os()) {
         return finish(cmd::template::run(args));
     }
@@ -97,6 +104,8 @@ fn main() -> ExitCode {
         Command::Release(a) => cmd::release::run(a),
         Command::Pull(a) => cmd::pull::run(a),
         Command::Source(c) => cmd::source::run(c),
+        Command::Operator(a) => cmd::operator::run(a),
+        Command::Crds => cmd::operator::crds(),
         Command::Completion { shell } => {
             clap_complete::generate(
                 shell,

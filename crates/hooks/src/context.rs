@@ -229,6 +229,12 @@ impl SnapshotStore {
         Ok(())
     }
 
+    /// Replace a binding's items with ones already filtered (the operator
+    /// keeps filter results as objects arrive).
+    pub fn set_items(&mut self, binding: &str, items: Vec<ObjectAndFilterResult>) {
+        self.items.insert(binding.to_string(), items);
+    }
+
     /// The items of one binding (empty if none were set).
     pub fn get(&self, binding: &str) -> &[ObjectAndFilterResult] {
         self.items.get(binding).map(Vec::as_slice).unwrap_or(&[])

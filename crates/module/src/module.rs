@@ -253,16 +253,61 @@ impl Module {
         global_overrides: Option<&Value>,
         for_helm: bool,
     ) -> Result<Value, ValuesError> {
+        let module = self.module_values(settings, internal, for_helm)?;
+        Ok(self.values_document(self.global_values(global_overrides), module))
+    }
+
+    /// The global values this module's templates see: the documented DKP
+    /// defaults, `overrides` merged in, and a digest for each of the
+    /// module's images.
+    pub fn global_values(&self, overrides: Option<&Value>) -> Value {
         let mut global = globals::default_globals();
-        if let Some(g) = global_overrides {
+        if let Some(g) = overrides {
             values::merge(&mut global, g.clone());
         }
         self.add_image_digests(&mut global);
-        let module = self.module_values(settings, internal, for_helm)?;
+        global
+    }
+
+    /// `{"global": global, "<valuesKey>": module}`.
+    pub fn values_document(&self, global: Value, module: Value) -> Value {
         let mut root = Map::new();
         root.insert("global".into(), global);
         root.insert(self.values_key.clone(), module);
-        Ok(Value::Object(root))
+        Value::Object(root)
+    }
+
+    /// Check module values changed after [`Module::module_values`] (by
+    /// hooks' patches) against the values schema and, when `for_helm`, the
+    /// `x-required-for-helm` fields.
+    pub fn check_values(&self, values: &Value, for_helm: bool) -> Result<(), ValuesError> {
+        let stages = [("values", &self.values_schema), ("helm", &self.helm_schema)];
+        for (stage, schema) in stages.into_iter().take(if for_helm { 2 } else { 1 }) {
+            if let Some(s) = schema {
+                let violations = s.validate(values);
+                if !violations.is_empty() {
+                    return Err(ValuesError { stage, violations });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The module's static enabled flag, as addon-operator's `Static`
+    /// extender reads it: `<valuesKey>Enabled` in `<modulesDir>/values.yaml`,
+    /// then in the module's `values.yaml` (the later file wins); `None`
+    /// when neither says.
+    pub fn static_enabled(&self) -> Option<bool> {
+        let key = format!("{}Enabled", self.values_key);
+        let read = |path: &Path| -> Option<bool> {
+            let text = std::fs::read_to_string(path).ok()?;
+            goyaml::from_str(&text).ok()?.get(&key)?.as_bool()
+        };
+        let in_dir = self
+            .root
+            .parent()
+            .and_then(|dir| read(&dir.join("values.yaml")));
+        read(&self.root.join("values.yaml")).or(in_dir)
     }
 }
 

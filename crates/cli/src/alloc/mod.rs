@@ -12,9 +12,14 @@
 //! machines measured; BENCHMARKS.md), and mimalloc's own set-up (80 pages
 //! of arena metadata) is not paid unless it is used. Blocks larger than
 //! [`ARENA_MAX_BLOCK`], and blocks that no longer fit once the arena is
-//! nearly full, go to mimalloc, which reuses memory. No deckmod command
-//! runs for long yet; one that does (an operator) will need the arena
-//! switched off for it, which is not built.
+//! nearly full, go to mimalloc, which reuses memory.
+//!
+//! The arena never reuses what it hands out, so it is for one-shot
+//! commands only: the constructor installs it only when
+//! [`crate::lifetime::of_first_arg`] says the command line is one-shot
+//! (`deckmod operator` runs on plain mimalloc, which reuses and returns
+//! memory). glibc passes the command line to constructors; elsewhere the
+//! arena is never installed.
 
 mod bump;
 
@@ -108,17 +113,26 @@ unsafe impl GlobalAlloc for DeckmodAlloc {
 /// Installs the arena as the process starts, before `main` (a
 /// constructor, as C runs them; whatever other constructors allocate
 /// before it goes to mimalloc, which is fine). It allocates nothing itself.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[used]
 #[unsafe(link_section = ".init_array")]
-static INSTALL_ARENA: extern "C" fn() = install_arena;
+static INSTALL_ARENA: extern "C" fn(c_int, *const *const std::os::raw::c_char) = install_arena;
 
-/// Switch the arena on (see the module documentation). Does nothing when
-/// the address space cannot be reserved; the process then runs on
-/// mimalloc alone, as it does on other systems.
-#[cfg(target_os = "linux")]
-extern "C" fn install_arena() {
+/// Switch the arena on for a one-shot command line (see the module
+/// documentation). Does nothing when the address space cannot be
+/// reserved; the process then runs on mimalloc alone, as it does on other
+/// systems.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+extern "C" fn install_arena(argc: c_int, argv: *const *const std::os::raw::c_char) {
     use rustix::mm::{Advice, MapFlags, ProtFlags};
+    let first_arg = (argc > 1 && !argv.is_null()).then(|| {
+        // SAFETY: glibc calls `.init_array` functions with the process's
+        // `argc` and `argv`: `argv[1]` is a NUL-terminated string.
+        unsafe { std::ffi::CStr::from_ptr(*argv.add(1)) }.to_bytes()
+    });
+    if crate::lifetime::of_first_arg(first_arg) != crate::lifetime::Lifetime::OneShot {
+        return;
+    }
     // One huge page more, to align the start to one.
     let len = ARENA_SIZE + HUGE_PAGE;
     // SAFETY: a fresh anonymous private mapping aliases nothing.
@@ -152,7 +166,7 @@ unsafe extern "C" {
     fn mi_option_get(option: c_int) -> c_long;
 }
 
-/// For a command that exits within seconds: mimalloc never hands freed
+/// For a command that exits within seconds (never the operator): mimalloc never hands freed
 /// pages back to the OS. It purges emptied 64 KiB pages with
 /// `madvise(MADV_DONTNEED)` and faults them in again when they are reused;
 /// a short process gains nothing from returning memory.

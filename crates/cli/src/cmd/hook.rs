@@ -286,29 +286,6 @@ fn read_objects(path: &Path) -> anyhow::Result<Vec<Value>> {
     Ok(out)
 }
 
-/// Validates the module's part of a values document against one of the
-/// module's OpenAPI schemas (`openapi/values.yaml` or
-/// `config-values.yaml`), reporting violations by full JSON pointer.
-struct ModuleSchema<'a> {
-    schema: &'a module::Schema,
-    key: &'a str,
-}
-
-impl ValuesValidator for ModuleSchema<'_> {
-    fn validate(&self, values: &Value) -> Result<(), String> {
-        let part = values.get(self.key).cloned().unwrap_or_else(|| json!({}));
-        let violations = self.schema.validate(&part);
-        if violations.is_empty() {
-            return Ok(());
-        }
-        Err(violations
-            .iter()
-            .map(|v| format!("/{}{}: {}", self.key, v.pointer, v.message))
-            .collect::<Vec<_>>()
-            .join("; "))
-    }
-}
-
 fn run_one(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let hook = load_one(&args.hook)?;
     let hooks_dir = hooks_dir_containing(&hook.file.path);
@@ -397,14 +374,10 @@ fn run_one(args: &RunArgs) -> anyhow::Result<ExitCode> {
         values_validator: &NoValidation,
         config_values_validator: &NoValidation,
     };
-    let values_check = loaded_module
-        .as_ref()
-        .and_then(|m| m.values_schema.as_ref())
-        .map(|schema| ModuleSchema { schema, key: &key });
+    let values_check = loaded_module.as_ref().map(module::Module::values_validator);
     let config_check = loaded_module
         .as_ref()
-        .and_then(|m| m.config_schema.as_ref())
-        .map(|schema| ModuleSchema { schema, key: &key });
+        .map(module::Module::config_values_validator);
     let env = RunEnv {
         values_validator: values_check
             .as_ref()

@@ -4,6 +4,7 @@ pub mod build;
 pub mod hook;
 pub mod init;
 pub mod lint;
+pub mod operator;
 pub mod pull;
 pub mod push;
 pub mod release;

@@ -13,10 +13,10 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chart::{PrintOptions, RenderOptions};
-use serde_json::Value;
+use chart::PrintOptions;
+use module::RenderTarget;
 
-use super::values::{load_module, read_settings};
+use super::values::load_module;
 
 /// Arguments of `deckmod render`.
 #[derive(clap::Args)]
@@ -61,37 +61,25 @@ pub struct RenderArgs {
 /// Run `deckmod render`.
 pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let module = load_module(&args.path)?;
-    let user = read_settings(&args.files, &args.sets)?;
-    let internal = read_internal(&args.internal, &args.set_internal)?;
-    let values =
-        match module.template_values(&user.settings, internal.as_ref(), Some(&user.global), true) {
-            Ok(v) => v,
-            Err(e) => anyhow::bail!("module {}: {e}", module.name()),
-        };
-    let mut files = chart::loader::dir_files(&args.path)?;
-    if !files.iter().any(|f| f.name == "Chart.yaml") {
-        let header = format!("name: {}\nversion: 0.0.1\n", module.name());
-        files.insert(0, chart::File::new("Chart.yaml", header.into_bytes()));
-    }
-    let loaded = chart::loader::load_files(files)?;
-    let render_opts = RenderOptions {
-        release_name: module.name().to_string(),
-        namespace: args
-            .namespace
-            .or_else(|| module.definition.namespace.clone())
-            .unwrap_or_else(|| format!("d8-{}", module.name())),
-        is_upgrade: false,
+    let user = module::settings::read_settings(&args.files, &args.sets)?;
+    let internal = module::settings::read_internal(&args.internal, &args.set_internal)?;
+    let values = module
+        .template_values(&user.settings, internal.as_ref(), Some(&user.global), true)
+        .map_err(|e| anyhow::anyhow!("module {}: {e}", module.name()))?;
+    let loaded = module.load_chart()?;
+    let target = RenderTarget {
+        namespace: args.namespace,
         kube_version: args.kube_version,
         api_versions: args.api_versions,
-        // The process exits right after printing.
-        exit_after_render: true,
+        is_upgrade: false,
     };
     let print_opts = PrintOptions {
         show_only: args.show_only,
         ..Default::default()
     };
-    let rendered = chart::render(&loaded, &values, &render_opts)
-        .map_err(|e| anyhow::anyhow!("module {}: {e}", module.name()))?;
+    let (rendered, scratch) =
+        module::render::render_keeping_scratch(&module, &loaded, &values, &target)
+            .map_err(|e| anyhow::anyhow!("module {}: {e}", module.name()))?;
     for w in &rendered.warnings {
         eprintln!("{w}");
     }
@@ -99,34 +87,8 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
-    // The process ends here, as after `deckmod template`: freeing the
-    // module, the chart, the render and the output piece by piece would only
-    // delay the exit.
-    std::mem::forget((module, values, loaded, rendered, text));
+    // The render's scratch borrows the chart: handed over first.
+    crate::lifetime::release_at_exit((rendered, scratch, text));
+    crate::lifetime::release_at_exit((module, values, loaded));
     Ok(ExitCode::SUCCESS)
-}
-
-/// Internal values from `--internal` files and `--set-internal`, as the
-/// overlay `Module::module_values` takes: `{"internal": {...}}`; `None`
-/// when neither flag is given.
-pub(crate) fn read_internal(files: &[PathBuf], sets: &[String]) -> anyhow::Result<Option<Value>> {
-    if files.is_empty() && sets.is_empty() {
-        return Ok(None);
-    }
-    let mut internal = Value::Object(Default::default());
-    for f in files {
-        let v = super::values::read_yaml_file(f)?;
-        match v {
-            Value::Null => {}
-            Value::Object(_) => module::values::merge(&mut internal, v),
-            _ => anyhow::bail!("{}: expected a mapping of internal values", f.display()),
-        }
-    }
-    for s in sets {
-        module::values::apply_set(&mut internal, s)
-            .map_err(|e| anyhow::anyhow!("--set-internal {e}"))?;
-    }
-    let mut overlay = serde_json::Map::new();
-    overlay.insert("internal".into(), internal);
-    Ok(Some(Value::Object(overlay)))
 }

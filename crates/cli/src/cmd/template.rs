@@ -166,8 +166,6 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
         is_upgrade: args.is_upgrade,
         kube_version: args.kube_version,
         api_versions: args.api_versions,
-        // The process exits right after printing.
-        exit_after_render: true,
     };
     let print_opts = PrintOptions {
         include_crds: args.include_crds,
@@ -175,7 +173,7 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
         no_hooks: args.no_hooks,
         show_only: args.show_only,
     };
-    let rendered = match chart::render(&loaded, &values, &render_opts) {
+    let (rendered, scratch) = match chart::render_keeping_scratch(&loaded, &values, &render_opts) {
         Ok(r) => r,
         Err(e @ chart::Error::Render(_)) => return Err(anyhow::anyhow!("{e}{DEBUG_HINT}")),
         Err(e) => return Err(e.into()),
@@ -196,9 +194,9 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
-    // The process ends here: freeing the chart, the render and the output
-    // piece by piece would only delay the exit.
-    std::mem::forget((loaded, rendered, text));
+    // The render's scratch borrows the chart: handed over first.
+    crate::lifetime::release_at_exit((rendered, scratch, text));
+    crate::lifetime::release_at_exit(loaded);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,9 +1,7 @@
 //! `deckmod values`: a module's effective values, as templates see them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-
-use serde_json::Value;
 
 use crate::output::{DataFormat, print_data};
 
@@ -35,59 +33,11 @@ pub struct ValuesArgs {
     pub output: DataFormat,
 }
 
-/// The user's settings and global overrides, from `-f` files and `--set`.
-pub struct UserSettings {
-    /// Module settings.
-    pub settings: Value,
-    /// Overrides of the global values.
-    pub global: Value,
-}
-
-/// A YAML file given on the command line; errors name the file and, for
-/// bad YAML, the line and column.
-pub(crate) fn read_yaml_file(path: &Path) -> anyhow::Result<Value> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    goyaml::from_str(&text).map_err(|e| match e.pos {
-        Some(p) => anyhow::anyhow!(
-            "{}:{}:{}: invalid YAML: {}",
-            path.display(),
-            p.line,
-            p.col,
-            e.message
-        ),
-        None => anyhow::anyhow!("{}: invalid YAML: {}", path.display(), e.message),
-    })
-}
-
-/// Read `-f` files and `--set` arguments into settings and global overrides.
-pub fn read_settings(files: &[PathBuf], sets: &[String]) -> anyhow::Result<UserSettings> {
-    let mut settings = Value::Object(Default::default());
-    let mut global = Value::Object(Default::default());
-    for f in files {
-        let mut v = read_yaml_file(f)?;
-        if v.is_null() {
-            continue;
-        }
-        let Some(obj) = v.as_object_mut() else {
-            anyhow::bail!("{}: expected a mapping of module settings", f.display());
-        };
-        if let Some(g) = obj.remove("global") {
-            module::values::merge(&mut global, g);
-        }
-        module::values::merge(&mut settings, v);
-    }
-    for s in sets {
-        module::values::apply_set(&mut settings, s).map_err(|e| anyhow::anyhow!("--set {e}"))?;
-    }
-    Ok(UserSettings { settings, global })
-}
-
 /// Run `deckmod values`.
 pub fn run(args: ValuesArgs) -> anyhow::Result<ExitCode> {
     let module = load_module(&args.path)?;
-    let user = read_settings(&args.files, &args.sets)?;
-    let internal = super::render::read_internal(&args.internal, &args.set_internal)?;
+    let user = module::settings::read_settings(&args.files, &args.sets)?;
+    let internal = module::settings::read_internal(&args.internal, &args.set_internal)?;
     match module.template_values(&user.settings, internal.as_ref(), Some(&user.global), false) {
         Ok(v) => {
             print_data(&v, args.output);

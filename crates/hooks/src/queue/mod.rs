@@ -17,7 +17,7 @@
 //!
 //! Lifecycle tasks (onStartup, beforeHelm, ...) are never combined.
 
-mod backoff;
+pub mod backoff;
 mod rate_limit;
 mod schedule;
 

@@ -1,0 +1,271 @@
+//! Where modules' settings and enabled flags come from: ModuleConfig
+//! objects (DKP, the default) or addon-operator's ConfigMap. Settings are
+//! validated against the module's `openapi/config-values.yaml` before the
+//! module sees them: an invalid change is refused (on the ModuleConfig's
+//! `status.message`, each violation by JSON pointer) and the module keeps
+//! its last good settings and keeps running.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use futures::StreamExt as _;
+use kube::api::{Api, DynamicObject};
+use kube::runtime::{WatchStreamExt as _, watcher};
+use serde_json::{Value, json};
+
+use crate::module_worker::{ModuleConfigState, ModuleHandle, ModuleMsg};
+use crate::status::StatusWriter;
+
+/// The name of the ModuleConfig holding global settings.
+pub const GLOBAL: &str = "global";
+
+/// Where configuration is read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// ModuleConfig objects.
+    ModuleConfigs,
+    /// addon-operator's ConfigMap (`global`, `<valuesKey>`,
+    /// `<valuesKey>Enabled` keys) in a namespace.
+    ConfigMap {
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+    },
+}
+
+/// Sends configuration to module workers.
+pub struct ConfigRouter {
+    modules: BTreeMap<String, ModuleHandle>,
+    status: StatusWriter,
+    global: Value,
+}
+
+/// The outcome of checking one module's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Valid: the state to send.
+    Accept(ModuleConfigState),
+    /// Invalid: the message for the ModuleConfig's status.
+    Reject(String),
+    /// No such module.
+    Unknown,
+}
+
+/// Check `settings` for `module` (pure: the schema decides).
+pub fn check(module: Option<&module::Module>, enabled: Option<bool>, settings: &Value) -> Verdict {
+    let Some(m) = module else {
+        return Verdict::Unknown;
+    };
+    let settings = if settings.is_null() {
+        json!({})
+    } else {
+        settings.clone()
+    };
+    match m.config_values(&settings) {
+        Ok(_) => Verdict::Accept(ModuleConfigState { enabled, settings }),
+        Err(e) => Verdict::Reject(format!(
+            "Error: settings are invalid, the module keeps its previous settings: {}",
+            e.violations
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    }
+}
+
+impl ConfigRouter {
+    /// A router to `modules`.
+    pub fn new(modules: BTreeMap<String, ModuleHandle>, status: StatusWriter) -> ConfigRouter {
+        ConfigRouter {
+            modules,
+            status,
+            global: json!({}),
+        }
+    }
+
+    fn set_global(&mut self, global: Value) {
+        if global != self.global {
+            self.global = global.clone();
+            for m in self.modules.values() {
+                let _ = m.tx.send(ModuleMsg::Global(global.clone()));
+            }
+        }
+    }
+
+    /// A module's config from a ModuleConfig object (`None`: deleted).
+    async fn module_config(&mut self, name: &str, mc: Option<&Value>) {
+        if name == GLOBAL {
+            let settings = mc
+                .and_then(|m| m.pointer("/spec/settings"))
+                .cloned()
+                .filter(Value::is_object)
+                .unwrap_or_else(|| json!({}));
+            self.set_global(settings);
+            if mc.is_some() {
+                let _ = self.status.report_config(name, "", None).await;
+            }
+            return;
+        }
+        let handle = self.modules.get(name);
+        let enabled = mc
+            .and_then(|m| m.pointer("/spec/enabled"))
+            .and_then(Value::as_bool);
+        let settings = mc
+            .and_then(|m| m.pointer("/spec/settings"))
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let version = mc
+            .and_then(|m| m.pointer("/spec/version"))
+            .and_then(Value::as_i64);
+        let verdict = check(handle.map(|h| h.module.as_ref()), enabled, &settings);
+        let message = match &verdict {
+            Verdict::Accept(state) => {
+                if let Some(h) = handle {
+                    let _ = h.tx.send(ModuleMsg::Config(state.clone()));
+                }
+                String::new()
+            }
+            Verdict::Reject(msg) => {
+                tracing::warn!(module = name, "ModuleConfig refused: {msg}");
+                msg.clone()
+            }
+            Verdict::Unknown => "Ignored: unknown module name".to_string(),
+        };
+        if mc.is_some()
+            && let Err(e) = self.status.report_config(name, &message, version).await
+        {
+            tracing::warn!(module = name, "cannot write the ModuleConfig status: {e}");
+        }
+    }
+
+    /// Follow ModuleConfig objects until the stream ends.
+    pub async fn run_module_configs(mut self, client: kube::Client) {
+        let ar = kube::core::ApiResource {
+            group: "deckhouse.io".into(),
+            version: "v1alpha1".into(),
+            api_version: "deckhouse.io/v1alpha1".into(),
+            kind: "ModuleConfig".into(),
+            plural: "moduleconfigs".into(),
+        };
+        let api: Api<DynamicObject> = Api::all_with(client, &ar);
+        let mut stream = watcher(api, watcher::Config::default())
+            .default_backoff()
+            .boxed();
+        let mut listing: Option<BTreeSet<String>> = None;
+        let mut present: BTreeSet<String> = BTreeSet::new();
+        while let Some(ev) = stream.next().await {
+            let ev = match ev {
+                Ok(ev) => ev,
+                Err(e) => {
+                    tracing::warn!("ModuleConfig watch error (retrying): {e}");
+                    continue;
+                }
+            };
+            match ev {
+                watcher::Event::Init => listing = Some(BTreeSet::new()),
+                watcher::Event::InitApply(o) | watcher::Event::Apply(o) => {
+                    let name = o.metadata.name.clone().unwrap_or_default();
+                    let v = serde_json::to_value(&o).unwrap_or_default();
+                    if let Some(l) = &mut listing {
+                        l.insert(name.clone());
+                    }
+                    present.insert(name.clone());
+                    self.module_config(&name, Some(&v)).await;
+                }
+                watcher::Event::Delete(o) => {
+                    let name = o.metadata.name.clone().unwrap_or_default();
+                    present.remove(&name);
+                    self.module_config(&name, None).await;
+                }
+                watcher::Event::InitDone => {
+                    let listed = listing.take().unwrap_or_default();
+                    // Modules without a ModuleConfig start from their defaults;
+                    // a ModuleConfig gone during a relist is a deletion.
+                    let names: Vec<String> = self.modules.keys().cloned().collect();
+                    for name in names {
+                        if !listed.contains(&name) {
+                            present.remove(&name);
+                            self.module_config(&name, None).await;
+                        }
+                    }
+                    if !listed.contains(GLOBAL) {
+                        self.set_global(json!({}));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Follow addon-operator's ConfigMap until the stream ends.
+    pub async fn run_config_map(mut self, client: kube::Client, namespace: String, name: String) {
+        use k8s_openapi::api::core::v1::ConfigMap;
+        let api: Api<ConfigMap> = Api::namespaced(client, &namespace);
+        let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
+        let mut stream = watcher(api, cfg).default_backoff().boxed();
+        let mut seen = false;
+        while let Some(ev) = stream.next().await {
+            let data = match ev {
+                Ok(watcher::Event::InitApply(cm) | watcher::Event::Apply(cm)) => {
+                    seen = true;
+                    cm.data.unwrap_or_default()
+                }
+                Ok(watcher::Event::Delete(_)) => BTreeMap::new(),
+                Ok(watcher::Event::InitDone) if !seen => BTreeMap::new(),
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::warn!("ConfigMap {namespace}/{name} watch error (retrying): {e}");
+                    continue;
+                }
+            };
+            self.apply_config_map(&data);
+        }
+    }
+
+    fn apply_config_map(&mut self, data: &BTreeMap<String, String>) {
+        let yaml = |key: &str| -> Result<Value, String> {
+            match data.get(key) {
+                None => Ok(json!({})),
+                Some(text) => goyaml::from_str(text)
+                    .map(|v| if v.is_null() { json!({}) } else { v })
+                    .map_err(|e| format!("key {key}: invalid YAML: {}", e.message)),
+            }
+        };
+        match yaml(GLOBAL) {
+            Ok(g) => self.set_global(g),
+            Err(e) => tracing::error!("config map: {e}"),
+        }
+        let modules: Vec<(String, ModuleHandle)> = self
+            .modules
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (name, h) in modules {
+            let key = &h.module.values_key;
+            let enabled = data
+                .get(&format!("{key}Enabled"))
+                .and_then(|v| v.trim().parse::<bool>().ok());
+            let settings = match yaml(key) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(
+                        module = name,
+                        "config map: {e}; keeping the previous settings"
+                    );
+                    continue;
+                }
+            };
+            match check(Some(&h.module), enabled, &settings) {
+                Verdict::Accept(state) => {
+                    let _ = h.tx.send(ModuleMsg::Config(state));
+                }
+                Verdict::Reject(msg) => tracing::error!(module = name, "config map: {msg}"),
+                Verdict::Unknown => {}
+            }
+        }
+    }
+}
+
+/// Shared handles, for callers that keep them.
+pub type Modules = Arc<BTreeMap<String, ModuleHandle>>;

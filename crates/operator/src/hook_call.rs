@@ -1,0 +1,93 @@
+//! One hook run from async code: the hook engine (`hooks::engine`) runs
+//! the process on a blocking thread; the module's schemas validate its
+//! values patches, exactly as `deckmod hook run` does.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hooks::context::BindingContext;
+use hooks::discovery::Hook;
+use hooks::engine::{RunEnv, RunOutcome, run_hook};
+use hooks::outputs::PatchScope;
+use hooks::values::NoValidation;
+use serde_json::Value;
+
+/// Everything one run needs.
+pub struct HookCall {
+    /// The hook.
+    pub hook: Arc<Hook>,
+    /// Its binding contexts (combined, group-collapsed).
+    pub contexts: Vec<BindingContext>,
+    /// Values `{global, <valuesKey>}`.
+    pub values: Value,
+    /// Config values, same shape.
+    pub config_values: Value,
+    /// The module the hook belongs to (`None`: a global or shell-operator hook).
+    pub module: Option<Arc<module::Module>>,
+    /// Where per-run temp dirs go.
+    pub tmp_root: PathBuf,
+    /// Kill after this long.
+    pub timeout: Option<Duration>,
+}
+
+/// Run the hook; a panic in the engine is reported as a failed run.
+pub async fn run(call: HookCall) -> RunOutcome {
+    let name = call.hook.file.name.clone();
+    let joined = tokio::task::spawn_blocking(move || {
+        let scope = match &call.module {
+            Some(m) => PatchScope::Module {
+                values_key: m.values_key.clone(),
+            },
+            None => PatchScope::Global,
+        };
+        let values_check = call.module.as_deref().map(module::Module::values_validator);
+        let config_check = call
+            .module
+            .as_deref()
+            .map(module::Module::config_values_validator);
+        let env = RunEnv {
+            values: call.values,
+            config_values: call.config_values,
+            scope,
+            module_name: call.module.as_ref().map(|m| m.name().to_string()),
+            tmp_root: call.tmp_root,
+            keep_tmp_files: false,
+            timeout: call.timeout,
+            values_validator: match &values_check {
+                Some(v) => v,
+                None => &NoValidation,
+            },
+            config_values_validator: match &config_check {
+                Some(v) => v,
+                None => &NoValidation,
+            },
+        };
+        run_hook(&call.hook, &call.contexts, &env)
+    })
+    .await;
+    joined.unwrap_or_else(|e| failed(&name, format!("the hook engine failed: {e}")))
+}
+
+fn failed(hook: &str, error: String) -> RunOutcome {
+    RunOutcome {
+        hook: hook.to_string(),
+        binding: String::new(),
+        binding_context: Value::Null,
+        exit_code: None,
+        signal: None,
+        timed_out: false,
+        error: Some(error),
+        values_patch: Value::Array(vec![]),
+        config_values_patch: Value::Array(vec![]),
+        values: None,
+        config_values: None,
+        metrics: vec![],
+        kubernetes_operations: vec![],
+        admission_response: None,
+        conversion_response: None,
+        logs: vec![],
+        duration: Duration::ZERO,
+        apply_duration: Duration::ZERO,
+    }
+}

@@ -1,0 +1,1255 @@
+//! One module's life in the cluster, as addon-operator's ModuleRun and
+//! ModuleDelete tasks live it, on one task queue of its own (so a module
+//! that fails or hangs never holds up another):
+//!
+//! - enable: onStartup hooks (ORDER), then the kubernetes bindings start
+//!   (shared watches) and their Synchronization runs, then schedules;
+//! - run: beforeHelm hooks → values → render in process → release
+//!   (server-side apply, prune, Helm record) → afterHelm hooks; a values
+//!   change by afterHelm, by an Event or Schedule run, by the settings or
+//!   by the global values runs it again;
+//! - drift: the release's objects are watched (by the module label) and
+//!   an object deleted or edited in a field deckmod owns is re-applied;
+//! - disable: beforeDeleteHelm, uninstall, afterDeleteHelm, watches and
+//!   schedules stopped, state reset (a later enable starts over).
+//!
+//! A failed task stays at the head of the queue and is retried with the
+//! shell-operator backoff (5 s, then 5 s + 2^(n-1) s, at most 32 s); a
+//! `allowFailure` binding's failure is logged and dropped.
+//!
+//! Combining, deterministic and documented (users-voice #4): when a hook
+//! run starts, every run of the same hook and the same kind (Event,
+//! Synchronization or Schedule) queued *directly* behind it is taken into
+//! the same run, its binding context appended in queue order, and then
+//! consecutive contexts of one group collapse into the last. Nothing
+//! else is ever combined, so what one run sees depends only on the queue.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hooks::config::LifecycleBinding;
+use hooks::context::{BindingContext, HookEvent, SnapshotStore, build_context, collapse_groups};
+use hooks::discovery::Hook;
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::bindings::{BindingChange, BindingState};
+use crate::cluster::Cluster;
+use crate::hook_call::{self, HookCall};
+use crate::objects::ObjectKey;
+use crate::patches::PatchLog;
+use crate::release::{self, ReleaseOutcome, ReleaseRequest};
+use crate::status::{ModulePhase, ModuleReport, StatusWriter};
+use crate::watch::{WatchEvent, WatchHub, WatchKey};
+
+/// Process-wide settings and handles a module worker uses.
+pub struct Shared {
+    /// The cluster.
+    pub cluster: Cluster,
+    /// Shared watches.
+    pub hub: WatchHub,
+    /// Status objects.
+    pub status: StatusWriter,
+    /// Where hook runs put their files.
+    pub tmp_root: std::path::PathBuf,
+    /// Hook timeout.
+    pub hook_timeout: Option<Duration>,
+    /// Release history kept (`HELM_HISTORY_MAX`).
+    pub history_max: usize,
+    /// `.Capabilities.KubeVersion` for renders.
+    pub kube_version: Option<String>,
+}
+
+/// What a module's settings source says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModuleConfigState {
+    /// `spec.enabled` (`None`: the module's default).
+    pub enabled: Option<bool>,
+    /// Validated settings.
+    pub settings: Value,
+}
+
+/// A message to a module worker.
+#[derive(Debug)]
+pub enum ModuleMsg {
+    /// The module's config changed (already validated).
+    Config(ModuleConfigState),
+    /// The global values changed.
+    Global(Value),
+    /// An event of a binding's watch.
+    Watch {
+        /// Binding index.
+        binding: usize,
+        /// Which of the binding's watches.
+        part: usize,
+        /// The enable generation it belongs to.
+        generation: u64,
+        /// The event.
+        event: WatchEvent,
+    },
+    /// A schedule binding fired.
+    Schedule {
+        /// Hook index.
+        hook: usize,
+        /// Binding name.
+        binding: String,
+        /// The enable generation it belongs to.
+        generation: u64,
+    },
+    /// An event of the drift watch over the release's objects.
+    Drift {
+        /// The enable generation it belongs to.
+        generation: u64,
+        /// The event.
+        event: WatchEvent,
+    },
+    /// Try again to start a binding whose kind was unknown.
+    RetryBinding {
+        /// Binding index.
+        binding: usize,
+        /// The enable generation it belongs to.
+        generation: u64,
+    },
+    /// Report the module's state (for the debug interface and tests).
+    Inspect(oneshot::Sender<ModuleSnapshot>),
+    /// Stop: finish the running task, then end.
+    Shutdown,
+}
+
+/// A read-only view of a module worker's state.
+#[derive(Clone, Debug)]
+pub struct ModuleSnapshot {
+    /// Module name.
+    pub name: String,
+    /// Whether it is enabled.
+    pub enabled: bool,
+    /// Its phase.
+    pub phase: ModulePhase,
+    /// The values its chart was last rendered with.
+    pub values: Value,
+    /// Snapshots by hook and binding.
+    pub snapshots: BTreeMap<String, BTreeMap<String, Vec<Value>>>,
+    /// Queued tasks, head first.
+    pub queue: Vec<String>,
+    /// The last error.
+    pub last_error: Option<String>,
+}
+
+/// The kind of a hook run (what combining matches on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RunKind {
+    Synchronization,
+    Event,
+    Schedule,
+}
+
+#[derive(Debug)]
+enum Task {
+    /// onStartup hooks, then bindings and schedules.
+    Startup,
+    /// One hook run.
+    HookRun {
+        hook: usize,
+        kind: RunKind,
+        event: HookEvent,
+        allow_failure: bool,
+        /// Which binding's Synchronization this is.
+        sync_of: Option<usize>,
+    },
+    /// beforeHelm → render → release → afterHelm.
+    ModuleRun,
+    /// Re-apply one object of the release (drift).
+    Reapply(ObjectKey),
+    /// beforeDeleteHelm → uninstall → afterDeleteHelm → reset.
+    Delete,
+}
+
+impl Task {
+    fn label(&self) -> String {
+        match self {
+            Task::Startup => "Startup".into(),
+            Task::HookRun { hook, event, .. } => format!("HookRun {hook} {}", event.binding()),
+            Task::ModuleRun => "ModuleRun".into(),
+            Task::Reapply(k) => format!("Reapply {k}"),
+            Task::Delete => "Delete".into(),
+        }
+    }
+}
+
+struct BindingRt {
+    hook: usize,
+    state: BindingState,
+    /// Subscribed watches (empty until the kind resolves).
+    subs: Vec<(WatchKey, u64)>,
+    /// Why the binding is not watching yet (its kind is unknown).
+    waiting: Option<String>,
+    wait_for_sync: bool,
+    sync_done: bool,
+    /// Failed attempts to resolve the kind.
+    attempts: u32,
+}
+
+/// Handle to a running module worker.
+#[derive(Clone)]
+pub struct ModuleHandle {
+    /// Module name.
+    pub name: String,
+    /// Its messages.
+    pub tx: mpsc::UnboundedSender<ModuleMsg>,
+    /// The loaded module.
+    pub module: Arc<module::Module>,
+}
+
+impl ModuleHandle {
+    /// The worker's current state.
+    pub async fn inspect(&self) -> Option<ModuleSnapshot> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(ModuleMsg::Inspect(tx)).ok()?;
+        rx.await.ok()
+    }
+}
+
+/// Start a worker for `module` with its discovered `hooks`.
+pub fn spawn(
+    shared: Arc<Shared>,
+    module: Arc<module::Module>,
+    hooks: Vec<Hook>,
+    global: Value,
+) -> (ModuleHandle, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let handle = ModuleHandle {
+        name: module.name().to_string(),
+        tx: tx.clone(),
+        module: module.clone(),
+    };
+    let worker = Worker {
+        shared,
+        module,
+        hooks: hooks.into_iter().map(Arc::new).collect(),
+        tx,
+        config: None,
+        global,
+        enabled: false,
+        generation: 0,
+        startup_done: false,
+        bindings: Vec::new(),
+        schedules: None,
+        queue: VecDeque::new(),
+        patches: PatchLog::default(),
+        failures: 0,
+        retry_at: None,
+        last_error: None,
+        phase: ModulePhase::Available,
+        rendered_values: Value::Null,
+        applied: HashMap::new(),
+        drift_subs: Vec::new(),
+        reported: None,
+    };
+    let task = tokio::spawn(worker.run(rx));
+    (handle, task)
+}
+
+struct Worker {
+    shared: Arc<Shared>,
+    module: Arc<module::Module>,
+    hooks: Vec<Arc<Hook>>,
+    tx: mpsc::UnboundedSender<ModuleMsg>,
+    config: Option<ModuleConfigState>,
+    global: Value,
+    enabled: bool,
+    generation: u64,
+    startup_done: bool,
+    bindings: Vec<BindingRt>,
+    schedules: Option<tokio::task::JoinHandle<()>>,
+    queue: VecDeque<Task>,
+    patches: PatchLog,
+    failures: u32,
+    retry_at: Option<Instant>,
+    last_error: Option<String>,
+    phase: ModulePhase,
+    rendered_values: Value,
+    /// The objects of the deployed release: what was applied and the
+    /// resourceVersion the apply left (an event at another version is
+    /// someone else's change).
+    applied: HashMap<ObjectKey, (Value, String)>,
+    drift_subs: Vec<(WatchKey, u64)>,
+    reported: Option<ModuleReport>,
+}
+
+impl Worker {
+    fn name(&self) -> &str {
+        self.module.name()
+    }
+
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<ModuleMsg>) {
+        self.report().await;
+        loop {
+            // Take every message that is there, then work.
+            let ready = self.next_ready();
+            let msg = match (ready, self.retry_at) {
+                (Some(_), Some(at)) if at > Instant::now() => {
+                    tokio::select! {
+                        m = rx.recv() => m,
+                        _ = tokio::time::sleep_until(at) => { self.retry_at = None; continue; }
+                    }
+                }
+                (Some(_), _) => match rx.try_recv() {
+                    Ok(m) => Some(m),
+                    Err(mpsc::error::TryRecvError::Empty) => {
+                        self.work().await;
+                        continue;
+                    }
+                    Err(mpsc::error::TryRecvError::Disconnected) => None,
+                },
+                (None, _) => rx.recv().await,
+            };
+            match msg {
+                None | Some(ModuleMsg::Shutdown) => break,
+                Some(m) => self.handle(m).await,
+            }
+        }
+        self.stop_watches();
+    }
+
+    async fn handle(&mut self, msg: ModuleMsg) {
+        match msg {
+            ModuleMsg::Config(c) => {
+                let changed = self.config.as_ref() != Some(&c);
+                self.config = Some(c);
+                if changed {
+                    self.reconsider().await;
+                }
+            }
+            ModuleMsg::Global(g) if g != self.global => {
+                self.global = g;
+                if self.enabled {
+                    self.push_module_run();
+                }
+            }
+            ModuleMsg::Watch {
+                binding,
+                part,
+                generation,
+                event,
+            } if generation == self.generation => self.on_watch(binding, part, event),
+            ModuleMsg::Schedule {
+                hook,
+                binding,
+                generation,
+            } if generation == self.generation && self.enabled => {
+                let allow_failure = self.hooks[hook]
+                    .config
+                    .config
+                    .schedule
+                    .iter()
+                    .find(|s| s.name == binding)
+                    .is_some_and(|s| s.allow_failure);
+                self.queue.push_back(Task::HookRun {
+                    hook,
+                    kind: RunKind::Schedule,
+                    event: HookEvent::Schedule { binding },
+                    allow_failure,
+                    sync_of: None,
+                });
+            }
+            ModuleMsg::Drift { generation, event } if generation == self.generation => {
+                self.on_drift(event)
+            }
+            ModuleMsg::RetryBinding {
+                binding,
+                generation,
+            } if generation == self.generation
+                && self
+                    .bindings
+                    .get(binding)
+                    .is_some_and(|b| b.subs.is_empty()) =>
+            {
+                self.subscribe(binding).await;
+                self.report().await;
+            }
+            ModuleMsg::Inspect(reply) => {
+                let _ = reply.send(self.snapshot());
+            }
+            _ => {}
+        }
+    }
+
+    fn snapshot(&self) -> ModuleSnapshot {
+        let mut snapshots: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
+        for b in &self.bindings {
+            snapshots
+                .entry(self.hooks[b.hook].file.name.clone())
+                .or_default()
+                .insert(
+                    b.state.binding.clone(),
+                    b.state
+                        .items()
+                        .into_iter()
+                        .map(|i| serde_json::to_value(i).unwrap_or_default())
+                        .collect(),
+                );
+        }
+        ModuleSnapshot {
+            name: self.name().to_string(),
+            enabled: self.enabled,
+            phase: self.phase,
+            values: self.rendered_values.clone(),
+            snapshots,
+            queue: self.queue.iter().map(Task::label).collect(),
+            last_error: self.last_error.clone(),
+        }
+    }
+
+    /// Enabled resolution (addon-operator's extenders, in order): the
+    /// static `<valuesKey>Enabled`, then the ModuleConfig's
+    /// `spec.enabled`, then the module's `enabled` script while the
+    /// module is still enabled.
+    async fn resolve_enabled(&mut self) -> bool {
+        let mut enabled = self.module.static_enabled().unwrap_or(false);
+        if let Some(e) = self.config.as_ref().and_then(|c| c.enabled) {
+            enabled = e;
+        }
+        if enabled && let Some(script) = self.enabled_script() {
+            match run_enabled_script(&script, &self.shared.tmp_root, self.name()).await {
+                Ok(e) => enabled = e,
+                Err(e) => {
+                    self.last_error = Some(format!("enabled script: {e}"));
+                    enabled = false;
+                }
+            }
+        }
+        enabled
+    }
+
+    fn enabled_script(&self) -> Option<std::path::PathBuf> {
+        let p = self.module.root.join("enabled");
+        p.is_file().then_some(p)
+    }
+
+    async fn reconsider(&mut self) {
+        let want = self.resolve_enabled().await;
+        match (self.enabled, want) {
+            (false, true) => {
+                self.enabled = true;
+                self.generation += 1;
+                self.queue.retain(|t| !matches!(t, Task::Delete));
+                self.queue.push_back(Task::Startup);
+                self.queue.push_back(Task::ModuleRun);
+                self.phase = ModulePhase::Reconciling;
+            }
+            (true, false) => {
+                self.enabled = false;
+                self.queue.clear();
+                self.queue.push_back(Task::Delete);
+            }
+            (true, true) => self.push_module_run(),
+            (false, false) => {
+                // A module disabled from the start may still have a release
+                // from an earlier run: remove it.
+                if self.config.is_some() && !self.queue.iter().any(|t| matches!(t, Task::Delete)) {
+                    self.queue.push_back(Task::Delete);
+                }
+            }
+        }
+        self.report().await;
+    }
+
+    fn push_module_run(&mut self) {
+        if !self.queue.iter().any(|t| matches!(t, Task::ModuleRun)) {
+            self.queue.push_back(Task::ModuleRun);
+        }
+    }
+
+    /// The first task that can run now: a ModuleRun waits for startup and
+    /// for the Synchronization of every binding that asks for it.
+    fn next_ready(&self) -> Option<usize> {
+        let syncing = self
+            .bindings
+            .iter()
+            .any(|b| b.wait_for_sync && b.waiting.is_none() && !b.sync_done);
+        self.queue.iter().position(|t| match t {
+            Task::ModuleRun => self.startup_done && !syncing,
+            Task::Reapply(_) => self.startup_done,
+            _ => true,
+        })
+    }
+
+    async fn work(&mut self) {
+        let Some(i) = self.next_ready() else {
+            return;
+        };
+        let task = self.queue.remove(i).expect("index from next_ready");
+        let label = task.label();
+        let result = match &task {
+            Task::Startup => self.startup().await,
+            Task::HookRun { .. } => self.hook_run(&task).await,
+            Task::ModuleRun => self.module_run().await,
+            Task::Reapply(key) => self.reapply(key).await,
+            Task::Delete => self.delete().await,
+        };
+        match result {
+            Ok(()) => {
+                self.failures = 0;
+                self.retry_at = None;
+                if matches!(task, Task::ModuleRun) {
+                    self.last_error = None;
+                }
+            }
+            Err(TaskError::Drop(e)) => {
+                tracing::warn!(module = self.name(), task = label, "allowed failure: {e}");
+            }
+            Err(TaskError::Retry(e)) => {
+                let delay = hooks::queue::backoff::retry_delay(self.failures, jitter());
+                self.failures = self.failures.saturating_add(1);
+                tracing::error!(
+                    module = self.name(),
+                    task = label,
+                    retry_in = ?delay,
+                    "task failed: {e}"
+                );
+                self.last_error = Some(e);
+                self.phase = ModulePhase::Error;
+                self.retry_at = Some(Instant::now() + delay);
+                // Back to the head: it is retried before anything behind it.
+                self.queue.insert(i.min(self.queue.len()), task);
+            }
+        }
+        self.report().await;
+    }
+
+    async fn report(&mut self) {
+        let waiting: Vec<String> = self
+            .bindings
+            .iter()
+            .filter_map(|b| b.waiting.clone())
+            .collect();
+        let report = ModuleReport {
+            name: self.name().to_string(),
+            weight: self.module.definition.weight,
+            namespace: self.module.namespace(),
+            enabled: self.enabled,
+            enabled_by_config: self.config.as_ref().and_then(|c| c.enabled),
+            phase: self.phase,
+            message: match (&self.last_error, waiting.is_empty()) {
+                (Some(e), _) => e.clone(),
+                (None, false) => waiting.join("; "),
+                (None, true) => String::new(),
+            },
+        };
+        if self.reported.as_ref() != Some(&report) {
+            if let Err(e) = self.shared.status.report_module(&report).await {
+                tracing::warn!(module = self.name(), "cannot write the Module status: {e}");
+            } else {
+                self.reported = Some(report);
+            }
+        }
+    }
+
+    // ---- values ---------------------------------------------------------
+
+    fn settings(&self) -> Value {
+        self.config
+            .as_ref()
+            .map(|c| c.settings.clone())
+            .unwrap_or_else(|| json!({}))
+    }
+
+    /// The module's values now: static ⊕ settings ⊕ defaults, then the
+    /// hooks' patches.
+    fn module_values(&self) -> Result<Value, String> {
+        let base = self
+            .module
+            .module_values(&self.settings(), None, false)
+            .map_err(|e| e.to_string())?;
+        Ok(
+            self.patches.apply(&json!({&self.module.values_key: base}))[&self.module.values_key]
+                .clone(),
+        )
+    }
+
+    fn global_values(&self) -> Value {
+        self.module.global_values(Some(&self.global))
+    }
+
+    fn hook_values(&self) -> Result<(Value, Value), String> {
+        let values = self
+            .module
+            .values_document(self.global_values(), self.module_values()?);
+        let config = self
+            .module
+            .config_values(&self.settings())
+            .map_err(|e| e.to_string())?;
+        let config_values = self.module.values_document(json!({}), config);
+        Ok((values, config_values))
+    }
+
+    // ---- hooks ----------------------------------------------------------
+
+    fn hooks_with(&self, binding: LifecycleBinding) -> Vec<usize> {
+        let mut with: Vec<(f64, &str, usize)> = self
+            .hooks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| {
+                Some((h.config.config.order_of(binding)?, h.file.name.as_str(), i))
+            })
+            .collect();
+        with.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        with.into_iter().map(|(_, _, i)| i).collect()
+    }
+
+    fn snapshots_of(&self, hook: usize) -> SnapshotStore {
+        let mut store = SnapshotStore::default();
+        for b in self.bindings.iter().filter(|b| b.hook == hook) {
+            store.set_items(&b.state.binding, b.state.items());
+        }
+        store
+    }
+
+    /// Run one hook with `contexts`; apply its values patch and execute
+    /// its object operations. Returns whether the module's values changed.
+    async fn call_hook(
+        &mut self,
+        hook: usize,
+        contexts: Vec<BindingContext>,
+    ) -> Result<bool, String> {
+        let (values, config_values) = self.hook_values()?;
+        let outcome = hook_call::run(HookCall {
+            hook: self.hooks[hook].clone(),
+            contexts,
+            values: values.clone(),
+            config_values,
+            module: Some(self.module.clone()),
+            tmp_root: self.shared.tmp_root.clone(),
+            timeout: self.shared.hook_timeout,
+        })
+        .await;
+        for log in &outcome.logs {
+            tracing::info!(module = self.name(), hook = outcome.hook, binding = outcome.binding, output = ?log.stream, "{}", log.msg);
+        }
+        let failed = outcome.error.clone();
+        let namespace = self.module.namespace();
+        if let Err(e) = crate::kube_ops::execute(
+            &self.shared.cluster,
+            &outcome.kubernetes_operations,
+            &namespace,
+            failed.is_some(),
+        )
+        .await
+        {
+            return Err(format!("hook {}: object operations: {e}", outcome.hook));
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let changed = outcome.values.as_ref().is_some_and(|v| *v != values);
+        if changed {
+            self.patches.record(&outcome.values_patch);
+        }
+        Ok(changed)
+    }
+
+    async fn lifecycle(&mut self, binding: LifecycleBinding) -> Result<bool, String> {
+        let mut changed = false;
+        for hook in self.hooks_with(binding) {
+            let ctx = build_context(
+                &self.hooks[hook].config,
+                &HookEvent::Lifecycle(binding),
+                &self.snapshots_of(hook),
+            )
+            .map_err(|e| e.to_string())?;
+            changed |= self.call_hook(hook, vec![ctx]).await?;
+        }
+        Ok(changed)
+    }
+
+    async fn startup(&mut self) -> Result<(), TaskError> {
+        if !self.startup_done {
+            self.lifecycle(LifecycleBinding::OnStartup)
+                .await
+                .map_err(TaskError::Retry)?;
+            self.start_bindings().await;
+            self.start_schedules();
+            self.startup_done = true;
+        }
+        Ok(())
+    }
+
+    async fn start_bindings(&mut self) {
+        if self.bindings.is_empty() {
+            for (h, hook) in self.hooks.iter().enumerate() {
+                for k in &hook.config.config.kubernetes {
+                    let (watches, names) = crate::selectors::watches_of(k);
+                    self.bindings.push(BindingRt {
+                        hook: h,
+                        state: BindingState::new(&k.name, watches.len(), names),
+                        subs: Vec::new(),
+                        waiting: None,
+                        wait_for_sync: k.wait_for_synchronization,
+                        sync_done: false,
+                        attempts: 0,
+                    });
+                }
+            }
+        }
+        for i in 0..self.bindings.len() {
+            if self.bindings[i].subs.is_empty() {
+                self.subscribe(i).await;
+            }
+        }
+    }
+
+    /// Start the watches of binding `i`; an unknown kind is retried with
+    /// backoff in the background and shown on the module's status.
+    async fn subscribe(&mut self, i: usize) {
+        let hook = self.bindings[i].hook;
+        let binding_name = self.bindings[i].state.binding.clone();
+        let Some(k) = self.hooks[hook]
+            .config
+            .config
+            .kubernetes
+            .iter()
+            .find(|k| k.name == binding_name)
+            .cloned()
+        else {
+            return;
+        };
+        match self
+            .shared
+            .cluster
+            .resources
+            .resolve(k.api_version.as_deref(), &k.kind)
+            .await
+        {
+            Ok(info) => {
+                self.bindings[i].waiting = None;
+                let (watches, _) = crate::selectors::watches_of(&k);
+                for (part, (namespace, labels, fields)) in watches.into_iter().enumerate() {
+                    let key = WatchKey {
+                        api_version: info.api.api_version.clone(),
+                        resource: info.api.plural.clone(),
+                        namespace: if info.namespaced { namespace } else { None },
+                        labels,
+                        fields,
+                    };
+                    let mut sub = self.shared.hub.subscribe(key.clone(), &info);
+                    self.bindings[i].subs.push((key, sub.id));
+                    let tx = self.tx.clone();
+                    let generation = self.generation;
+                    tokio::spawn(async move {
+                        while let Some(event) = sub.events.recv().await {
+                            if tx
+                                .send(ModuleMsg::Watch {
+                                    binding: i,
+                                    part,
+                                    generation,
+                                    event,
+                                })
+                                .is_err()
+                            {
+                                break;
+                            }
+                        }
+                    });
+                }
+            }
+            Err(e) => {
+                let msg = format!("binding {binding_name}: {e} (retrying)");
+                tracing::warn!(module = self.name(), "{msg}");
+                self.bindings[i].waiting = Some(msg);
+                let tx = self.tx.clone();
+                let generation = self.generation;
+                let attempts = self.bindings[i].attempts;
+                self.bindings[i].attempts = attempts.saturating_add(1);
+                tokio::spawn(async move {
+                    tokio::time::sleep(hooks::queue::backoff::retry_delay(attempts, jitter()))
+                        .await;
+                    let _ = tx.send(ModuleMsg::RetryBinding {
+                        binding: i,
+                        generation,
+                    });
+                });
+            }
+        }
+    }
+
+    fn on_watch(&mut self, i: usize, part: usize, event: WatchEvent) {
+        let Some(b) = self.bindings.get_mut(i) else {
+            return;
+        };
+        let hook = b.hook;
+        let changes = match b.state.on_event(&self.hooks[hook].config, part, event) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(
+                    module = self.module.name(),
+                    "binding {}: {e}",
+                    b.state.binding
+                );
+                return;
+            }
+        };
+        let binding_name = b.state.binding.clone();
+        let Some(spec) = self.hooks[hook]
+            .config
+            .config
+            .kubernetes
+            .iter()
+            .find(|k| k.name == binding_name)
+        else {
+            return;
+        };
+        for change in changes {
+            match change {
+                BindingChange::Synchronized => {
+                    if spec.execute_hook_on_synchronization {
+                        self.queue.push_back(Task::HookRun {
+                            hook,
+                            kind: RunKind::Synchronization,
+                            event: HookEvent::Synchronization {
+                                binding: binding_name.clone(),
+                            },
+                            allow_failure: false,
+                            sync_of: Some(i),
+                        });
+                    } else {
+                        self.bindings[i].sync_done = true;
+                    }
+                }
+                BindingChange::Event(ev, obj) => {
+                    if !spec.runs_on(ev) || !self.bindings[i].sync_done {
+                        continue;
+                    }
+                    self.queue.push_back(Task::HookRun {
+                        hook,
+                        kind: RunKind::Event,
+                        event: HookEvent::Event {
+                            binding: binding_name.clone(),
+                            event: ev,
+                            object: (*obj).clone(),
+                        },
+                        allow_failure: spec.allow_failure,
+                        sync_of: None,
+                    });
+                }
+            }
+        }
+    }
+
+    fn start_schedules(&mut self) {
+        let mut entries = Vec::new();
+        for (h, hook) in self.hooks.iter().enumerate() {
+            for s in &hook.config.config.schedule {
+                match hooks::config::parse_crontab(&s.crontab) {
+                    Ok(cron) => entries.push((h, s.name.clone(), cron)),
+                    Err(e) => tracing::error!(module = self.name(), "schedule {}: {e}", s.name),
+                }
+            }
+        }
+        if entries.is_empty() {
+            return;
+        }
+        let tx = self.tx.clone();
+        let generation = self.generation;
+        self.schedules = Some(tokio::spawn(async move {
+            loop {
+                let now = chrono::Utc::now();
+                let next = entries
+                    .iter()
+                    .filter_map(|(h, b, c)| {
+                        Some((c.find_next_occurrence(&now, false).ok()?, *h, b.clone()))
+                    })
+                    .min_by_key(|(t, _, _)| *t);
+                let Some((at, _, _)) = next else { return };
+                let wait = (at - now).to_std().unwrap_or_default();
+                tokio::time::sleep(wait).await;
+                for (h, b, c) in &entries {
+                    if c.find_next_occurrence(&now, false).ok() == Some(at) {
+                        let msg = ModuleMsg::Schedule {
+                            hook: *h,
+                            binding: b.clone(),
+                            generation,
+                        };
+                        if tx.send(msg).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }));
+    }
+
+    async fn hook_run(&mut self, task: &Task) -> Result<(), TaskError> {
+        let Task::HookRun {
+            hook,
+            kind,
+            event,
+            allow_failure,
+            sync_of,
+        } = task
+        else {
+            return Ok(());
+        };
+        // Combine the runs of this hook and kind queued right behind.
+        let mut events = vec![event.clone()];
+        let mut syncs: Vec<usize> = sync_of.iter().copied().collect();
+        while let Some(Task::HookRun {
+            hook: h,
+            kind: k,
+            event: e,
+            sync_of: s,
+            ..
+        }) = self.queue.front()
+        {
+            if h != hook || k != kind {
+                break;
+            }
+            events.push(e.clone());
+            syncs.extend(s.iter().copied());
+            self.queue.pop_front();
+        }
+        let store = self.snapshots_of(*hook);
+        let mut contexts = Vec::new();
+        for e in &events {
+            contexts.push(
+                build_context(&self.hooks[*hook].config, e, &store)
+                    .map_err(|e| TaskError::Retry(e.to_string()))?,
+            );
+        }
+        let contexts = collapse_groups(contexts);
+        match self.call_hook(*hook, contexts).await {
+            Ok(changed) => {
+                for s in syncs {
+                    self.bindings[s].sync_done = true;
+                }
+                if changed && *kind != RunKind::Synchronization && self.enabled {
+                    self.push_module_run();
+                }
+                Ok(())
+            }
+            Err(e) if *allow_failure => Err(TaskError::Drop(e)),
+            Err(e) => {
+                // Put the combined runs back behind this one, in order.
+                for e in events.into_iter().skip(1).rev() {
+                    self.queue.push_front(Task::HookRun {
+                        hook: *hook,
+                        kind: *kind,
+                        event: e,
+                        allow_failure: false,
+                        sync_of: None,
+                    });
+                }
+                Err(TaskError::Retry(e))
+            }
+        }
+    }
+
+    async fn module_run(&mut self) -> Result<(), TaskError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        self.phase = ModulePhase::Reconciling;
+        self.lifecycle(LifecycleBinding::BeforeHelm)
+            .await
+            .map_err(TaskError::Retry)?;
+        if self.module.has_chart() {
+            self.helm().await.map_err(TaskError::Retry)?;
+        }
+        let changed = self
+            .lifecycle(LifecycleBinding::AfterHelm)
+            .await
+            .map_err(TaskError::Retry)?;
+        if changed {
+            self.push_module_run();
+        }
+        self.phase = ModulePhase::Ready;
+        Ok(())
+    }
+
+    async fn helm(&mut self) -> Result<(), String> {
+        let module_values = self.module_values()?;
+        self.module
+            .check_values(&module_values, true)
+            .map_err(|e| format!("values: {e}"))?;
+        let values = self
+            .module
+            .values_document(self.global_values(), module_values);
+        let module = self.module.clone();
+        let target = module::RenderTarget {
+            kube_version: self.shared.kube_version.clone(),
+            ..Default::default()
+        };
+        let render_values = values.clone();
+        let (rendered, chart_json) = tokio::task::spawn_blocking(move || {
+            let chart = module.load_chart().map_err(|e| format!("chart: {e}"))?;
+            let meta = &chart.metadata;
+            let chart_json =
+                release::record::chart_json(&meta.name, &meta.version, Some(&meta.app_version));
+            let rendered = module::render::render(&module, &chart, &render_values, &target)
+                .map_err(|e| format!("render: {e}"))?;
+            Ok::<_, String>((rendered, chart_json))
+        })
+        .await
+        .map_err(|e| format!("render: {e}"))??;
+        let namespace = self.module.namespace();
+        self.ensure_namespace(&namespace).await?;
+        let req = ReleaseRequest {
+            name: self.module.name(),
+            namespace: &namespace,
+            rendered: &rendered,
+            chart: chart_json,
+            config: values.clone(),
+            history_max: self.shared.history_max,
+            hook_timeout: Duration::from_secs(300),
+        };
+        let outcome = release::upgrade_install(&self.shared.cluster, &req)
+            .await
+            .map_err(|e| format!("release: {e}"))?;
+        match &outcome {
+            ReleaseOutcome::Unchanged { revision } => {
+                tracing::debug!(module = self.name(), revision, "release unchanged");
+            }
+            ReleaseOutcome::Deployed { revision, pruned } => {
+                tracing::info!(
+                    module = self.name(),
+                    revision,
+                    pruned = pruned.len(),
+                    "release deployed"
+                );
+            }
+        }
+        self.rendered_values = values;
+        self.track_objects(&rendered, &namespace).await;
+        Ok(())
+    }
+
+    async fn ensure_namespace(&self, namespace: &str) -> Result<(), String> {
+        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}});
+        self.shared
+            .cluster
+            .create(&ns, namespace)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Remember the release's objects and watch them for drift.
+    async fn track_objects(&mut self, rendered: &chart::Rendered, namespace: &str) {
+        let Ok(objects) = release::rendered_objects(rendered) else {
+            return;
+        };
+        let mut applied = HashMap::new();
+        let mut kinds = BTreeMap::new();
+        for obj in objects {
+            let Ok((key, info)) = self.shared.cluster.key_of(&obj.value, namespace).await else {
+                continue;
+            };
+            let rv = match self.shared.cluster.get(&key).await {
+                Ok(Some(o)) => o.metadata.resource_version.unwrap_or_default(),
+                _ => String::new(),
+            };
+            kinds.insert(
+                (info.api.api_version.clone(), info.api.plural.clone()),
+                info,
+            );
+            let mut value = obj.value;
+            release::mark_owned(&mut value, self.module.name(), namespace);
+            applied.insert(key, (value, rv));
+        }
+        self.applied = applied;
+        let wanted: BTreeSet<WatchKey> = kinds
+            .keys()
+            .map(|(a, p)| WatchKey {
+                api_version: a.clone(),
+                resource: p.clone(),
+                namespace: None,
+                labels: format!("{}={}", release::MODULE_LABEL, self.module.name()),
+                fields: String::new(),
+            })
+            .collect();
+        let have: BTreeSet<WatchKey> = self.drift_subs.iter().map(|(k, _)| k.clone()).collect();
+        if wanted == have {
+            return;
+        }
+        for (k, id) in self.drift_subs.drain(..) {
+            self.shared.hub.unsubscribe(&k, id);
+        }
+        for info in kinds.into_values() {
+            let key = WatchKey {
+                api_version: info.api.api_version.clone(),
+                resource: info.api.plural.clone(),
+                namespace: None,
+                labels: format!("{}={}", release::MODULE_LABEL, self.module.name()),
+                fields: String::new(),
+            };
+            let mut sub = self.shared.hub.subscribe(key.clone(), &info);
+            self.drift_subs.push((key, sub.id));
+            let tx = self.tx.clone();
+            let generation = self.generation;
+            tokio::spawn(async move {
+                while let Some(event) = sub.events.recv().await {
+                    if tx.send(ModuleMsg::Drift { generation, event }).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    }
+
+    fn on_drift(&mut self, event: WatchEvent) {
+        let (obj, deleted) = match &event {
+            WatchEvent::Applied(o) => (o.clone(), false),
+            WatchEvent::Deleted(o) => (o.clone(), true),
+            _ => return,
+        };
+        let Some(key) = self.applied_key_of(&obj) else {
+            return;
+        };
+        let rv = obj
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let ours = self.applied.get(&key).is_some_and(|(_, r)| r == rv);
+        if (deleted || !ours)
+            && !self
+                .queue
+                .iter()
+                .any(|t| matches!(t, Task::Reapply(k) if *k == key))
+        {
+            tracing::info!(module = self.name(), object = %key, deleted, "drift: re-applying");
+            self.queue.push_back(Task::Reapply(key));
+        }
+    }
+
+    fn applied_key_of(&self, obj: &Value) -> Option<ObjectKey> {
+        let s = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or_default();
+        self.applied
+            .keys()
+            .find(|k| {
+                k.name == s("/metadata/name")
+                    && k.kind == s("/kind")
+                    && k.namespace.as_deref().unwrap_or_default() == s("/metadata/namespace")
+            })
+            .cloned()
+    }
+
+    async fn reapply(&mut self, key: &ObjectKey) -> Result<(), TaskError> {
+        let Some((value, _)) = self.applied.get(key).cloned() else {
+            return Ok(());
+        };
+        let namespace = self.module.namespace();
+        let (_, applied) = self
+            .shared
+            .cluster
+            .apply(&value, &namespace)
+            .await
+            .map_err(|e| TaskError::Retry(format!("drift repair: {e}")))?;
+        if let Some(entry) = self.applied.get_mut(key) {
+            entry.1 = applied.metadata.resource_version.unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    async fn delete(&mut self) -> Result<(), TaskError> {
+        let namespace = self.module.namespace();
+        let had_release =
+            !release::storage::history(&self.shared.cluster, &namespace, self.module.name())
+                .await
+                .map_err(|e| TaskError::Retry(e.to_string()))?
+                .is_empty();
+        if had_release {
+            self.lifecycle(LifecycleBinding::BeforeDeleteHelm)
+                .await
+                .map_err(TaskError::Retry)?;
+            for (k, id) in self.drift_subs.drain(..) {
+                self.shared.hub.unsubscribe(&k, id);
+            }
+            release::uninstall(&self.shared.cluster, &namespace, self.module.name())
+                .await
+                .map_err(|e| TaskError::Retry(format!("uninstall: {e}")))?;
+            if self.startup_done {
+                self.lifecycle(LifecycleBinding::AfterDeleteHelm)
+                    .await
+                    .map_err(TaskError::Retry)?;
+            }
+        }
+        self.stop_watches();
+        self.bindings.clear();
+        self.startup_done = false;
+        self.patches.clear();
+        self.applied.clear();
+        self.rendered_values = Value::Null;
+        self.generation += 1;
+        self.phase = ModulePhase::Available;
+        self.last_error = None;
+        Ok(())
+    }
+
+    fn stop_watches(&mut self) {
+        for b in &mut self.bindings {
+            for (k, id) in b.subs.drain(..) {
+                self.shared.hub.unsubscribe(&k, id);
+            }
+        }
+        for (k, id) in self.drift_subs.drain(..) {
+            self.shared.hub.unsubscribe(&k, id);
+        }
+        if let Some(s) = self.schedules.take() {
+            s.abort();
+        }
+    }
+}
+
+enum TaskError {
+    /// Retry with backoff.
+    Retry(String),
+    /// An allowed failure: log and drop.
+    Drop(String),
+}
+
+fn jitter() -> f64 {
+    // Sub-second jitter from the clock: enough to spread retries.
+    f64::from(chrono::Utc::now().timestamp_subsec_nanos() % 1000) / 1000.0
+}
+
+/// Run a module's `enabled` script as addon-operator does: it writes
+/// `true` or `false` to `$MODULE_ENABLED_RESULT`.
+async fn run_enabled_script(
+    script: &std::path::Path,
+    tmp_root: &std::path::Path,
+    module: &str,
+) -> Result<bool, String> {
+    tokio::fs::create_dir_all(tmp_root)
+        .await
+        .map_err(|e| e.to_string())?;
+    let result = tmp_root.join(format!("{module}.enabled-result"));
+    let status = tokio::process::Command::new(script)
+        .env("MODULE_ENABLED_RESULT", &result)
+        .current_dir(script.parent().unwrap_or(std::path::Path::new(".")))
+        .kill_on_drop(true)
+        .status();
+    let status = tokio::time::timeout(Duration::from_secs(60), status)
+        .await
+        .map_err(|_| "timed out after 60s".to_string())?
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    if !status.success() {
+        return Err(format!("{} exited with {status}", script.display()));
+    }
+    let text = tokio::fs::read_to_string(&result).await.unwrap_or_default();
+    let _ = tokio::fs::remove_file(&result).await;
+    match text.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(format!(
+            "wrote {other:?} to $MODULE_ENABLED_RESULT, expected true or false"
+        )),
+    }
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Worker({})", self.name())
+    }
+}

@@ -1,0 +1,224 @@
+//! Shared watches: one kube-rs watcher per distinct (resource, namespace,
+//! label selector, field selector), whatever number of hook bindings ask
+//! for it. The watch keeps no objects itself: it forwards each listed or
+//! changed object to its subscribers, which keep only what their binding
+//! needs (the jqFilter result when `keepFullObjectsInMemory: false`).
+//!
+//! A new subscriber restarts the shared watch (a fresh list), so it gets
+//! the full current state; the others see the relist and, having the same
+//! objects already, report nothing. kube's watcher resumes a dropped watch
+//! from its last resourceVersion and relists only on `410 Gone`; errors
+//! are counted, logged, and retried with backoff.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt as _;
+use kube::api::DynamicObject;
+use kube::runtime::{WatchStreamExt as _, watcher};
+use serde_json::Value;
+use tokio::sync::{Notify, mpsc};
+
+use crate::cluster::Cluster;
+use crate::resources::ResourceInfo;
+
+/// A distinct watch.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WatchKey {
+    /// `apiVersion` of the resource.
+    pub api_version: String,
+    /// Plural resource name.
+    pub resource: String,
+    /// Namespace; `None` for all namespaces (or a cluster-scoped kind).
+    pub namespace: Option<String>,
+    /// Label selector (`a=b,c in (d)`), empty for none.
+    pub labels: String,
+    /// Field selector (`metadata.name=x`), empty for none.
+    pub fields: String,
+}
+
+/// What a watch tells its subscribers.
+#[derive(Clone, Debug)]
+pub enum WatchEvent {
+    /// A (re)list begins: the objects that follow until `ListDone` are the
+    /// complete current state.
+    ListStart,
+    /// An object of the list.
+    Listed(Arc<Value>),
+    /// The list is complete.
+    ListDone,
+    /// An object was added or changed.
+    Applied(Arc<Value>),
+    /// An object was deleted (or left the selector).
+    Deleted(Arc<Value>),
+}
+
+type Subscribers = Arc<Mutex<Vec<(u64, mpsc::UnboundedSender<WatchEvent>)>>>;
+
+struct Entry {
+    subscribers: Subscribers,
+    restart: Arc<Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// The shared watches of the process.
+#[derive(Clone)]
+pub struct WatchHub {
+    cluster: Cluster,
+    entries: Arc<Mutex<HashMap<WatchKey, Entry>>>,
+    next_id: Arc<AtomicU64>,
+    errors: Arc<AtomicU64>,
+}
+
+/// A binding's subscription to a shared watch; dropping it does not end
+/// the subscription (call [`WatchHub::unsubscribe`]).
+pub struct Subscription {
+    /// The watch.
+    pub key: WatchKey,
+    /// This subscriber's id.
+    pub id: u64,
+    /// Its events.
+    pub events: mpsc::UnboundedReceiver<WatchEvent>,
+}
+
+impl WatchHub {
+    /// A hub over `cluster`.
+    pub fn new(cluster: Cluster) -> WatchHub {
+        WatchHub {
+            cluster,
+            entries: Arc::default(),
+            next_id: Arc::new(AtomicU64::new(1)),
+            errors: Arc::default(),
+        }
+    }
+
+    /// Subscribe to the watch `key` of `info`, starting it if it is new.
+    pub fn subscribe(&self, key: WatchKey, info: &ResourceInfo) -> Subscription {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut entries = self.entries.lock().expect("watch table lock");
+        match entries.get(&key) {
+            Some(entry) => {
+                entry
+                    .subscribers
+                    .lock()
+                    .expect("subscribers lock")
+                    .push((id, tx));
+                entry.restart.notify_one();
+            }
+            None => {
+                let subscribers: Subscribers = Arc::new(Mutex::new(vec![(id, tx)]));
+                let restart = Arc::new(Notify::new());
+                let task = tokio::spawn(run_watch(
+                    self.cluster.clone(),
+                    info.clone(),
+                    key.clone(),
+                    subscribers.clone(),
+                    restart.clone(),
+                    self.errors.clone(),
+                ));
+                entries.insert(
+                    key.clone(),
+                    Entry {
+                        subscribers,
+                        restart,
+                        task,
+                    },
+                );
+            }
+        }
+        Subscription {
+            key,
+            id,
+            events: rx,
+        }
+    }
+
+    /// End a subscription; the watch stops with its last subscriber.
+    pub fn unsubscribe(&self, key: &WatchKey, id: u64) {
+        let mut entries = self.entries.lock().expect("watch table lock");
+        let empty = entries.get(key).is_some_and(|e| {
+            let mut subs = e.subscribers.lock().expect("subscribers lock");
+            subs.retain(|(i, _)| *i != id);
+            subs.is_empty()
+        });
+        if empty && let Some(e) = entries.remove(key) {
+            e.task.abort();
+        }
+    }
+
+    /// The running watches.
+    pub fn keys(&self) -> Vec<WatchKey> {
+        let mut keys: Vec<_> = self
+            .entries
+            .lock()
+            .expect("watch table lock")
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// Watch errors seen so far (every watch).
+    pub fn error_count(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
+    }
+
+    /// Stop every watch.
+    pub fn shutdown(&self) {
+        for (_, e) in self.entries.lock().expect("watch table lock").drain() {
+            e.task.abort();
+        }
+    }
+}
+
+fn send(subscribers: &Subscribers, event: WatchEvent) {
+    let mut subs = subscribers.lock().expect("subscribers lock");
+    subs.retain(|(_, tx)| tx.send(event.clone()).is_ok());
+}
+
+fn to_value(obj: DynamicObject) -> Arc<Value> {
+    Arc::new(serde_json::to_value(obj).unwrap_or(Value::Null))
+}
+
+async fn run_watch(
+    cluster: Cluster,
+    info: ResourceInfo,
+    key: WatchKey,
+    subscribers: Subscribers,
+    restart: Arc<Notify>,
+    errors: Arc<AtomicU64>,
+) {
+    let api = cluster.api(&info, key.namespace.as_deref());
+    loop {
+        let mut config = watcher::Config::default();
+        if !key.labels.is_empty() {
+            config = config.labels(&key.labels);
+        }
+        if !key.fields.is_empty() {
+            config = config.fields(&key.fields);
+        }
+        let mut stream = watcher(api.clone(), config).default_backoff().boxed();
+        loop {
+            tokio::select! {
+                _ = restart.notified() => break,
+                next = stream.next() => match next {
+                    None => break,
+                    Some(Err(e)) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(watch = ?key, "watch error (retrying): {e}");
+                    }
+                    Some(Ok(ev)) => send(&subscribers, match ev {
+                        watcher::Event::Init => WatchEvent::ListStart,
+                        watcher::Event::InitApply(o) => WatchEvent::Listed(to_value(o)),
+                        watcher::Event::InitDone => WatchEvent::ListDone,
+                        watcher::Event::Apply(o) => WatchEvent::Applied(to_value(o)),
+                        watcher::Event::Delete(o) => WatchEvent::Deleted(to_value(o)),
+                    }),
+                },
+            }
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! The operator against the real kube-apiserver of the test environment
+//! (`scripts/test.sh` starts it and sets `KUBECONFIG`; `helm` is on PATH).
+//!
+//! A module whose kubernetes hook watches labelled ConfigMaps and writes
+//! them into values that the chart renders into an aggregate ConfigMap:
+//! the aggregate follows creates, changes and deletes; the release is a
+//! Helm 3 release the real `helm` reads; drift is repaired; invalid
+//! settings are refused in the ModuleConfig's status while the module
+//! keeps running; disabling removes the objects and the release.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use kube::Client;
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
+use serde_json::{Value, json};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/modules")
+}
+
+async fn client() -> Client {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            std::env::var("DECKMOD_LOG").unwrap_or_else(|_| "info".into()),
+        ))
+        .with_test_writer()
+        .try_init();
+    assert!(
+        std::env::var("KUBECONFIG").is_ok(),
+        "KUBECONFIG is not set: run the tests through scripts/test.sh, which starts the test environment"
+    );
+    operator::client().await.expect("a client from KUBECONFIG")
+}
+
+/// Poll `check` until it returns `Some`, for at most `secs` seconds.
+async fn eventually<T, F, Fut>(what: &str, secs: u64, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {secs}s waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn ensure_namespace(client: &Client, name: &str) {
+    let api: Api<Namespace> = Api::all(client.clone());
+    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
+    let _ = api.create(&PostParams::default(), &ns).await;
+}
+
+async fn put_source(client: &Client, name: &str, value: &str, labelled: bool) {
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), "test-aggregator-src");
+    let labels = if labelled {
+        json!({"aggregate": "yes"})
+    } else {
+        json!({})
+    };
+    let cm = json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": name, "labels": labels},
+        "data": {"value": value},
+    });
+    api.patch(
+        name,
+        &PatchParams::apply("test").force(),
+        &Patch::Apply(&cm),
+    )
+    .await
+    .unwrap();
+}
+
+fn module_config_api(client: &Client) -> Api<DynamicObject> {
+    let ar = kube::core::ApiResource {
+        group: "deckhouse.io".into(),
+        version: "v1alpha1".into(),
+        api_version: "deckhouse.io/v1alpha1".into(),
+        kind: "ModuleConfig".into(),
+        plural: "moduleconfigs".into(),
+    };
+    Api::all_with(client.clone(), &ar)
+}
+
+async fn set_module_config(client: &Client, name: &str, spec: Value) {
+    let mc = json!({
+        "apiVersion": "deckhouse.io/v1alpha1", "kind": "ModuleConfig",
+        "metadata": {"name": name}, "spec": spec,
+    });
+    let api = module_config_api(client);
+    // The CRD may have just been created: retry until it is served.
+    for _ in 0..50 {
+        match api
+            .patch(
+                name,
+                &PatchParams::apply("test").force(),
+                &Patch::Apply(&mc),
+            )
+            .await
+        {
+            Ok(_) => return,
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    panic!("cannot apply ModuleConfig {name}");
+}
+
+async fn aggregate(client: &Client) -> Option<ConfigMap> {
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), "test-aggregator");
+    api.get_opt("aggregate").await.unwrap()
+}
+
+fn data(cm: &ConfigMap, key: &str) -> String {
+    cm.data
+        .as_ref()
+        .and_then(|d| d.get(key))
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn helm(args: &[&str]) -> String {
+    let out = Command::new("helm")
+        .args(args)
+        .output()
+        .expect("helm runs (testenv PATH)");
+    assert!(
+        out.status.success(),
+        "helm {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn start(client: &Client) -> operator::Operator {
+    let tmp = std::env::temp_dir().join(format!("deckmod-op-test-{}", std::process::id()));
+    operator::Operator::start(
+        client.clone(),
+        operator::Options {
+            modules_dirs: vec![fixtures()],
+            namespace: "default".into(),
+            config: operator::config::ConfigSource::ModuleConfigs,
+            tmp_dir: tmp,
+            hook_timeout: Some(Duration::from_secs(30)),
+            history_max: 10,
+            install_crds: true,
+        },
+    )
+    .await
+    .expect("the operator starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_module_follows_its_sources_and_its_config() {
+    let client = client().await;
+    ensure_namespace(&client, "test-aggregator-src").await;
+    clear_sources(&client).await;
+    put_source(&client, "a", "1", true).await;
+    put_source(&client, "b", "2", true).await;
+    put_source(&client, "not-me", "0", false).await;
+
+    let op = start(&client).await;
+    set_module_config(
+        &client,
+        "aggregator",
+        json!({"enabled": true, "version": 1, "settings": {"greeting": "hi"}}),
+    )
+    .await;
+
+    // Synchronization → values → render → apply.
+    let cm = eventually("the aggregate lists a and b", 60, || async {
+        aggregate(&client)
+            .await
+            .filter(|cm| data(cm, "names") == "a,b")
+    })
+    .await;
+    assert_eq!(data(&cm, "greeting"), "hi");
+    assert_eq!(data(&cm, "pairs"), "a=1,b=2");
+
+    // The real helm reads the release deckmod stored.
+    let list: Value =
+        serde_json::from_str(&helm(&["list", "-n", "test-aggregator", "-o", "json"])).unwrap();
+    let rel = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "aggregator")
+        .unwrap_or_else(|| panic!("helm list shows the release: {list}"));
+    assert_eq!(rel["status"], "deployed", "{rel}");
+    assert_eq!(rel["chart"], "aggregator-0.0.1", "{rel}");
+    let manifest = helm(&["get", "manifest", "aggregator", "-n", "test-aggregator"]);
+    assert!(
+        manifest.contains("# Source: aggregator/templates/aggregate.yaml"),
+        "{manifest}"
+    );
+    assert!(manifest.contains("name: aggregate"), "{manifest}");
+    let values = helm(&[
+        "get",
+        "values",
+        "aggregator",
+        "-n",
+        "test-aggregator",
+        "-o",
+        "json",
+    ]);
+    let values: Value = serde_json::from_str(&values).unwrap();
+    assert_eq!(values["aggregator"]["greeting"], "hi", "{values}");
+
+    // Events: added, changed (in what the filter keeps), deleted.
+    put_source(&client, "d", "4", true).await;
+    eventually("d is added", 30, || async {
+        aggregate(&client)
+            .await
+            .filter(|cm| data(cm, "names") == "a,b,d")
+    })
+    .await;
+    put_source(&client, "b", "20", true).await;
+    eventually("b's value changes", 30, || async {
+        aggregate(&client)
+            .await
+            .filter(|cm| data(cm, "pairs") == "a=1,b=20,d=4")
+    })
+    .await;
+    let src: Api<ConfigMap> = Api::namespaced(client.clone(), "test-aggregator-src");
+    src.delete("a", &DeleteParams::default()).await.unwrap();
+    eventually("a is removed", 30, || async {
+        aggregate(&client)
+            .await
+            .filter(|cm| data(cm, "names") == "b,d")
+    })
+    .await;
+    let history = helm(&[
+        "history",
+        "aggregator",
+        "-n",
+        "test-aggregator",
+        "-o",
+        "json",
+    ]);
+    let history: Value = serde_json::from_str(&history).unwrap();
+    let revisions = history.as_array().unwrap();
+    assert!(revisions.len() >= 4, "one revision per change: {history}");
+    assert_eq!(revisions.last().unwrap()["status"], "deployed");
+    assert!(
+        revisions[..revisions.len() - 1]
+            .iter()
+            .all(|r| r["status"] == "superseded"),
+        "{history}"
+    );
+
+    // Hooks of every kind ran: onStartup and afterHelm (annotations),
+    // and the schedule hook (its ConfigMap).
+    eventually(
+        "onStartup and afterHelm hooks annotated the aggregate",
+        30,
+        || async {
+            aggregate(&client).await.filter(|cm| {
+                let a = cm.metadata.annotations.clone().unwrap_or_default();
+                a.get("test/afterHelm").map(String::as_str) == Some("ran")
+            })
+        },
+    )
+    .await;
+    let target: Api<ConfigMap> = Api::namespaced(client.clone(), "test-aggregator");
+    eventually("the schedule hook ran", 30, || async {
+        target.get_opt("ticks").await.unwrap()
+    })
+    .await;
+
+    // One shared watch per distinct (kind, namespace, selectors).
+    let keys = op.watches().keys();
+    let sources = keys
+        .iter()
+        .filter(|k| k.namespace.as_deref() == Some("test-aggregator-src"))
+        .count();
+    assert_eq!(sources, 1, "{keys:?}");
+
+    // Drift: a deleted object comes back; a managed field edited by hand
+    // is reverted; a field another manager owns is left alone.
+    target
+        .delete("aggregate", &DeleteParams::default())
+        .await
+        .unwrap();
+    eventually("the deleted aggregate is restored", 30, || async {
+        aggregate(&client)
+            .await
+            .filter(|cm| data(cm, "names") == "b,d")
+    })
+    .await;
+    let edit = json!({"data": {"names": "tampered", "extra": "mine"}});
+    target
+        .patch("aggregate", &PatchParams::default(), &Patch::Merge(&edit))
+        .await
+        .unwrap();
+    let cm = eventually("the edited field is reverted", 30, || async {
+        aggregate(&client)
+            .await
+            .filter(|cm| data(cm, "names") == "b,d")
+    })
+    .await;
+    assert_eq!(
+        data(&cm, "extra"),
+        "mine",
+        "a field deckmod does not manage stays"
+    );
+
+    // Invalid settings are refused with a JSON pointer; nothing changes.
+    set_module_config(
+        &client,
+        "aggregator",
+        json!({"enabled": true, "version": 1, "settings": {"greeting": 5}}),
+    )
+    .await;
+    let mcs = module_config_api(&client);
+    let message = eventually("the ModuleConfig says why it is refused", 30, || async {
+        let mc = mcs.get("aggregator").await.unwrap();
+        let m = mc.data["status"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        (!m.is_empty()).then_some(m)
+    })
+    .await;
+    assert!(message.contains("/greeting"), "{message}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(data(&aggregate(&client).await.unwrap(), "greeting"), "hi");
+
+    // The Module object says what the module is doing.
+    let modules: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &kube::core::ApiResource {
+            group: "deckhouse.io".into(),
+            version: "v1alpha1".into(),
+            api_version: "deckhouse.io/v1alpha1".into(),
+            kind: "Module".into(),
+            plural: "modules".into(),
+        },
+    );
+    let m = modules.get("aggregator").await.unwrap();
+    assert_eq!(m.data["status"]["phase"], "Ready", "{:?}", m.data);
+
+    // Disabling removes the objects and the release.
+    set_module_config(
+        &client,
+        "aggregator",
+        json!({"enabled": false, "version": 1, "settings": {"greeting": "hi"}}),
+    )
+    .await;
+    eventually("the aggregate is removed", 60, || async {
+        aggregate(&client).await.is_none().then_some(())
+    })
+    .await;
+    eventually("the release is removed", 30, || async {
+        let list = helm(&["list", "-a", "-n", "test-aggregator", "-q"]);
+        (!list.contains("aggregator")).then_some(())
+    })
+    .await;
+    let m = modules.get("aggregator").await.unwrap();
+    assert_eq!(m.data["status"]["phase"], "Available", "{:?}", m.data);
+
+    op.shutdown().await;
+    let _ = mcs.delete("aggregator", &DeleteParams::default()).await;
+    let ns: Api<Namespace> = Api::all(client.clone());
+    // Namespaces are kept: the test cluster runs no namespace controller,
+    // so a deleted namespace would stay Terminating.
+    let _ = ns;
+    clear_sources(&client).await;
+    let _ = target.delete("ticks", &DeleteParams::default()).await;
+}
+
+async fn clear_sources(client: &Client) {
+    let src: Api<ConfigMap> = Api::namespaced(client.clone(), "test-aggregator-src");
+    let _ = src
+        .delete_collection(&DeleteParams::default(), &kube::api::ListParams::default())
+        .await;
+}
