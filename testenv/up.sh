@@ -21,10 +21,11 @@
 # sandbox image localhost/testenv/pause:1; image.sh makes and loads others.
 # Machine-wide state it touches, restored by down.sh: the kernel settings the
 # kubelet changes (vm.overcommit_memory, vm.panic_on_oom, kernel.panic,
-# kernel.panic_on_oops, kernel.keys.root_max*), /var/log/pods and
-# /var/log/containers (fixed paths in kubelet 1.20), /run/containerd/s (the
-# shims' sockets), /run/netns, one cgroup per hierarchy. One node per machine
-# at a time (a second up.sh waits up to DECKMOD_TE_NODE_WAIT seconds, default 600).
+# kernel.panic_on_oops, kernel.keys.root_max*); fixed paths in these versions:
+# /var/log/pods, /var/log/containers, /var/lib/kubelet/device-plugins,
+# /var/lib/cni (CNI results), /run/containerd/s (the shims' sockets),
+# /run/netns; one cgroup per hierarchy. One node per machine at a time (a
+# second up.sh waits up to DECKMOD_TE_NODE_WAIT seconds, default 600).
 #
 # Everything lives in one run directory (a new mktemp dir under /tmp unless
 # DECKMOD_TE_RUN_DIR is set). Ports are picked free at start. When all components
@@ -146,9 +147,10 @@ if [ "$DECKMOD_TE_NODE" = 1 ]; then
   sysctl -e vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops \
     kernel.keys.root_maxkeys kernel.keys.root_maxbytes >"$node/sysctl"
   # Directories the node writes to outside the run dir, none configurable in
-  # these versions: new ones are removed by down.sh, existing ones lose only
+  # these versions (the kubelet's pod logs and device-plugins socket, the CNI
+  # results cache, the shims' sockets, the namespaces' files): new ones are removed by down.sh, existing ones lose only
   # the entries that were not there before.
-  for d in /var/log/pods /var/log/containers /run/containerd /run/netns /var/lib/cni; do
+  for d in /var/log/pods /var/log/containers /var/lib/kubelet /var/lib/cni /run/containerd /run/netns; do
     f="$node/paths/$(printf '%s' "$d" | tr / _)"
     if [ -d "$d" ]; then
       { echo "$d"; ls -A "$d"; } >"$f.existing"
@@ -527,6 +529,7 @@ if [ "$DECKMOD_TE_NODE" = 1 ]; then
   start kube-controller-manager "$DECKMOD_TE_BIN_DIR/kube-controller-manager" \
     --kubeconfig="$RUN/kubeconfig" --port=0 --secure-port=0 --leader-elect=false \
     --controllers='*,-nodeipam' --use-service-account-credentials=false \
+    --flex-volume-plugin-dir="$node/kcm-volume-plugins" \
     --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
     --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key"
   start kube-scheduler "$DECKMOD_TE_BIN_DIR/kube-scheduler" \
