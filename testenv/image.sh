@@ -12,6 +12,8 @@
 #   image.sh push ENV_FILE ARCHIVE REPO:TAG
 #       Push it to the environment's plain-HTTP registry ($REGISTRY), which the
 #       node pulls from; prints the reference for pods ($REGISTRY/REPO:TAG).
+#       Plain registry API calls with curl: skopeo would leave its blob cache
+#       in /var/lib/containers.
 # ENV_FILE is the path up.sh printed (with DECKMOD_TE_NODE=1 for import).
 set -euo pipefail
 
@@ -61,6 +63,34 @@ build() {
   log "image $ref: $out (manifest sha256:$manifest)"
 }
 
+# push ARCHIVE REPO:TAG : upload the blobs of an archive made by build(), then
+# its manifest (distribution API: monolithic uploads, one image per archive).
+push() {
+  local archive=$1 repo=${2%:*} tag=${2##*:} work manifest blob location in_env
+  # The registry listens on the loopback of the environment's namespace.
+  in_env="${DECKMOD_TE_NETNS:+ip netns exec $DECKMOD_TE_NETNS}"
+  case "$2" in *:*) ;; *) die "push: '$2' has no tag" ;; esac
+  work="$(mktemp -d "${TMPDIR:-/tmp}/kte-push.XXXXXX")"
+  tar -xf "$archive" -C "$work"
+  manifest="$(sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' "$work/index.json")"
+  [ -f "$work/blobs/sha256/$manifest" ] || die "push: $archive is not an archive made by image.sh build"
+  for blob in "$work"/blobs/sha256/*; do
+    [ "${blob##*/}" = "$manifest" ] && continue
+    # 202 Accepted, Location: where the blob goes (absolute or from the root)
+    location="$($in_env curl -sSf -X POST -D - -o /dev/null "http://$REGISTRY/v2/$repo/blobs/uploads/" |
+      tr -d '\r' | sed -n 's/^[Ll]ocation: *//p')" || die "push: $REGISTRY refused an upload"
+    [ -n "$location" ] || die "push: $REGISTRY gave no upload location"
+    case "$location" in /*) location="http://$REGISTRY$location" ;; esac
+    case "$location" in *\?*) location="$location&" ;; *) location="$location?" ;; esac
+    $in_env curl -sSf -X PUT -o /dev/null -H 'Content-Type: application/octet-stream' \
+      --data-binary "@$blob" "${location}digest=sha256:${blob##*/}" || die "push: blob ${blob##*/} refused"
+  done
+  $in_env curl -sSf -X PUT -o /dev/null -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+    --data-binary "@$work/blobs/sha256/$manifest" "http://$REGISTRY/v2/$repo/manifests/$tag" ||
+    die "push: manifest refused"
+  rm -rf "$work"
+}
+
 # load_env ENV_FILE : source the environment up.sh wrote.
 load_env() {
   [ -f "$1" ] || die "$1: no such env file (the path up.sh printed)"
@@ -85,9 +115,7 @@ case "$cmd" in
     [ $# -eq 3 ] || usage
     load_env "$1"
     [ -n "${REGISTRY:-}" ] || die "$1 has no registry (started with DECKMOD_TE_NO_REGISTRY=1)"
-    # The registry listens on the loopback of the environment's namespace.
-    in_env="${DECKMOD_TE_NETNS:+ip netns exec $DECKMOD_TE_NETNS}"
-    $in_env skopeo copy --quiet --dest-tls-verify=false "oci-archive:$2" "docker://$REGISTRY/$3" >&2
+    push "$2" "$3"
     echo "$REGISTRY/$3"
     ;;
   *) usage ;;
