@@ -13,7 +13,8 @@
 #     service-account token mounted
 #   - while it runs, the machine's namespace has no new interface and no new
 #     listener outside loopback
-# then stops it (down.sh) and compares the machine before and after:
+# then stops it (down.sh) and compares the machine before and after, as
+# after a start made to fail half-way:
 # processes, mounts, network namespaces, interfaces, iptables rules, kernel
 # settings, cgroups, entries of /run, /var/lib, /var/log, /etc, /opt, /usr/libexec.
 # Prints "N passed, N failed" at the end; exit status 1 if anything failed.
@@ -74,9 +75,30 @@ snapshot() {
   done | sort >"$d/paths"
 }
 same() { diff "$work/before/$1" "$work/$2/$1"; } # same NAME WHEN : snapshot NAME as before
+# as_before WHEN : one check per part of the snapshot WHEN
+as_before() {
+  check "$1: no process of the node's programs" same processes "$2"
+  check "$1: mounts as before" same mounts "$2"
+  check "$1: network namespaces as before" same netns "$2"
+  check "$1: interfaces as before" same links "$2"
+  check "$1: iptables rules as before" same iptables "$2"
+  check "$1: kernel settings as before" same sysctl "$2"
+  check "$1: cgroups as before" same cgroups "$2"
+  check "$1: /run, /var/lib, /var/log, /etc, /opt, /usr/libexec as before" same paths "$2"
+}
 
 [ "$(id -u)" -eq 0 ] || { echo "FAIL - node-test.sh needs root"; echo "0 passed, 1 failed"; exit 1; }
 snapshot "$work/before"
+
+# A start that fails half-way (the API server refuses a flag; the namespace,
+# cgroups, containerd and etcd are up by then) leaves nothing behind.
+failed_start() {
+  ! DECKMOD_TE_NODE=1 DECKMOD_TE_RUN_DIR="$work/failed-run" DECKMOD_TE_APISERVER_ARGS=--no-such-flag \
+    "$here/up.sh" >/dev/null 2>&1
+}
+check "up.sh fails when the API server does not start" failed_start
+snapshot "$work/failed"
+as_before "after a failed start" failed
 
 t0=$(date +%s%N)
 if env_file="$(DECKMOD_TE_NODE=1 "$here/up.sh")"; then
@@ -218,14 +240,7 @@ EOF
 fi
 
 snapshot "$work/after"
-check "after down.sh: no process of the node's programs" same processes after
-check "after down.sh: mounts as before" same mounts after
-check "after down.sh: network namespaces as before" same netns after
-check "after down.sh: interfaces as before" same links after
-check "after down.sh: iptables rules as before" same iptables after
-check "after down.sh: kernel settings as before" same sysctl after
-check "after down.sh: cgroups as before" same cgroups after
-check "after down.sh: /run, /var/lib, /var/log, /etc, /opt, /usr/libexec as before" same paths after
+as_before "after down.sh" after
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
