@@ -188,7 +188,10 @@ src_version_file="$DECKMOD_TE_BIN_DIR/.k8s-src-version"
 if [ "${#k8s_missing[@]}" -eq 0 ]; then
   log "step 3/6 kubernetes: cached (${k8s_bins[*]}: $("$DECKMOD_TE_BIN_DIR/kube-apiserver" --version))"
 else
-  srcdir="$(find "$build" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' 2>/dev/null | head -n 1)"
+  srcdir=""
+  if [ -d "$build" ]; then
+    srcdir="$(find "$build" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -n 1)"
+  fi
   if [ "$DECKMOD_TE_FORCE" = 1 ] || [ -z "$srcdir" ]; then
     version="$DECKMOD_TE_K8S_SRC_VERSION"
     # Pin to what the cached binaries came from, so all of them stay one release.
