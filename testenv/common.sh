@@ -1,4 +1,6 @@
 # common.sh - shared settings for install.sh, up.sh, down.sh (sourced, not run).
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the settings are used by the scripts that source this file
 #
 # Everything is driven by environment variables with defaults, so the same
 # scripts work on a developer machine and in CI:

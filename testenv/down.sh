@@ -120,7 +120,8 @@ if [ -d "$node" ]; then
   # Mounts: the containers' root filesystems and the pods' volumes and shm
   # (below the run dir), the pods' network namespaces (/run/netns/cni-*).
   new_entries() { # new_entries DIR : entries of DIR that up.sh did not see there
-    local f="$node/paths/$(printf '%s' "$1" | tr / _)" e
+    local f e
+    f="$node/paths/$(printf '%s' "$1" | tr / _)"
     [ -d "$1" ] || return 0
     if [ -f "$f.new" ]; then
       ls -A "$1"
@@ -165,7 +166,8 @@ if [ -d "$node" ]; then
   if [ -f "$node/sysctl" ]; then
     # lines "key = value", as sysctl prints them
     while read -r key _ value; do
-      [ -n "$key" ] && sysctl -q -w "$key=$value" || log "cannot restore $key=$value"
+      [ -n "$key" ] || continue
+      sysctl -q -w "$key=$value" || log "cannot restore $key=$value"
     done <"$node/sysctl"
     rm -f "$node/sysctl"
     log "kernel settings restored"

@@ -102,7 +102,7 @@ cmd="${1:-}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
   build)
-    [ $# -ge 3 ] && [ $# -le 5 ] || usage
+    if [ $# -lt 3 ] || [ $# -gt 5 ]; then usage; fi
     build "$@"
     ;;
   import)

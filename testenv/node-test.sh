@@ -148,6 +148,7 @@ EOF
   pod="$(K get pods -l app=bb -o jsonpath='{.items[0].metadata.name}' 2>/dev/null)"
   logs_ok() { K logs "$pod" | grep -qx "started-$pod"; }
   check "kubectl logs shows the container's output" logs_ok
+  # shellcheck disable=SC2016 # the pod's shell expands it
   exec_ok() { [ "$(K exec "$pod" -- sh -c 'echo exec-$((6 * 7))')" = exec-42 ]; }
   check "kubectl exec runs a command in the pod" exec_ok
 
@@ -216,6 +217,7 @@ EOF
   }
   check "a pod reaches the API server through the kubernetes Service, with its token" api_reachable
 
+  # shellcheck disable=SC2153 # from the env file
   echo "       (RSS MiB:$(for n in kubelet containerd kube-controller-manager kube-scheduler kube-proxy kube-apiserver etcd; do
     f="$DECKMOD_TE_RUN_DIR/pids/$n.pid"
     [ -f "$f" ] && printf ' %s %d' "$n" $(( $(awk '/^VmRSS/ { print $2 }' "/proc/$(cat "$f")/status") / 1024 ))

@@ -399,6 +399,7 @@ log "etcd ready on 127.0.0.1:$ETCD_PORT in $(ms_since "$t0") ms"
 # accounts and their tokens; the kubelet is authorized as a node.
 # ---------------------------------------------------------------------------
 if [ "$DECKMOD_TE_NODE" = 1 ]; then
+  # shellcheck disable=SC2054 # Node,RBAC is one flag's value
   api_mode_args=(--bind-address=0.0.0.0 --advertise-address="$NODE_IP"
     --authorization-mode=Node,RBAC
     --kubelet-client-certificate="$pki/admin.crt" --kubelet-client-key="$pki/admin.key"
