@@ -50,6 +50,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 DECKMOD_TE_TIMEOUT="${DECKMOD_TE_TIMEOUT:-120}"
 DECKMOD_TE_NODE="${DECKMOD_TE_NODE:-0}"
+# docker-registry reads REGISTRY_* variables as configuration: those of an env
+# file sourced in the calling shell would break its start.
+unset "${!REGISTRY@}"
 t_start=$(date +%s%N)
 
 for b in kube-apiserver etcd docker-registry kubectl; do
