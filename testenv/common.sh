@@ -38,6 +38,14 @@ cgroup_hierarchies() {
   return 0
 }
 
+# run_owns RUN_DIR PID : true if PID is alive and was started for the run in
+# RUN_DIR (up.sh puts DECKMOD_TE_RUN_DIR in each one's environment), so a
+# recycled PID or a zombie never counts.
+run_owns() {
+  case "$2" in '' | *[!0-9]*) return 1 ;; esac
+  { tr '\0' '\n' <"/proc/$2/environ"; } 2>/dev/null | grep -qxF "DECKMOD_TE_RUN_DIR=$1"
+}
+
 # Print a progress line on stderr (stdout is kept clean for machine-readable output).
 log() { printf '[testenv] %s\n' "$*" >&2; }
 die() { printf '[testenv] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -31,12 +31,7 @@ RUN="$(cd "$RUN" && pwd)"
 [ -d "$RUN/pids" ] || [ -f "$RUN/etcd-data-dir" ] || die "$RUN does not look like a deckmod-testenv run dir"
 node="$RUN/node"
 
-# belongs PID : true if PID is alive and was started for this run.
-belongs() {
-  local pid=$1
-  case "$pid" in '' | *[!0-9]*) return 1 ;; esac
-  { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -qxF "DECKMOD_TE_RUN_DIR=$RUN"
-}
+belongs() { run_owns "$RUN" "$1"; } # belongs PID : started for this run and alive
 
 # stop NAME : stop the process recorded in pids/NAME.pid (TERM, then KILL).
 stop() {

@@ -82,7 +82,7 @@ if [ -n "${DECKMOD_TE_RUN_DIR:-}" ]; then
   if [ -f "$RUN/env" ] && [ -d "$RUN/pids" ]; then
     alive=1
     for p in "$RUN"/pids/*.pid; do
-      [ -e "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null || alive=0
+      [ -e "$p" ] && run_owns "$(cd "$RUN" && pwd)" "$(cat "$p")" || alive=0
     done
     if [ "$alive" = 1 ]; then
       log "already up: $RUN"
