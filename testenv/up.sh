@@ -151,8 +151,8 @@ if [ "$DECKMOD_TE_NODE" = 1 ]; then
     kernel.keys.root_maxkeys kernel.keys.root_maxbytes >"$node/sysctl"
   # Directories the node writes to outside the run dir, none configurable in
   # these versions (the kubelet's pod logs and device-plugins socket, the CNI
-  # results cache, the shims' sockets, the namespaces' files): new ones are removed by down.sh, existing ones lose only
-  # the entries that were not there before.
+  # results cache, the shims' sockets, the namespaces' files): down.sh removes
+  # the new ones, and from the others the entries that were not there before.
   for d in /var/log/pods /var/log/containers /var/lib/kubelet /var/lib/cni /run/containerd /run/netns; do
     f="$node/paths/$(printf '%s' "$d" | tr / _)"
     if [ -d "$d" ]; then
@@ -262,7 +262,8 @@ chmod 600 "$pki"/*.key "$pki/tokens.csv"
 
 # ---------------------------------------------------------------------------
 # start NAME CMD... : run CMD detached (setsid, logs in logs/NAME.log, in the
-# node's network namespace if any), record its PID in pids/NAME.pid. The process carries DECKMOD_TE_RUN_DIR in its
+# node's network namespace if any), record its PID in pids/NAME.pid.
+# The process carries DECKMOD_TE_RUN_DIR in its
 # environment so that down.sh can check a PID still belongs to this run.
 # ---------------------------------------------------------------------------
 start() {
@@ -270,8 +271,7 @@ start() {
   shift
   # the inner shell writes its own PID, then becomes the command (exec)
   # shellcheck disable=SC2016
-  DECKMOD_TE_RUN_DIR="$RUN" PATH="$DECKMOD_TE_BIN_DIR:$PATH" \
-    setsid "${ns[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" \
+  DECKMOD_TE_RUN_DIR="$RUN" setsid "${ns[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" \
     >"$RUN/logs/$name.log" 2>&1 </dev/null &
   for _ in $(seq 1 100); do [ -s "$pidf" ] && break; sleep 0.02; done
   [ -s "$pidf" ] || die "$name did not start"
@@ -360,7 +360,8 @@ EOF
   {"type": "portmap", "capabilities": {"portMappings": true}}]}
 EOF
   t_containerd=$(date +%s%N)
-  start containerd "$DECKMOD_TE_BIN_DIR/containerd" --config "$node/containerd.toml"
+  # containerd finds its shim (containerd-shim-runc-v2) on PATH
+  PATH="$DECKMOD_TE_BIN_DIR:$PATH" start containerd "$DECKMOD_TE_BIN_DIR/containerd" --config "$node/containerd.toml"
 fi
 
 # ---------------------------------------------------------------------------
