@@ -31,6 +31,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 pass=0 fail=0
 check() { # check DESCRIPTION CMD... : run CMD quietly, count the result

@@ -103,9 +103,12 @@ log "run dir: $RUN"
 # On any failure (error or die): show what happened and stop whatever was
 # already started, so a failed start leaves nothing running.
 up_ok=0
+# the caller's stderr: a signal may run the trap inside a quietened probe
+exec 9>&2
 on_exit() {
   local rc=$?
   [ "$up_ok" = 1 ] && return
+  exec 2>&9
   log "startup failed (exit $rc); last log lines:"
   for f in "$RUN"/logs/*.log; do
     [ -e "$f" ] && { echo "--- $f" >&2; tail -n 15 "$f" >&2; }
@@ -114,6 +117,9 @@ on_exit() {
   log "logs kept in $RUN/logs"
 }
 trap on_exit EXIT
+# a signal ends the shell without its EXIT trap unless it is turned into an exit
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------
 # Node mode: first the machine-wide state the node touches is recorded in
@@ -272,7 +278,7 @@ start() {
   # the inner shell writes its own PID, then becomes the command (exec)
   # shellcheck disable=SC2016
   DECKMOD_TE_RUN_DIR="$RUN" setsid "${ns[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" \
-    >"$RUN/logs/$name.log" 2>&1 </dev/null &
+    >"$RUN/logs/$name.log" 2>&1 </dev/null 9>&- &
   for _ in $(seq 1 100); do [ -s "$pidf" ] && break; sleep 0.02; done
   [ -s "$pidf" ] || die "$name did not start"
 }
