@@ -90,6 +90,12 @@ as_before() {
 }
 
 [ "$(id -u)" -eq 0 ] || { echo "FAIL - node-test.sh needs root"; echo "0 passed, 1 failed"; exit 1; }
+# Another node (one per machine) starting or stopping meanwhile would show in
+# the comparisons: begin when none runs.
+for _ in $(seq 1 "${DECKMOD_TE_NODE_WAIT:-600}"); do
+  [ -e "$DECKMOD_TE_NODE_LOCK" ] || break
+  sleep 1
+done
 snapshot "$work/before"
 
 # A start that fails half-way (the API server refuses a flag; the namespace,
