@@ -8,6 +8,10 @@
 # each one only after checking that it still belongs to this run (its
 # environment carries DECKMOD_TE_RUN_DIR=RUN_DIR), so a recycled PID is never hit.
 # Processes get SIGTERM, then SIGKILL after DECKMOD_TE_STOP_TIMEOUT seconds (default 15).
+# With a node (RUN_DIR/node), it then undoes what up.sh recorded there: the
+# pods' processes, cgroups and mounts, the network namespace (with it the
+# pods' network and iptables rules), the kernel settings, the new entries in
+# /var/log/pods and the other machine-wide directories, the node lock.
 # Set DECKMOD_TE_KEEP_RUN_DIR=1 to keep the run directory (logs, data) afterwards.
 # Idempotent: running it again, or on a half-started run, is harmless.
 set -euo pipefail
@@ -25,30 +29,19 @@ if [ ! -d "$RUN" ]; then
 fi
 RUN="$(cd "$RUN" && pwd)"
 [ -d "$RUN/pids" ] || [ -f "$RUN/etcd-data-dir" ] || die "$RUN does not look like a deckmod-testenv run dir"
+node="$RUN/node"
 
-# belongs PID : true if PID is alive and was started for this run.
-belongs() {
-  local pid=$1
-  case "$pid" in '' | *[!0-9]*) return 1 ;; esac
-  { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -qxF "DECKMOD_TE_RUN_DIR=$RUN"
-}
+belongs() { run_owns "$RUN" "$1"; } # belongs PID : started for this run and alive
 
-# Stop order: API server first (it is the etcd client), then etcd, registries.
-names=(kube-apiserver etcd registry registry-tls)
-for f in "$RUN"/pids/*.pid; do
-  [ -e "$f" ] || continue
-  n="$(basename "$f" .pid)"
-  case " ${names[*]} " in *" $n "*) ;; *) names+=("$n") ;; esac
-done
-
-for n in "${names[@]}"; do
-  f="$RUN/pids/$n.pid"
-  [ -f "$f" ] || continue
+# stop NAME : stop the process recorded in pids/NAME.pid (TERM, then KILL).
+stop() {
+  local n=$1 f="$RUN/pids/$1.pid" pid deadline
+  [ -f "$f" ] || return 0
   pid="$(cat "$f")"
   if ! belongs "$pid"; then
     log "$n (pid $pid): not running"
     rm -f "$f"
-    continue
+    return 0
   fi
   kill -TERM "$pid" 2>/dev/null || true
   deadline=$(( $(date +%s) + ${DECKMOD_TE_STOP_TIMEOUT:-15} ))
@@ -60,6 +53,23 @@ for n in "${names[@]}"; do
   fi
   log "$n (pid $pid): stopped"
   rm -f "$f"
+}
+
+# Stop order: the node's agents first (nothing restarts a pod), then the pods
+# themselves through containerd, then the API server (it is the etcd client),
+# etcd, the registries, and whatever else was recorded.
+for n in kubelet kube-proxy kube-scheduler kube-controller-manager; do stop "$n"; done
+if [ -f "$RUN/pids/containerd.pid" ] && belongs "$(cat "$RUN/pids/containerd.pid")"; then
+  ctr=("$DECKMOD_TE_BIN_DIR/ctr" --address "$node/containerd/containerd.sock" -n k8s.io)
+  # a forced delete kills the task; its shim unmounts the rootfs and exits
+  for t in $("${ctr[@]}" tasks ls -q 2>/dev/null); do
+    "${ctr[@]}" tasks delete --force "$t" >/dev/null 2>&1 || true
+  done
+  stop containerd
+fi
+for n in kube-apiserver etcd registry registry-tls; do stop "$n"; done
+for f in "$RUN"/pids/*.pid; do
+  [ -e "$f" ] && stop "$(basename "$f" .pid)"
 done
 
 # etcd data may live on tmpfs outside the run dir.
@@ -71,9 +81,121 @@ if [ -f "$RUN/etcd-data-dir" ]; then
   rm -f "$RUN/etcd-data-dir"
 fi
 
-if [ "${DECKMOD_TE_KEEP_RUN_DIR:-0}" = 1 ]; then
+# mounts_below DIR... : mount points at or below the DIRs, deepest first
+mounts_below() {
+  local d
+  for d in "$@"; do
+    awk -v d="$d" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo
+  done | sort -ru
+}
+
+if [ -d "$node" ]; then
+  # Whatever survived: shims of this containerd (found by its socket on their
+  # command line), then every process left in the pods' cgroups.
+  sock="$node/containerd/containerd.sock"
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/exe" 2>/dev/null)" = "$DECKMOD_TE_BIN_DIR/containerd-shim-runc-v2" ] || continue
+    tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -qxF "$sock" || continue
+    log "killing leftover shim ${p#/proc/}"
+    kill -KILL "${p#/proc/}" 2>/dev/null || true
+  done
+  cgroup="$(cat "$node/cgroup" 2>/dev/null || true)"
+  if [ -n "$cgroup" ]; then
+    for _ in $(seq 1 50); do
+      left="$(for h in $(cgroup_hierarchies); do
+        [ -d "$h$cgroup" ] && find "$h$cgroup" -name cgroup.procs -exec cat {} + 2>/dev/null
+      done | sort -u)"
+      [ -n "$left" ] || break
+      # shellcheck disable=SC2086
+      kill -KILL $left 2>/dev/null || true
+      sleep 0.1
+    done
+  fi
+
+  # Mounts: the containers' root filesystems and the pods' volumes and shm
+  # (below the run dir), the pods' network namespaces (/run/netns/cni-*).
+  new_entries() { # new_entries DIR : entries of DIR that up.sh did not see there
+    local f e
+    f="$node/paths/$(printf '%s' "$1" | tr / _)"
+    [ -d "$1" ] || return 0
+    if [ -f "$f.new" ]; then
+      ls -A "$1"
+    elif [ -f "$f.existing" ]; then
+      ls -A "$1" | while IFS= read -r e; do
+        tail -n +2 "$f.existing" | grep -qxF "$e" || echo "$e"
+      done
+    fi
+  }
+  netns="$(cat "$node/netns" 2>/dev/null || true)"
+  pod_netns=()
+  while IFS= read -r e; do
+    [ -n "$e" ] && [ "$e" != "$netns" ] && pod_netns+=("/run/netns/$e")
+  done < <(new_entries /run/netns)
+  for m in $(mounts_below "$RUN" "${pod_netns[@]}"); do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "cannot unmount $m"
+  done
+  for f in "${pod_netns[@]}"; do rm -f "$f"; done
+
+  # The namespace; its links, addresses, routes and iptables rules go with it.
+  if [ -n "$netns" ] && [ -e "/run/netns/$netns" ]; then
+    ip netns delete "$netns"
+    log "network namespace $netns: deleted"
+  fi
+  # /run/netns as it was: unmounted, or absent, unless others use it meanwhile.
+  if [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
+    if [ -f "$node/netns-dir-unmounted" ]; then
+      while mountpoint -q /run/netns; do umount /run/netns || break; done
+    fi
+    [ -f "$node/paths/_run_netns.new" ] && rmdir /run/netns
+  fi
+  rm -f "$node/paths/_run_netns".* "$node/netns-dir-unmounted"
+
+  if [ -n "$cgroup" ]; then
+    for h in $(cgroup_hierarchies); do
+      [ -d "$h$cgroup" ] && find "$h$cgroup" -depth -type d -exec rmdir {} \; 2>/dev/null
+      [ -d "$h$cgroup" ] && log "cgroup $h$cgroup: still in use"
+    done
+  fi
+
+  # Kernel settings the kubelet changed, as they were before.
+  if [ -f "$node/sysctl" ]; then
+    # lines "key = value", as sysctl prints them
+    while read -r key _ value; do
+      [ -n "$key" ] || continue
+      sysctl -q -w "$key=$value" || log "cannot restore $key=$value"
+    done <"$node/sysctl"
+    rm -f "$node/sysctl"
+    log "kernel settings restored"
+  fi
+
+  # Machine-wide directories: what the node added, never what was there.
+  for f in "$node"/paths/*; do
+    [ -e "$f" ] || continue
+    d="$(head -n 1 "$f")"
+    [ -d "$d" ] || { rm -f "$f"; continue; }
+    if [ -n "$(mounts_below "$d")" ]; then
+      log "$d: still has mounts, left in place"
+      continue
+    fi
+    case "$f" in
+      *.new) rm -rf --one-file-system "$d" ;;
+      *.existing) new_entries "$d" | while IFS= read -r e; do rm -rf --one-file-system "${d:?}/$e"; done ;;
+    esac
+    rm -f "$f"
+  done
+
+  lock="$(cat "$node/lock" 2>/dev/null || true)"
+  if [ -n "$lock" ] && [ "$(cat "$lock/owner" 2>/dev/null)" = "$RUN" ]; then
+    rm -rf "$lock"
+  fi
+  rm -f "$node/lock"
+fi
+
+if [ -n "$(mounts_below "$RUN")" ]; then
+  log "$RUN: still has mounts ($(mounts_below "$RUN" | head -n 3 | tr '\n' ' ')), kept"
+elif [ "${DECKMOD_TE_KEEP_RUN_DIR:-0}" = 1 ]; then
   log "kept $RUN"
 else
-  rm -rf "$RUN"
+  rm -rf --one-file-system "$RUN"
   log "removed $RUN"
 fi
