@@ -321,7 +321,7 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Sorted, String
             if unknown {
                 out.notices.push(format!(
                     "info: skipping unknown hook: {}",
-                    gotmpl::fmt::quote(hook_types)
+                    gostd::strconv::quote(hook_types)
                 ));
                 continue;
             }

@@ -126,7 +126,7 @@ impl ListItems for Literal<'_> {
             None if k.is_empty() => Err(Stop::Eof),
             None => Err(Stop::Error(format!(
                 "key {} has no value",
-                gotmpl::fmt::quote(&k)
+                gostd::strconv::quote(&k)
             ))),
             Some('=') => {
                 let v = self.value();
@@ -331,7 +331,7 @@ impl ListItems for Parser<'_> {
                 } else {
                     Err(Stop::Error(format!(
                         "key {} has no value",
-                        gotmpl::fmt::quote(&k)
+                        gostd::strconv::quote(&k)
                     )))
                 }
             }
@@ -383,7 +383,7 @@ impl ListItems for Parser<'_> {
                 set(data, &k, Value::str(""));
                 Err(Stop::Error(format!(
                     "key {} has no value (cannot end with ,)",
-                    gotmpl::fmt::quote(&k)
+                    gostd::strconv::quote(&k)
                 )))
             }
             // '.': descend into a map.
@@ -549,7 +549,7 @@ fn descend(
     if result.is_ok() && empty {
         return Err(Stop::Error(format!(
             "key map {} has no value",
-            gotmpl::fmt::quote(k)
+            gostd::strconv::quote(k)
         )));
     }
     if !empty {
@@ -597,13 +597,13 @@ fn go_atoi(s: &str) -> Result<i64, String> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
             "strconv.Atoi: parsing {}: invalid syntax",
-            gotmpl::fmt::quote(s)
+            gostd::strconv::quote(s)
         ));
     }
     s.parse::<i64>().map_err(|_| {
         format!(
             "strconv.Atoi: parsing {}: value out of range",
-            gotmpl::fmt::quote(s)
+            gostd::strconv::quote(s)
         )
     })
 }
@@ -640,20 +640,11 @@ pub fn typed_value(text: &str, force_string: bool) -> Value {
     }
     if !text.is_empty()
         && !text.starts_with('0')
-        && let Ok(i) = go_parse_int(text)
+        && let Ok(i) = gostd::strconv::parse_int(text, 10)
     {
         return Value::Int(i);
     }
     Value::str(text)
-}
-
-/// Go's `strconv.ParseInt(s, 10, 64)` acceptance: optional sign, digits.
-fn go_parse_int(s: &str) -> Result<i64, ()> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(());
-    }
-    s.parse::<i64>().map_err(|_| ())
 }
 
 #[cfg(test)]

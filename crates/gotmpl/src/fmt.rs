@@ -7,6 +7,8 @@
 //! `1e-05`). Wrong verbs print Go's diagnostics (`%!d(string=x)`,
 //! `%!d(MISSING)`, `%!(EXTRA int=1)`) instead of failing.
 
+use gostd::strconv::{can_backquote, is_print, quote, quote_rune, quote_to_ascii};
+
 use crate::value::Value;
 
 /// Go's `fmt.Sprint`: operands printed with `%v`, a space between two
@@ -429,7 +431,11 @@ fn fmt_string(out: &mut String, s: &str, verb: char, spec: &Spec) {
             let quoted = if spec.sharp && can_backquote(s) {
                 format!("`{s}`")
             } else {
-                quote_with(s, spec.plus)
+                if spec.plus {
+                    quote_to_ascii(s)
+                } else {
+                    quote(s)
+                }
             };
             pad(out, &quoted, spec);
         }
@@ -907,82 +913,6 @@ fn fmt_f(out: &mut String, d: &Digits, prec: usize) {
             out.push(d.at(d.dp + i - 1));
         }
     }
-}
-
-/// Go's `strconv.Quote`: a double-quoted Go string literal.
-pub fn quote(s: &str) -> String {
-    quote_with(s, false)
-}
-
-/// `strconv.Quote`, or `QuoteToASCII` when `ascii` is set.
-fn quote_with(s: &str, ascii: bool) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        push_escaped(&mut out, c, '"', ascii);
-    }
-    out.push('"');
-    out
-}
-
-/// Go's `strconv.QuoteRune`.
-fn quote_rune(c: char, ascii: bool) -> String {
-    let mut out = String::from("'");
-    push_escaped(&mut out, c, '\'', ascii);
-    out.push('\'');
-    out
-}
-
-fn push_escaped(out: &mut String, c: char, quote: char, ascii: bool) {
-    if c == quote || c == '\\' {
-        out.push('\\');
-        out.push(c);
-        return;
-    }
-    if ascii {
-        if (c as u32) < 0x80 && is_print(c) {
-            out.push(c);
-            return;
-        }
-    } else if is_print(c) {
-        out.push(c);
-        return;
-    }
-    match c {
-        '\u{7}' => out.push_str("\\a"),
-        '\u{8}' => out.push_str("\\b"),
-        '\u{c}' => out.push_str("\\f"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\u{b}' => out.push_str("\\v"),
-        c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
-        c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-        c => out.push_str(&format!("\\U{:08x}", c as u32)),
-    }
-}
-
-/// An approximation of Go's `unicode.IsPrint`: graphic characters and the
-/// ASCII space; other spaces, controls and format characters are not.
-pub(crate) fn is_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    let u = c as u32;
-    // Format characters (Cf), private use, and noncharacters.
-    !matches!(u,
-        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E
-        | 0x2060..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB | 0xE000..=0xF8FF | 0xFFFE | 0xFFFF
-        | 0xF0000..=0x10FFFF)
-}
-
-/// Go's `strconv.CanBackquote`.
-fn can_backquote(s: &str) -> bool {
-    s.chars()
-        .all(|c| c != '`' && c != '\u{FEFF}' && (c == '\t' || !c.is_control()))
 }
 
 #[cfg(test)]
