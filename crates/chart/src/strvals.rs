@@ -462,7 +462,10 @@ trait ListItems {
         }
         let (k, last) = self.until(&['[', '.', '=']);
         if !k.is_empty() {
-            let runes: Vec<String> = k.chars().map(go_quote_rune).collect();
+            let runes: Vec<String> = k
+                .chars()
+                .map(|c| gostd::strconv::quote_rune(c, false))
+                .collect();
             return Err((
                 list,
                 Stop::Error(format!(
@@ -518,7 +521,8 @@ fn parse_index(text: &str, last: Option<char>) -> Step<i64> {
     if last.is_none() {
         return Err(Stop::Error("error parsing index: EOF".to_string()));
     }
-    go_atoi(text).map_err(|e| Stop::Error(format!("error parsing index: {e}")))
+    gostd::strconv::atoi(text)
+        .map_err(|e| Stop::Error(format!("error parsing index: {}", e.message("Atoi", text))))
 }
 
 /// A `.` in a key, shared by both parsers: parse the rest of the key
@@ -589,35 +593,6 @@ fn set_index(
     }
     list[i] = value;
     Ok(list)
-}
-
-/// Go's `strconv.Atoi`, with its error text.
-fn go_atoi(s: &str) -> Result<i64, String> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "strconv.Atoi: parsing {}: invalid syntax",
-            gostd::strconv::quote(s)
-        ));
-    }
-    s.parse::<i64>().map_err(|_| {
-        format!(
-            "strconv.Atoi: parsing {}: value out of range",
-            gostd::strconv::quote(s)
-        )
-    })
-}
-
-/// Go's `%q` of one rune.
-fn go_quote_rune(c: char) -> String {
-    match c {
-        '\'' => "'\\''".to_string(),
-        '\\' => "'\\\\'".to_string(),
-        '\n' => "'\\n'".to_string(),
-        '\t' => "'\\t'".to_string(),
-        c if c.is_control() => format!("'\\x{:02x}'", c as u32),
-        c => format!("'{c}'"),
-    }
 }
 
 /// Helm's `typedVal`: `true`/`false`/`null` (any case), `0`, and integers

@@ -14,6 +14,18 @@ pub enum NumError {
     Range,
 }
 
+impl NumError {
+    /// Go's `*strconv.NumError` text for function `func` (`Atoi`,
+    /// `ParseBool`) given `num`: `strconv.Atoi: parsing "x": invalid syntax`.
+    pub fn message(self, func: &str, num: &str) -> String {
+        let why = match self {
+            NumError::Syntax => "invalid syntax",
+            NumError::Range => "value out of range",
+        };
+        format!("strconv.{func}: parsing {}: {why}", quote(num))
+    }
+}
+
 /// Go's `strconv.Unquote` for `"..."`, `` `...` `` and `'.'` literals.
 /// Bytes that are not UTF-8 (`"\xff"`) become U+FFFD.
 pub fn unquote(s: &str) -> Option<String> {
@@ -316,6 +328,11 @@ pub fn parse_uint(s: &str, base: u32) -> Result<u64, NumError> {
     Ok(n)
 }
 
+/// Go's `strconv.Atoi` (on a 64-bit platform): `ParseInt(s, 10, 64)`.
+pub fn atoi(s: &str) -> Result<i64, NumError> {
+    parse_int(s, 10)
+}
+
 /// Go's `strconv.ParseInt(s, base, 64)`: an optional sign, then
 /// [`parse_uint`]'s syntax.
 pub fn parse_int(s: &str, base: u32) -> Result<i64, NumError> {
@@ -448,6 +465,267 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(v)
 }
 
+/// Go's `strconv.FormatFloat(f, fmt, prec, 64)` for `fmt` in `e E f g G b`;
+/// `prec` `None` is Go's `-1` (the shortest representation that round-trips).
+pub fn format_float(f: f64, fmt: char, prec: Option<usize>) -> String {
+    if f.is_nan() {
+        return "NaN".to_string();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 {
+            "+Inf".to_string()
+        } else {
+            "-Inf".to_string()
+        };
+    }
+    if fmt == 'x' || fmt == 'X' {
+        return format_hex_float(f, fmt, prec);
+    }
+    if fmt == 'b' {
+        // Go's binary exponent form: mantissa "p" exponent.
+        let bits = f.to_bits();
+        let neg = bits >> 63 != 0;
+        let exp = ((bits >> 52) & 0x7ff) as i64;
+        let mut mant = bits & ((1u64 << 52) - 1);
+        let e = if exp == 0 {
+            -1074
+        } else {
+            mant |= 1u64 << 52;
+            exp - 1075
+        };
+        return format!(
+            "{}{}p{}{}",
+            if neg { "-" } else { "" },
+            mant,
+            if e >= 0 { "+" } else { "-" },
+            e.abs()
+        );
+    }
+    let neg = f.is_sign_negative();
+    let a = f.abs();
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    match (fmt, prec) {
+        ('f', Some(p)) => out.push_str(&format!("{a:.p$}")),
+        ('e' | 'E', Some(p)) => {
+            let d = Digits::fixed(a, p + 1);
+            fmt_e(&mut out, &d, p, fmt);
+        }
+        ('f', None) => {
+            let d = Digits::shortest(a);
+            let p = (d.digits.len() as i64 - d.dp).max(0) as usize;
+            fmt_f(&mut out, &d, p);
+        }
+        ('e' | 'E', None) => {
+            let d = Digits::shortest(a);
+            fmt_e(&mut out, &d, d.digits.len() - 1, fmt);
+        }
+        (_, _) => {
+            // 'g' / 'G'
+            let shortest = prec.is_none();
+            let (d, mut p) = match prec {
+                None => {
+                    let d = Digits::shortest(a);
+                    let n = d.digits.len();
+                    (d, n)
+                }
+                Some(p) => {
+                    let p = p.max(1);
+                    (Digits::fixed(a, p).trimmed(), p)
+                }
+            };
+            let nd = d.digits.len();
+            let mut eprec = p as i64;
+            if eprec > nd as i64 && nd as i64 >= d.dp {
+                eprec = nd as i64;
+            }
+            if shortest {
+                eprec = 6;
+            }
+            let exp = d.dp - 1;
+            let e_char = if fmt == 'G' { 'E' } else { 'e' };
+            if exp < -4 || exp >= eprec {
+                if p > nd {
+                    p = nd;
+                }
+                fmt_e(&mut out, &d, p - 1, e_char);
+            } else {
+                if p as i64 > d.dp {
+                    p = nd;
+                }
+                fmt_f(&mut out, &d, (p as i64 - d.dp).max(0) as usize);
+            }
+        }
+    }
+    out
+}
+
+/// Go's `strconv` `'x'` format: `[-]0x1.hhhhp±dd`, shortest or rounded to `prec` hex digits.
+fn format_hex_float(f: f64, fmt: char, prec: Option<usize>) -> String {
+    let bits = f.to_bits();
+    let neg = bits >> 63 != 0;
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let mut mant = bits & ((1u64 << 52) - 1);
+    let mut exp = if biased == 0 {
+        1 - 1023
+    } else {
+        mant |= 1u64 << 52;
+        biased - 1023
+    };
+    if mant == 0 {
+        exp = 0;
+    }
+    // Put the leading 1 (if any) at bit 60.
+    mant <<= 60 - 52;
+    while mant != 0 && mant & (1 << 60) == 0 {
+        mant <<= 1;
+        exp -= 1;
+    }
+    if let Some(p) = prec.filter(|&p| p < 15) {
+        let shift = (p * 4) as u32;
+        let extra = (mant << shift) & ((1u64 << 60) - 1);
+        mant >>= 60 - shift;
+        if extra | (mant & 1) > 1 << 59 {
+            mant += 1;
+        }
+        mant <<= 60 - shift;
+        if mant & (1 << 61) != 0 {
+            mant >>= 1;
+            exp += 1;
+        }
+    }
+    let upper = fmt == 'X';
+    let hex = |d: u64| {
+        let c = char::from_digit(d as u32, 16).unwrap_or('0');
+        if upper { c.to_ascii_uppercase() } else { c }
+    };
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    out.push('0');
+    out.push(fmt);
+    out.push(if (mant >> 60) & 1 == 1 { '1' } else { '0' });
+    mant <<= 4;
+    match prec {
+        None if mant != 0 => {
+            out.push('.');
+            while mant != 0 {
+                out.push(hex((mant >> 60) & 15));
+                mant <<= 4;
+            }
+        }
+        Some(p) if p > 0 => {
+            out.push('.');
+            for _ in 0..p {
+                out.push(hex((mant >> 60) & 15));
+                mant <<= 4;
+            }
+        }
+        _ => {}
+    }
+    out.push(if upper { 'P' } else { 'p' });
+    out.push(if exp < 0 { '-' } else { '+' });
+    let e = exp.unsigned_abs();
+    if e < 10 {
+        out.push('0');
+    }
+    out.push_str(&e.to_string());
+    out
+}
+
+/// Decimal digits of a non-negative float: `0.digits × 10^dp`.
+struct Digits {
+    digits: Vec<u8>,
+    dp: i64,
+}
+
+impl Digits {
+    /// The shortest digits that round-trip (Rust's `{:e}` computes them).
+    fn shortest(a: f64) -> Digits {
+        Self::parse(&format!("{a:e}"))
+    }
+    /// Exactly `n` significant digits, correctly rounded.
+    fn fixed(a: f64, n: usize) -> Digits {
+        Self::parse(&format!("{a:.prec$e}", prec = n.saturating_sub(1)))
+    }
+    fn parse(s: &str) -> Digits {
+        let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
+        let digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
+        let exp: i64 = exp.parse().unwrap_or(0);
+        if digits.iter().all(|&d| d == b'0') {
+            return Digits {
+                digits: vec![b'0'],
+                dp: 1,
+            }
+            .zero();
+        }
+        Digits {
+            digits,
+            dp: exp + 1,
+        }
+    }
+    /// Go represents zero with no digits and decimal point 0.
+    fn zero(self) -> Digits {
+        Digits {
+            digits: Vec::new(),
+            dp: 0,
+        }
+    }
+    /// Drop trailing zeros, as Go's decimal rounding does.
+    fn trimmed(mut self) -> Digits {
+        while self.digits.last() == Some(&b'0') {
+            self.digits.pop();
+        }
+        self
+    }
+    fn at(&self, i: i64) -> char {
+        if i >= 0 && (i as usize) < self.digits.len() {
+            self.digits[i as usize] as char
+        } else {
+            '0'
+        }
+    }
+}
+
+/// Go's `strconv.fmtE`: `d.ddde±dd`.
+fn fmt_e(out: &mut String, d: &Digits, prec: usize, e_char: char) {
+    out.push(d.at(0));
+    if prec > 0 {
+        out.push('.');
+        for i in 1..=prec {
+            out.push(d.at(i as i64));
+        }
+    }
+    out.push(if e_char == 'E' { 'E' } else { 'e' });
+    let exp = if d.digits.is_empty() { 0 } else { d.dp - 1 };
+    out.push(if exp < 0 { '-' } else { '+' });
+    let exp = exp.abs();
+    if exp < 10 {
+        out.push('0');
+    }
+    out.push_str(&exp.to_string());
+}
+
+/// Go's `strconv.fmtF`: `ddd.ddd`.
+fn fmt_f(out: &mut String, d: &Digits, prec: usize) {
+    if d.dp > 0 {
+        for i in 0..d.dp {
+            out.push(d.at(i));
+        }
+    } else {
+        out.push('0');
+    }
+    if prec > 0 {
+        out.push('.');
+        for i in 1..=prec as i64 {
+            out.push(d.at(d.dp + i - 1));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -500,6 +778,10 @@ mod tests {
             "underscores need base 0"
         );
         assert_eq!(parse_int("012", 10), Ok(12));
+        assert_eq!(parse_int("0777", 8), Ok(511));
+        assert_eq!(parse_int("-17", 8), Ok(-15));
+        assert_eq!(parse_int("8", 8), Err(NumError::Syntax));
+        assert_eq!(parse_int("zz", 36), Ok(1295));
         assert_eq!(parse_uint("18446744073709551615", 0), Ok(u64::MAX));
         assert_eq!(parse_uint("18446744073709551616", 0), Err(NumError::Range));
         assert_eq!(
@@ -537,6 +819,37 @@ mod tests {
         assert_eq!(quote_to_ascii("é😀"), "\"\\u00e9\\U0001f600\"");
         assert_eq!(quote_rune('\'', false), "'\\''");
         assert!(can_backquote("a\tb") && !can_backquote("a`b") && !can_backquote("a\nb"));
+    }
+
+    #[test]
+    fn atoi_and_error_texts_as_go() {
+        assert_eq!(atoi("+12"), Ok(12));
+        assert_eq!(atoi("-0"), Ok(0));
+        assert_eq!(atoi("1_0"), Err(NumError::Syntax));
+        assert_eq!(atoi("0x1"), Err(NumError::Syntax));
+        assert_eq!(
+            atoi("x").unwrap_err().message("Atoi", "x"),
+            "strconv.Atoi: parsing \"x\": invalid syntax"
+        );
+        assert_eq!(
+            NumError::Range.message("Atoi", "99999999999999999999"),
+            "strconv.Atoi: parsing \"99999999999999999999\": value out of range"
+        );
+    }
+
+    #[test]
+    fn formats_floats_as_format_float() {
+        assert_eq!(format_float(1e6, 'g', None), "1e+06");
+        assert_eq!(format_float(100000.0, 'g', None), "100000");
+        assert_eq!(format_float(1e-5, 'g', None), "1e-05");
+        assert_eq!(format_float(0.0001, 'g', None), "0.0001");
+        assert_eq!(format_float(-0.0, 'g', None), "-0");
+        assert_eq!(format_float(3.25, 'f', Some(1)), "3.2");
+        assert_eq!(format_float(1234.5678, 'e', Some(2)), "1.23e+03");
+        assert_eq!(format_float(0.1, 'f', None), "0.1");
+        assert_eq!(format_float(1e21, 'f', None), "1000000000000000000000");
+        assert_eq!(format_float(1.0, 'x', None), "0x1p+00");
+        assert_eq!(format_float(f64::NEG_INFINITY, 'g', None), "-Inf");
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub fn register(m: &mut FuncMap) {
         args::exact("toDecimal", a, 1)?;
         // Octal text to its value: `toDecimal "0777"` is 511.
         let text = gotmpl::fmt::format_value(&a[0]);
-        Ok(Value::Int(parse_octal(&text).unwrap_or(0)))
+        Ok(Value::Int(gostd::strconv::parse_int(&text, 8).unwrap_or(0)))
     });
     m.insert_pure("toString", |a| {
         args::exact("toString", a, 1)?;
@@ -115,20 +115,6 @@ pub fn register(m: &mut FuncMap) {
             strslice(&a[0]).into_iter().map(Value::str).collect(),
         ))
     });
-}
-
-/// `strconv.ParseInt(s, 8, 64)`.
-fn parse_octal(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first()? {
-        b'+' => (false, &s[1..]),
-        b'-' => (true, &s[1..]),
-        _ => (false, s),
-    };
-    if body.is_empty() || !body.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-        return None;
-    }
-    let v = i64::from_str_radix(body, 8).ok()?;
-    Some(if neg { -v } else { v })
 }
 
 #[cfg(test)]
@@ -144,6 +130,11 @@ mod tests {
         assert_eq!(to_int64(&Value::Bool(true)), 1);
         assert_eq!(to_float64(&Value::str("1.5")), 1.5);
         assert_eq!(to_float64(&Value::str("x")), 0.0);
-        assert_eq!(parse_octal("0777"), Some(511));
+        assert_eq!(
+            to_float64(&Value::str("0x1F")),
+            0.0,
+            "ParseFloat takes no hex integers"
+        );
+        assert_eq!(to_float64(&Value::str("1E3")), 1000.0);
     }
 }

@@ -109,12 +109,8 @@ pub struct TemplateArgs {
 /// A boolean flag's `=VALUE`, as Go's `strconv.ParseBool` reads it
 /// (`--skip-tests=false`, `-g=1`).
 fn go_bool(s: &str) -> Result<bool, String> {
-    gostd::strconv::parse_bool(s).ok_or_else(|| {
-        format!(
-            "strconv.ParseBool: parsing {}: invalid syntax",
-            gostd::strconv::quote(s)
-        )
-    })
+    gostd::strconv::parse_bool(s)
+        .ok_or_else(|| gostd::strconv::NumError::Syntax.message("ParseBool", s))
 }
 
 /// Helm adds this hint to errors raised while rendering a release.
