@@ -44,7 +44,7 @@ pub fn load(path: &Path) -> Result<Chart, Error> {
 /// paths are reported missing, other names are taken for repository charts.
 fn go_stat_error(path: &Path, e: &std::io::Error) -> String {
     if e.kind() != std::io::ErrorKind::NotFound {
-        return format!("stat {}: {e}", path.display());
+        return format!("stat {}: {}", path.display(), gostd::os::io_error(e));
     }
     let name = path.to_string_lossy();
     if path.is_absolute() || name.starts_with('.') {
