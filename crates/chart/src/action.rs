@@ -106,7 +106,7 @@ pub fn validate_release_name(name: &str) -> Result<(), Error> {
     if name.len() > 53 || !is_release_name(name) {
         return Err(Error::Other(format!(
             "release name {}: invalid release name, must match regex {} and the length must not be longer than 53",
-            gotmpl::fmt::quote(name),
+            gostd::strconv::quote(name),
             RELEASE_NAME_PATTERN
         )));
     }

@@ -217,7 +217,7 @@ fn coalesce_globals(dest: &Table, src: &Table, prefix: &str, warnings: &mut Warn
                 }
                 Some(_) => warnings.push(format!(
                     "Conflict: cannot merge map onto non-map for {}. Skipping.",
-                    gotmpl::fmt::quote(&key)
+                    gostd::strconv::quote(&key)
                 )),
             }
         } else if dg.borrow().get(&key).is_some_and(is_table) {

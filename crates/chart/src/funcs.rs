@@ -216,7 +216,7 @@ pub fn helm_only_funcs() -> FuncMap {
             };
             FuncError::new(format!(
                 "{what} {}: {}",
-                gotmpl::fmt::quote(text),
+                gostd::strconv::quote(text),
                 e.message
             ))
         })?;

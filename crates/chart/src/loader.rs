@@ -44,7 +44,7 @@ pub fn load(path: &Path) -> Result<Chart, Error> {
 /// paths are reported missing, other names are taken for repository charts.
 fn go_stat_error(path: &Path, e: &std::io::Error) -> String {
     if e.kind() != std::io::ErrorKind::NotFound {
-        return format!("stat {}: {e}", path.display());
+        return format!("stat {}: {}", path.display(), gostd::os::io_error(e));
     }
     let name = path.to_string_lossy();
     if path.is_absolute() || name.starts_with('.') {
@@ -116,11 +116,11 @@ fn archive_files(data: &[u8]) -> Result<Vec<File>, Error> {
                 "chart illegally contains absolute paths".into(),
             ));
         }
-        let name = clean_path(&joined);
+        let name = gostd::path::clean(&joined);
         if name == "." {
             return Err(Error::Load(format!(
                 "chart illegally contains content outside the base directory: {}",
-                gotmpl::fmt::quote(&raw)
+                gostd::strconv::quote(&raw)
             )));
         }
         if name.starts_with("..") {
@@ -158,34 +158,6 @@ fn archive_files(data: &[u8]) -> Result<Vec<File>, Error> {
         return Err(Error::Load("no files in chart archive".into()));
     }
     Ok(files)
-}
-
-/// Go's `path.Clean`.
-pub(crate) fn clean_path(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if out.last().is_some_and(|l| *l != "..") {
-                    out.pop();
-                } else if !rooted {
-                    out.push("..");
-                }
-            }
-            x => out.push(x),
-        }
-    }
-    let body = out.join("/");
-    match (rooted, body.is_empty()) {
-        (true, _) => format!("/{body}"),
-        (false, true) => ".".into(),
-        (false, false) => body,
-    }
 }
 
 /// Build a chart from its files (Helm's `LoadFiles`).
@@ -350,14 +322,6 @@ mod tests {
             err(&f.display().to_string())
                 .ends_with("seems to be a YAML file, but expected a gzipped archive")
         );
-    }
-
-    #[test]
-    fn clean_path_is_go_path_clean() {
-        assert_eq!(clean_path("a/../../b"), "../b");
-        assert_eq!(clean_path("a/./b//c/"), "a/b/c");
-        assert_eq!(clean_path(""), ".");
-        assert_eq!(clean_path("/../x"), "/x");
     }
 
     fn tgz(entries: &[(&str, &str)]) -> Vec<u8> {

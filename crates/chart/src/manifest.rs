@@ -321,13 +321,13 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Sorted, String
             if unknown {
                 out.notices.push(format!(
                     "info: skipping unknown hook: {}",
-                    gotmpl::fmt::quote(hook_types)
+                    gostd::strconv::quote(hook_types)
                 ));
                 continue;
             }
             let weight = annotations
                 .get(HOOK_WEIGHT_ANNOTATION)
-                .and_then(|w| go_atoi(w))
+                .and_then(|w| gostd::strconv::atoi(w).ok())
                 .unwrap_or(0);
             out.hooks.push(Hook {
                 name: head.name,
@@ -342,15 +342,6 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Sorted, String
     out.manifests.sort_by(|a, b| kind_order(&a.kind, &b.kind));
     out.hooks.sort_by(|a, b| kind_order(&a.kind, &b.kind));
     Ok(out)
-}
-
-/// Go's `strconv.Atoi` acceptance (sign and decimal digits only).
-fn go_atoi(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
 }
 
 /// Helm's `lessByKind` as a stable ordering.

@@ -201,7 +201,7 @@ impl Metadata {
         if self.name.contains('/') || self.name == "." || self.name == ".." {
             return invalid(format!(
                 "chart.metadata.name {} is invalid",
-                gotmpl::fmt::quote(&self.name)
+                gostd::strconv::quote(&self.name)
             ));
         }
         if self.version.is_empty() {
@@ -210,7 +210,7 @@ impl Metadata {
         if Version::parse(&self.version).is_err() {
             return invalid(format!(
                 "chart.metadata.version {} is invalid",
-                gotmpl::fmt::quote(&self.version)
+                gostd::strconv::quote(&self.version)
             ));
         }
         if !matches!(self.chart_type.as_str(), "" | "application" | "library") {
@@ -234,7 +234,7 @@ impl Metadata {
             if !d.alias.is_empty() && !valid_alias(&d.alias) {
                 return invalid(format!(
                     "dependency {} has disallowed characters in the alias",
-                    gotmpl::fmt::quote(&d.name)
+                    gostd::strconv::quote(&d.name)
                 ));
             }
             let key = if d.alias.is_empty() {
@@ -245,7 +245,7 @@ impl Metadata {
             if !seen.insert(key.clone()) {
                 return invalid(format!(
                     "more than one dependency with name or alias {}",
-                    gotmpl::fmt::quote(key)
+                    gostd::strconv::quote(key)
                 ));
             }
         }

@@ -126,7 +126,7 @@ impl ListItems for Literal<'_> {
             None if k.is_empty() => Err(Stop::Eof),
             None => Err(Stop::Error(format!(
                 "key {} has no value",
-                gotmpl::fmt::quote(&k)
+                gostd::strconv::quote(&k)
             ))),
             Some('=') => {
                 let v = self.value();
@@ -331,7 +331,7 @@ impl ListItems for Parser<'_> {
                 } else {
                     Err(Stop::Error(format!(
                         "key {} has no value",
-                        gotmpl::fmt::quote(&k)
+                        gostd::strconv::quote(&k)
                     )))
                 }
             }
@@ -383,7 +383,7 @@ impl ListItems for Parser<'_> {
                 set(data, &k, Value::str(""));
                 Err(Stop::Error(format!(
                     "key {} has no value (cannot end with ,)",
-                    gotmpl::fmt::quote(&k)
+                    gostd::strconv::quote(&k)
                 )))
             }
             // '.': descend into a map.
@@ -462,7 +462,10 @@ trait ListItems {
         }
         let (k, last) = self.until(&['[', '.', '=']);
         if !k.is_empty() {
-            let runes: Vec<String> = k.chars().map(go_quote_rune).collect();
+            let runes: Vec<String> = k
+                .chars()
+                .map(|c| gostd::strconv::quote_rune(c, false))
+                .collect();
             return Err((
                 list,
                 Stop::Error(format!(
@@ -518,7 +521,8 @@ fn parse_index(text: &str, last: Option<char>) -> Step<i64> {
     if last.is_none() {
         return Err(Stop::Error("error parsing index: EOF".to_string()));
     }
-    go_atoi(text).map_err(|e| Stop::Error(format!("error parsing index: {e}")))
+    gostd::strconv::atoi(text)
+        .map_err(|e| Stop::Error(format!("error parsing index: {}", e.message("Atoi", text))))
 }
 
 /// A `.` in a key, shared by both parsers: parse the rest of the key
@@ -549,7 +553,7 @@ fn descend(
     if result.is_ok() && empty {
         return Err(Stop::Error(format!(
             "key map {} has no value",
-            gotmpl::fmt::quote(k)
+            gostd::strconv::quote(k)
         )));
     }
     if !empty {
@@ -591,35 +595,6 @@ fn set_index(
     Ok(list)
 }
 
-/// Go's `strconv.Atoi`, with its error text.
-fn go_atoi(s: &str) -> Result<i64, String> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "strconv.Atoi: parsing {}: invalid syntax",
-            gotmpl::fmt::quote(s)
-        ));
-    }
-    s.parse::<i64>().map_err(|_| {
-        format!(
-            "strconv.Atoi: parsing {}: value out of range",
-            gotmpl::fmt::quote(s)
-        )
-    })
-}
-
-/// Go's `%q` of one rune.
-fn go_quote_rune(c: char) -> String {
-    match c {
-        '\'' => "'\\''".to_string(),
-        '\\' => "'\\\\'".to_string(),
-        '\n' => "'\\n'".to_string(),
-        '\t' => "'\\t'".to_string(),
-        c if c.is_control() => format!("'\\x{:02x}'", c as u32),
-        c => format!("'{c}'"),
-    }
-}
-
 /// Helm's `typedVal`: `true`/`false`/`null` (any case), `0`, and integers
 /// not starting with `0` become typed; everything else stays a string.
 pub fn typed_value(text: &str, force_string: bool) -> Value {
@@ -640,20 +615,11 @@ pub fn typed_value(text: &str, force_string: bool) -> Value {
     }
     if !text.is_empty()
         && !text.starts_with('0')
-        && let Ok(i) = go_parse_int(text)
+        && let Ok(i) = gostd::strconv::parse_int(text, 10)
     {
         return Value::Int(i);
     }
     Value::str(text)
-}
-
-/// Go's `strconv.ParseInt(s, 10, 64)` acceptance: optional sign, digits.
-fn go_parse_int(s: &str) -> Result<i64, ()> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(());
-    }
-    s.parse::<i64>().map_err(|_| ())
 }
 
 #[cfg(test)]

@@ -35,12 +35,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>, String> {
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| e.to_string())?;
         return Ok(buf);
     }
-    std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => {
-            format!("open {}: no such file or directory", path.display())
-        }
-        _ => format!("open {}: {e}", path.display()),
-    })
+    std::fs::read(path).map_err(|e| format!("open {}: {}", path.display(), gostd::os::io_error(&e)))
 }
 
 /// Helm's `mergeMaps`: `b` over `a`, maps merged recursively, into a new map.

@@ -89,7 +89,7 @@ pub fn call_builtin(name: &str, args: &[Value]) -> Result<Value, BuiltinError> {
             .map_err(call_err),
         _ => Err(BuiltinError::Plain(format!(
             "{} is not a defined function",
-            fmt::quote(name)
+            gostd::strconv::quote(name)
         ))),
     }
 }
@@ -368,7 +368,7 @@ pub fn js_escape(s: &str) -> String {
             '&' => out.push_str("\\u0026"),
             '=' => out.push_str("\\u003D"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c if (c as u32) < 0x80 || fmt::is_print(c) => out.push(c),
+            c if (c as u32) < 0x80 || gostd::strconv::is_print(c) => out.push(c),
             c => out.push_str(&format!("\\u{:04X}", c as u32)),
         }
     }

@@ -59,7 +59,7 @@ impl std::fmt::Display for ExecError {
                 l.parse_name,
                 l.line,
                 l.col,
-                fmt::quote(&self.name),
+                gostd::strconv::quote(&self.name),
                 c,
                 self.message
             ),
@@ -257,8 +257,8 @@ pub(crate) fn execute(
             context: None,
             message: format!(
                 "no template {} associated with template {}",
-                fmt::quote(name),
-                fmt::quote(set.name())
+                gostd::strconv::quote(name),
+                gostd::strconv::quote(set.name())
             ),
             cause: None,
         }));
@@ -389,7 +389,10 @@ impl<'s> State<'s> {
             Node::Template(t) => {
                 let Some(tree) = lookup(self.set, self.overlay, &t.name) else {
                     return Err(self
-                        .error(format!("template {} not defined", fmt::quote(&t.name)))
+                        .error(format!(
+                            "template {} not defined",
+                            gostd::strconv::quote(&t.name)
+                        ))
                         .into());
                 };
                 if self.depth >= self.set.options().max_template_depth {
@@ -600,7 +603,7 @@ impl<'s> State<'s> {
             Arg::String(s) => Ok(Slot::Val(Value::str(s.text()))),
             other => Err(self.error(format!(
                 "can't evaluate command {}",
-                fmt::quote(&other.to_string())
+                gostd::strconv::quote(&other.to_string())
             ))),
         }
     }
@@ -706,9 +709,10 @@ impl<'s> State<'s> {
         let (value, iface) = match receiver {
             Slot::Missing => {
                 if self.set.options().missing_key == MissingKey::Error {
-                    return Err(
-                        self.error(format!("nil data; no entry for key {}", fmt::quote(name)))
-                    );
+                    return Err(self.error(format!(
+                        "nil data; no entry for key {}",
+                        gostd::strconv::quote(name)
+                    )));
                 }
                 return Ok(Slot::Missing);
             }
@@ -732,14 +736,14 @@ impl<'s> State<'s> {
                 let found = m.borrow().get(name).cloned();
                 match found {
                     Some(v) => Ok(Slot::Iface(v)),
-                    None => {
-                        match self.set.options().missing_key {
-                            MissingKey::Default => Ok(Slot::Missing),
-                            MissingKey::Zero => Ok(Slot::Iface(Value::Nil)),
-                            MissingKey::Error => Err(self
-                                .error(format!("map has no entry for key {}", fmt::quote(name)))),
-                        }
-                    }
+                    None => match self.set.options().missing_key {
+                        MissingKey::Default => Ok(Slot::Missing),
+                        MissingKey::Zero => Ok(Slot::Iface(Value::Nil)),
+                        MissingKey::Error => Err(self.error(format!(
+                            "map has no entry for key {}",
+                            gostd::strconv::quote(name)
+                        ))),
+                    },
                 }
             }
             Value::Object(o) => {
@@ -791,7 +795,10 @@ impl<'s> State<'s> {
         let user = self.set.funcs().get(name);
         if user.is_none() {
             let Some(arity) = builtins::builtin_arity(name) else {
-                return Err(self.error(format!("{} is not a defined function", fmt::quote(name))));
+                return Err(self.error(format!(
+                    "{} is not a defined function",
+                    gostd::strconv::quote(name)
+                )));
             };
             let num_in = rest.len() + usize::from(fin.is_some());
             if arity.variadic {

@@ -115,13 +115,13 @@ impl std::fmt::Display for Item<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.kind {
             ItemKind::Eof => f.write_str("EOF"),
-            ItemKind::Error => write!(f, "error at {}", crate::fmt::quote(self.val)),
+            ItemKind::Error => write!(f, "error at {}", gostd::strconv::quote(self.val)),
             k if k.is_keyword() => write!(f, "<{}>", self.val),
             _ if self.val.chars().count() > 10 => {
                 let head: String = self.val.chars().take(10).collect();
-                write!(f, "{}...", crate::fmt::quote(&head))
+                write!(f, "{}...", gostd::strconv::quote(&head))
             }
-            _ => f.write_str(&crate::fmt::quote(self.val)),
+            _ => f.write_str(&gostd::strconv::quote(self.val)),
         }
     }
 }
@@ -323,7 +323,7 @@ fn left_trim_length(s: &str) -> usize {
 
 /// Go's `%#U` of a rune: `U+0023 '#'`.
 fn sharp_u(c: char) -> String {
-    if crate::fmt::is_print(c) {
+    if gostd::strconv::is_print(c) {
         format!("U+{:04X} '{}'", c as u32, c)
     } else {
         format!("U+{:04X}", c as u32)
@@ -570,7 +570,7 @@ impl<'a> Lexer<'a> {
                 }
                 b if IS_WORD[usize::from(b)] => self.lex_identifier(),
                 b if b.is_ascii() => {
-                    if crate::fmt::is_print(char::from(b)) {
+                    if gostd::strconv::is_print(char::from(b)) {
                         self.emit_byte(ItemKind::Char)
                     } else {
                         self.pos += 1;
@@ -763,14 +763,20 @@ impl<'a> Lexer<'a> {
     fn lex_number(&mut self) -> bool {
         if !self.scan_number() {
             let text = self.input[self.start..self.pos].to_string();
-            self.error(format!("bad number syntax: {}", crate::fmt::quote(&text)));
+            self.error(format!(
+                "bad number syntax: {}",
+                gostd::strconv::quote(&text)
+            ));
             return false;
         }
         if matches!(self.peek(), Some('+' | '-')) {
             // Complex: 1+2i. No spaces, must end in 'i'.
             if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
                 let text = self.input[self.start..self.pos].to_string();
-                self.error(format!("bad number syntax: {}", crate::fmt::quote(&text)));
+                self.error(format!(
+                    "bad number syntax: {}",
+                    gostd::strconv::quote(&text)
+                ));
                 return false;
             }
             self.emit(ItemKind::Complex);

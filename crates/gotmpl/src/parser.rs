@@ -6,7 +6,7 @@
 //! words them: `template: NAME:LINE: message`.
 
 use crate::NameMap;
-use std::borrow::Cow;
+use gostd::strconv;
 use std::sync::Arc;
 
 use crate::lexer::{Item, ItemKind, LexOptions, lex, line_at};
@@ -263,7 +263,7 @@ impl<'a> Parser<'a, '_> {
             Some(_) => {
                 return self.errorf(format!(
                     "template: multiple definition of template {}",
-                    crate::fmt::quote(&name)
+                    gostd::strconv::quote(&name)
                 ));
             }
         }
@@ -660,7 +660,7 @@ impl<'a> Parser<'a, '_> {
         };
         Ok(Some(match node {
             Arg::Bool(..) | Arg::String(_) | Arg::Number(_) | Arg::Nil(_) | Arg::Dot(_) => {
-                let term = crate::fmt::quote(&node.to_string());
+                let term = gostd::strconv::quote(&node.to_string());
                 return self.errorf(format!("unexpected . after term {term}"));
             }
             other => Arg::Chain(ChainNode {
@@ -694,7 +694,7 @@ impl<'a> Parser<'a, '_> {
                 if !(self.has_function)(it.val) && !crate::builtins::is_builtin(it.val) {
                     return self.errorf(format!(
                         "function {} not defined",
-                        crate::fmt::quote(it.val)
+                        gostd::strconv::quote(it.val)
                     ));
                 }
                 Arg::Identifier(it.pos, it.val.into())
@@ -703,8 +703,10 @@ impl<'a> Parser<'a, '_> {
             ItemKind::Nil => Arg::Nil(it.pos),
             ItemKind::Variable => {
                 if !self.vars.contains(&it.val) {
-                    return self
-                        .errorf(format!("undefined variable {}", crate::fmt::quote(it.val)));
+                    return self.errorf(format!(
+                        "undefined variable {}",
+                        gostd::strconv::quote(it.val)
+                    ));
                 }
                 // Go puts the fields that follow on the variable, at the
                 // position of the first of them.
@@ -740,7 +742,7 @@ impl<'a> Parser<'a, '_> {
                 Arg::Pipe(Box::new(r?))
             }
             ItemKind::String | ItemKind::RawString => {
-                let Some(text) = unquote_cow(it.val) else {
+                let Some(text) = strconv::unquote_cow(it.val) else {
                     return self.errorf("invalid syntax".to_string());
                 };
                 Arg::String(StringNode::new(it.pos, it.val, &text))
@@ -753,7 +755,7 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn unquote(&mut self, quoted: &str) -> PResult<String> {
-        match unquote(quoted) {
+        match strconv::unquote(quoted) {
             Some(s) => Ok(s),
             None => self.errorf("invalid syntax".to_string()),
         }
@@ -765,132 +767,6 @@ enum Parsed {
     Node(Node),
     End,
     Else(usize),
-}
-
-/// Go's `strconv.Unquote` for `"..."`, `` `...` `` and `'.'` literals.
-/// Bytes that are not UTF-8 (`"\xff"`) become U+FFFD.
-pub fn unquote(s: &str) -> Option<String> {
-    unquote_cow(s).map(Cow::into_owned)
-}
-
-/// [`unquote`], borrowing the text between the quotes when nothing in it
-/// needs rewriting (most string constants).
-fn unquote_cow(s: &str) -> Option<Cow<'_, str>> {
-    let bytes = s.as_bytes();
-    if bytes.len() >= 2 && bytes[0] == bytes[bytes.len() - 1] {
-        let body = &s[1..s.len() - 1];
-        // By byte: the characters looked for are ASCII.
-        let plain = match bytes[0] {
-            b'"' => !body.bytes().any(|b| matches!(b, b'"' | b'\\' | b'\n')),
-            b'`' => !body.bytes().any(|b| matches!(b, b'`' | b'\r')),
-            _ => false,
-        };
-        if plain {
-            return Some(Cow::Borrowed(body));
-        }
-    }
-    unquote_slow(s).map(Cow::Owned)
-}
-
-fn unquote_slow(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    if bytes.len() < 2 {
-        return None;
-    }
-    let q = bytes[0];
-    if bytes[bytes.len() - 1] != q {
-        return None;
-    }
-    let body = &s[1..s.len() - 1];
-    match q {
-        b'`' => {
-            if body.contains('`') {
-                return None;
-            }
-            Some(body.replace('\r', ""))
-        }
-        b'"' | b'\'' => {
-            let mut out: Vec<u8> = Vec::with_capacity(body.len());
-            let mut chars = body.char_indices().peekable();
-            let mut count = 0;
-            while let Some((_, c)) = chars.next() {
-                count += 1;
-                if c == q as char && q == b'"' {
-                    return None;
-                }
-                if c == '\n' {
-                    return None;
-                }
-                if c != '\\' {
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                    continue;
-                }
-                let (_, e) = chars.next()?;
-                let push_char = |out: &mut Vec<u8>, c: char| {
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                };
-                match e {
-                    'a' => out.push(7),
-                    'b' => out.push(8),
-                    'f' => out.push(12),
-                    'n' => out.push(b'\n'),
-                    'r' => out.push(b'\r'),
-                    't' => out.push(b'\t'),
-                    'v' => out.push(11),
-                    '\\' => out.push(b'\\'),
-                    '\'' if q == b'\'' => out.push(b'\''),
-                    '"' if q == b'"' => out.push(b'"'),
-                    'x' | 'u' | 'U' => {
-                        let n = match e {
-                            'x' => 2,
-                            'u' => 4,
-                            _ => 8,
-                        };
-                        let mut v: u32 = 0;
-                        for _ in 0..n {
-                            let (_, d) = chars.next()?;
-                            v = v * 16 + d.to_digit(16)?;
-                        }
-                        if e == 'x' {
-                            if q == b'\'' {
-                                push_char(&mut out, char::from_u32(v)?);
-                            } else {
-                                out.push(v as u8);
-                            }
-                        } else {
-                            push_char(&mut out, char::from_u32(v)?);
-                        }
-                    }
-                    '0'..='7' => {
-                        let mut v: u32 = e.to_digit(8)?;
-                        for _ in 0..2 {
-                            let (_, d) = chars.next()?;
-                            v = v * 8 + d.to_digit(8)?;
-                        }
-                        if v > 255 {
-                            return None;
-                        }
-                        if q == b'\'' {
-                            push_char(&mut out, char::from_u32(v)?);
-                        } else {
-                            out.push(v as u8);
-                        }
-                    }
-                    _ => return None,
-                }
-            }
-            if q == b'\'' && count != 1 {
-                return None;
-            }
-            Some(match String::from_utf8(out) {
-                Ok(s) => s,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            })
-        }
-        _ => None,
-    }
 }
 
 /// Build a number node from its text, as Go's `newNumber`.
@@ -908,7 +784,7 @@ fn number(pos: usize, text: &str, kind: ItemKind) -> Result<NumberNode, String> 
     };
     match kind {
         ItemKind::CharConstant => {
-            let s = unquote(text)
+            let s = strconv::unquote(text)
                 .filter(|s| s.chars().count() == 1)
                 .ok_or_else(|| format!("malformed character constant: {text}"))?;
             let r = s.chars().next().map_or(0, |c| c as u32);
@@ -946,21 +822,18 @@ fn number(pos: usize, text: &str, kind: ItemKind) -> Result<NumberNode, String> 
         }
     }
     if let Some(im) = text.strip_suffix('i')
-        && parse_float(im).is_some()
+        && strconv::parse_float(im).is_ok()
     {
         n.is_complex = true;
         return Ok(n);
     }
-    let u = parse_int(text).filter(|v| *v >= 0 && *v <= i128::from(u64::MAX));
-    if let Some(u) = u {
+    if let Ok(u) = strconv::parse_uint(text, 0) {
         n.is_uint = true;
-        n.uint64 = u as u64;
+        n.uint64 = u;
     }
-    if let Some(i) =
-        parse_int(text).filter(|v| *v >= i128::from(i64::MIN) && *v <= i128::from(i64::MAX))
-    {
+    if let Ok(i) = strconv::parse_int(text, 0) {
         n.is_int = true;
-        n.int64 = i as i64;
+        n.int64 = i;
         if i == 0 {
             n.is_uint = true;
             n.uint64 = 0;
@@ -972,7 +845,7 @@ fn number(pos: usize, text: &str, kind: ItemKind) -> Result<NumberNode, String> 
     } else if n.is_uint {
         n.is_float = true;
         n.float64 = n.uint64 as f64;
-    } else if let Some(f) = parse_float(text) {
+    } else if let Ok(f) = strconv::parse_float(text) {
         if !text.contains(['.', 'e', 'E', 'p', 'P']) {
             return Err(format!("integer overflow: {text}"));
         }
@@ -990,133 +863,10 @@ fn number(pos: usize, text: &str, kind: ItemKind) -> Result<NumberNode, String> 
     if !n.is_int && !n.is_uint && !n.is_float {
         return Err(format!(
             "illegal number syntax: {}",
-            crate::fmt::quote(text)
+            gostd::strconv::quote(text)
         ));
     }
     Ok(n)
-}
-
-/// Go's underscore rule: `_` only between digits, or right after a base prefix.
-fn underscores_ok(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        i += 1;
-    }
-    let mut hex = false;
-    // Whether the previous character was a digit (or a base prefix), allowing a following '_'.
-    let mut saw = b'^';
-    if b.len() >= i + 2 && b[i] == b'0' && matches!(b[i + 1] | 0x20, b'x' | b'b' | b'o') {
-        hex = b[i + 1] | 0x20 == b'x';
-        i += 2;
-        saw = b'0';
-    }
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-        i += 1;
-    }
-    saw != b'_'
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)` widened: sign, base prefixes, leading-0 octal, underscores.
-fn parse_int(s: &str) -> Option<i128> {
-    let (neg, body) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if body.is_empty() {
-        return None;
-    }
-    let (radix, digits, prefixed) =
-        if let Some(r) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-            (16, r, true)
-        } else if let Some(r) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
-            (2, r, true)
-        } else if let Some(r) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
-            (8, r, true)
-        } else if body.len() > 1 && body.starts_with('0') {
-            (8, &body[1..], true)
-        } else {
-            (10, body, false)
-        };
-    if digits.contains('_')
-        && (!prefixed && radix == 10 || !underscores_ok(s))
-        && !underscores_ok(s)
-    {
-        return None;
-    }
-    if digits.contains('_') && !underscores_ok(s) {
-        return None;
-    }
-    let clean: String = digits.chars().filter(|&c| c != '_').collect();
-    if clean.is_empty() {
-        return None;
-    }
-    let v = u128::from_str_radix(&clean, radix).ok()?;
-    if v > u128::from(u64::MAX) {
-        return None;
-    }
-    let v = v as i128;
-    Some(if neg { -v } else { v })
-}
-
-/// Go's `strconv.ParseFloat(s, 64)`: decimal and hex floats, underscores, `inf`/`nan` excluded.
-fn parse_float(s: &str) -> Option<f64> {
-    if s.contains('_') && !underscores_ok(s) {
-        return None;
-    }
-    let clean: String = s.chars().filter(|&c| c != '_').collect();
-    let (neg, body) = match clean.as_bytes().first()? {
-        b'-' => (true, &clean[1..]),
-        b'+' => (false, &clean[1..]),
-        _ => (false, clean.as_str()),
-    };
-    let v = if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        parse_hex_float(hex)?
-    } else {
-        if !body
-            .bytes()
-            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
-        {
-            return None;
-        }
-        body.parse::<f64>().ok()?
-    };
-    Some(if neg { -v } else { v })
-}
-
-/// A hex float mantissa `h.hhh` with a mandatory `p` exponent.
-fn parse_hex_float(s: &str) -> Option<f64> {
-    let (mant, exp) = s.split_once(['p', 'P'])?;
-    let exp: i32 = exp.parse().ok()?;
-    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
-    if int.is_empty() && frac.is_empty() {
-        return None;
-    }
-    let mut v = 0f64;
-    for c in int.chars() {
-        v = v * 16.0 + f64::from(c.to_digit(16)?);
-    }
-    let mut scale = 1.0 / 16.0;
-    for c in frac.chars() {
-        v += f64::from(c.to_digit(16)?) * scale;
-        scale /= 16.0;
-    }
-    Some(v * 2f64.powi(exp))
 }
 
 #[cfg(test)]
@@ -1197,16 +947,5 @@ mod tests {
         assert!(number(0, "0x_", ItemKind::Number).is_err());
         assert_eq!(number(0, "'a'", ItemKind::CharConstant).unwrap().int64, 97);
         assert!(number(0, "99999999999999999999", ItemKind::Number).is_err());
-    }
-
-    #[test]
-    fn unquotes_go_literals() {
-        assert_eq!(
-            unquote("\"a\\tb\\u00e9\\x41\\101\"").as_deref(),
-            Some("a\tbéAA")
-        );
-        assert_eq!(unquote("`a\r\nb`").as_deref(), Some("a\nb"));
-        assert_eq!(unquote("'\\''").as_deref(), Some("'"));
-        assert!(unquote("\"\\q\"").is_none());
     }
 }

@@ -395,7 +395,7 @@ fn write_node(out: &mut String, node: &Node, style: TextStyle) {
     match node {
         Node::Text(t) => match style {
             TextStyle::Raw => out.push_str(&t.text),
-            TextStyle::Quoted => out.push_str(&crate::fmt::quote(&t.text)),
+            TextStyle::Quoted => out.push_str(&gostd::strconv::quote(&t.text)),
         },
         Node::Comment(c) => {
             out.push_str("{{");
@@ -410,7 +410,7 @@ fn write_node(out: &mut String, node: &Node, style: TextStyle) {
         Node::With(b) => write_branch(out, "with", b, style),
         Node::Template(t) => {
             out.push_str("{{template ");
-            out.push_str(&crate::fmt::quote(&t.name));
+            out.push_str(&gostd::strconv::quote(&t.name));
             if let Some(p) = &t.pipe {
                 let _ = write!(out, " {p}");
             }

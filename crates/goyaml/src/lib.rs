@@ -7,9 +7,11 @@
 //! position of every node so errors can name `file:line:col` ([`load`]), and
 //! writes values back exactly as Helm's `toYaml` prints them ([`emit`]).
 
+mod alias;
 pub mod emit;
 mod fast;
 pub mod load;
+mod scalar;
 
 pub use emit::to_string;
 pub use load::{
@@ -17,16 +19,26 @@ pub use load::{
     from_str_with_positions,
 };
 
-/// The fast path of [`from_str`] alone: `None` when it leaves the text to
-/// the general loader. Public only for the differential fuzz target.
-#[doc(hidden)]
-pub fn from_str_fast(src: &str) -> Option<serde_json::Value> {
-    fast::load(src)
+/// The loader's two paths alone, for the differential fuzz target
+/// (`fuzz/`): not part of the API, present only with the `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing {
+    /// The fast path of [`crate::from_str`] alone: `None` when it leaves
+    /// the text to the general loader.
+    pub fn fast(src: &str) -> Option<serde_json::Value> {
+        crate::fast::load(src)
+    }
+
+    /// The fast path of [`crate::from_str_head`] alone.
+    pub fn fast_head(src: &str, keys: &[&str]) -> Option<serde_json::Value> {
+        crate::fast::load_head(src, keys)
+    }
+
+    /// [`crate::from_str`] without its fast path.
+    pub fn full(src: &str) -> Result<serde_json::Value, crate::Error> {
+        crate::load::from_str_full(src)
+    }
 }
 
-/// The fast path of [`from_str_head`] alone. Public only for the
-/// differential fuzz target.
-#[doc(hidden)]
-pub fn from_str_head_fast(src: &str, keys: &[&str]) -> Option<serde_json::Value> {
-    fast::load_head(src, keys)
-}
+#[cfg(test)]
+mod fast_agreement;

@@ -11,9 +11,12 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use serde_json::{Map, Number, Value};
-use yaml_rust2::parser::{Event, Parser, Tag};
+use serde_json::{Map, Value};
+use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
+
+use crate::alias::node_count;
+use crate::scalar::{key_string, resolve_scalar};
 
 /// Deepest nesting of collections accepted (Go's yaml.v2 has a similar guard).
 const MAX_DEPTH: usize = 512;
@@ -151,10 +154,8 @@ pub fn from_str_head(src: &str, keys: &[&str]) -> Result<Value, Error> {
     Ok(value)
 }
 
-/// [`from_str`] without its fast path: the general loader alone. Public only
-/// so that the differential fuzz target can compare the two.
-#[doc(hidden)]
-pub fn from_str_full(src: &str) -> Result<Value, Error> {
+/// [`from_str`] without its fast path: the general loader alone.
+pub(crate) fn from_str_full(src: &str) -> Result<Value, Error> {
     let mut loader = Loader::new(src, false);
     Ok(loader
         .next_document()?
@@ -424,14 +425,6 @@ fn merge_into(map: &mut Map<String, Value>, merged: Value) -> Result<(), String>
     }
 }
 
-pub(crate) fn node_count(v: &Value) -> usize {
-    match v {
-        Value::Array(a) => 1 + a.iter().map(node_count).sum::<usize>(),
-        Value::Object(m) => 1 + m.values().map(node_count).sum::<usize>(),
-        _ => 1,
-    }
-}
-
 fn push_escaped(pointer: &mut String, key: &str) {
     for c in key.chars() {
         match c {
@@ -440,230 +433,6 @@ fn push_escaped(pointer: &mut String, key: &str) {
             c => pointer.push(c),
         }
     }
-}
-
-/// A map key as a string, the way `sigs.k8s.io/yaml` converts keys to JSON.
-pub(crate) fn key_string(key: Value) -> String {
-    match key {
-        Value::String(s) => s,
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// Resolve a scalar's text to data by yaml.v2's YAML 1.1 rules.
-/// The parser's text becomes the string value itself (no copy).
-fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
-    if let Some(tag) = tag
-        && (tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:")
-    {
-        return resolve_tagged(&text, &tag.suffix);
-    }
-    if style != TScalarStyle::Plain {
-        return Ok(Value::String(text));
-    }
-    Ok(plain_non_string(&text).unwrap_or(Value::String(text)))
-}
-
-fn resolve_tagged(text: &str, suffix: &str) -> Result<Value, String> {
-    match suffix {
-        "str" => Ok(Value::String(text.to_string())),
-        "null" => Ok(Value::Null),
-        "bool" => match resolve_plain(text) {
-            v @ Value::Bool(_) => Ok(v),
-            _ => Err(format!("cannot decode !!str `{text}` as a !!bool")),
-        },
-        "int" => match resolve_plain(text) {
-            v @ Value::Number(_) if !text.contains('.') => Ok(v),
-            _ => Err(format!("cannot decode !!str `{text}` as a !!int")),
-        },
-        "float" => match resolve_plain(text) {
-            Value::Number(n) => Ok(n
-                .as_f64()
-                .and_then(Number::from_f64)
-                .map_or(Value::Null, Value::Number)),
-            v @ Value::String(_) if is_special_float(text) => Ok(v),
-            _ => Err(format!("cannot decode !!str `{text}` as a !!float")),
-        },
-        "binary" => decode_base64(text)
-            .map(|bytes| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-            .ok_or_else(|| "!!binary value contains invalid base64 data".to_string()),
-        // !!map, !!seq on scalars, !!timestamp and unknown tags: plain rules.
-        _ => Ok(resolve_plain(text)),
-    }
-}
-
-fn is_special_float(text: &str) -> bool {
-    matches!(
-        text.trim_start_matches(['+', '-']),
-        ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN"
-    )
-}
-
-/// yaml.v2's resolution of an untagged plain scalar.
-pub(crate) fn resolve_plain(text: &str) -> Value {
-    plain_non_string(text).unwrap_or_else(|| Value::String(text.to_string()))
-}
-
-/// [`resolve_plain`] for the scalars that are not simply their own text
-/// (`None`: the value is the text as a string).
-pub(crate) fn plain_non_string(text: &str) -> Option<Value> {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Some(Value::Bool(true));
-        }
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Some(Value::Bool(false));
-        }
-        // JSON has no infinities or NaN; sigs.k8s.io/yaml cannot marshal them
-        // either, so they stay text.
-        _ if is_special_float(text) => return None,
-        _ => {}
-    }
-    let first = text.as_bytes()[0];
-    match first {
-        b'0'..=b'9' | b'+' | b'-' => {
-            let plain: String = text.chars().filter(|&c| c != '_').collect();
-            if let Some(i) = parse_go_int(&plain) {
-                return Some(Value::Number(i.into()));
-            }
-            if let Some(u) = parse_go_uint(&plain) {
-                return Some(Value::Number(u.into()));
-            }
-            if is_yaml_style_float(&plain)
-                && let Some(n) = plain.parse::<f64>().ok().and_then(Number::from_f64)
-            {
-                return Some(Value::Number(n));
-            }
-            // Go's base-0 parse already took "0b101"; yaml.v2 also accepts "-0b101".
-            if let Some(i) = plain
-                .strip_prefix("-0b")
-                .and_then(|r| i64::from_str_radix(r, 2).ok())
-            {
-                return Some(Value::Number((-i).into()));
-            }
-            None
-        }
-        b'.' => match text.parse::<f64>() {
-            Ok(f) if text.len() > 1 && !text.contains(['i', 'I', 'n', 'N']) => {
-                Number::from_f64(f).map(Value::Number)
-            }
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`, yaml.v2's float shape
-/// (shared by the loader and the emitter's quoting rules).
-pub(crate) fn is_yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        i += 1;
-    }
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if i < b.len() && b[i] == b'.' {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)`: sign, then `0x`/`0o`/`0b` prefixes or
-/// a leading `0` for octal.
-fn parse_go_int(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mag = parse_go_magnitude(body)?;
-    if neg {
-        if mag == 1u64 << 63 {
-            Some(i64::MIN)
-        } else {
-            i64::try_from(mag).ok().map(|m| -m)
-        }
-    } else {
-        i64::try_from(mag).ok()
-    }
-}
-
-/// Go's `strconv.ParseUint(s, 0, 64)` (no sign allowed).
-fn parse_go_uint(s: &str) -> Option<u64> {
-    if s.starts_with(['+', '-']) {
-        return None;
-    }
-    parse_go_magnitude(s)
-}
-
-fn parse_go_magnitude(body: &str) -> Option<u64> {
-    let (radix, digits) =
-        if let Some(r) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-            (16, r)
-        } else if let Some(r) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
-            (8, r)
-        } else if let Some(r) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
-            (2, r)
-        } else if body.len() > 1 && body.starts_with('0') {
-            (8, &body[1..])
-        } else {
-            (10, body)
-        };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u64::from_str_radix(digits, radix).ok()
-}
-
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
-        if c == b'=' {
-            break;
-        }
-        let v = ALPHABET.iter().position(|&a| a == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 pub mod config;
 pub mod context;
 pub mod discovery;
-pub mod duration;
 pub mod engine;
 pub mod jq;
 pub mod outputs;

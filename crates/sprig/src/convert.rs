@@ -15,7 +15,7 @@ pub fn to_int64(v: &Value) -> i64 {
         Value::Int(i) => *i,
         Value::Float(f) => go_float_to_int(*f),
         Value::Bool(b) => i64::from(*b),
-        Value::String(s) => parse_go_int(trim_zero_decimal(s)).unwrap_or(0),
+        Value::String(s) => gostd::strconv::parse_int(trim_zero_decimal(s), 0).unwrap_or(0),
         _ => 0,
     }
 }
@@ -36,7 +36,7 @@ pub fn to_float64(v: &Value) -> f64 {
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => f64::from(u8::from(*b)),
-        Value::String(s) => parse_go_float(s).unwrap_or(0.0),
+        Value::String(s) => gostd::strconv::parse_float(s).unwrap_or(0.0),
         _ => 0.0,
     }
 }
@@ -47,81 +47,6 @@ fn trim_zero_decimal(s: &str) -> &str {
         Some((int, frac)) if !frac.is_empty() && frac.bytes().all(|b| b == b'0') => int,
         _ => s,
     }
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)`: optional sign, `0x`/`0o`/`0b`/`0`
-/// prefixes, underscores between digits when a base prefix or plain digits allow them.
-pub fn parse_go_int(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first()? {
-        b'+' => (false, &s[1..]),
-        b'-' => (true, &s[1..]),
-        _ => (false, s),
-    };
-    let lower = body.to_ascii_lowercase();
-    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d.to_string())
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d.to_string())
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d.to_string())
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower[1..].to_string())
-    } else {
-        (10, lower.clone())
-    };
-    // Go accepts '_' only between digits (or right after a base prefix).
-    if digits.starts_with('_') && radix == 10 || digits.ends_with('_') || digits.contains("__") {
-        return None;
-    }
-    let digits: String = digits.chars().filter(|&c| c != '_').collect();
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let magnitude = u64::from_str_radix(&digits, radix).ok()?;
-    if neg {
-        if magnitude <= 1u64 << 63 {
-            Some((magnitude as i64).wrapping_neg())
-        } else {
-            None
-        }
-    } else {
-        i64::try_from(magnitude).ok()
-    }
-}
-
-/// Go's `strconv.ParseFloat(s, 64)` for the forms templates meet: decimal
-/// with optional exponent, `inf`/`infinity`/`nan` in any case with a sign.
-pub fn parse_go_float(s: &str) -> Option<f64> {
-    let lower = s.to_ascii_lowercase();
-    let unsigned = lower.trim_start_matches(['+', '-']);
-    if lower.len() - unsigned.len() > 1 {
-        return None;
-    }
-    match unsigned {
-        "inf" | "infinity" => {
-            return Some(if lower.starts_with('-') {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            });
-        }
-        "nan" => return Some(f64::NAN),
-        _ => {}
-    }
-    if unsigned.is_empty()
-        || !unsigned
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))
-    {
-        return if unsigned.starts_with("0x") {
-            parse_go_int(s).map(|i| i as f64)
-        } else {
-            None
-        };
-    }
-    let f: f64 = s.parse().ok()?;
-    // Go reports overflow to infinity as an error.
-    if f.is_infinite() { None } else { Some(f) }
 }
 
 /// Sprig's `strval`: strings as they are, `[]byte` as text, anything with a
@@ -178,7 +103,7 @@ pub fn register(m: &mut FuncMap) {
         args::exact("toDecimal", a, 1)?;
         // Octal text to its value: `toDecimal "0777"` is 511.
         let text = gotmpl::fmt::format_value(&a[0]);
-        Ok(Value::Int(parse_octal(&text).unwrap_or(0)))
+        Ok(Value::Int(gostd::strconv::parse_int(&text, 8).unwrap_or(0)))
     });
     m.insert_pure("toString", |a| {
         args::exact("toString", a, 1)?;
@@ -190,20 +115,6 @@ pub fn register(m: &mut FuncMap) {
             strslice(&a[0]).into_iter().map(Value::str).collect(),
         ))
     });
-}
-
-/// `strconv.ParseInt(s, 8, 64)`.
-fn parse_octal(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first()? {
-        b'+' => (false, &s[1..]),
-        b'-' => (true, &s[1..]),
-        _ => (false, s),
-    };
-    if body.is_empty() || !body.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-        return None;
-    }
-    let v = i64::from_str_radix(body, 8).ok()?;
-    Some(if neg { -v } else { v })
 }
 
 #[cfg(test)]
@@ -219,6 +130,11 @@ mod tests {
         assert_eq!(to_int64(&Value::Bool(true)), 1);
         assert_eq!(to_float64(&Value::str("1.5")), 1.5);
         assert_eq!(to_float64(&Value::str("x")), 0.0);
-        assert_eq!(parse_octal("0777"), Some(511));
+        assert_eq!(
+            to_float64(&Value::str("0x1F")),
+            0.0,
+            "ParseFloat takes no hex integers"
+        );
+        assert_eq!(to_float64(&Value::str("1E3")), 1000.0);
     }
 }

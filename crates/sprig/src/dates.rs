@@ -38,7 +38,7 @@ fn date_in_zone(layout: &str, date: &Value, zone: &str) -> Value {
 fn date_modify(n: &'static str, a: &[Value], must: bool) -> FuncResult {
     args::exact(n, a, 2)?;
     let (spec, t) = (args::string(&a[0])?, time_param(&a[1])?);
-    match gotime::parse_duration(spec) {
+    match gostd::time::parse_duration(spec) {
         Ok(nanos) => {
             let instant = t
                 .instant
@@ -125,7 +125,7 @@ pub fn register(m: &mut FuncMap) {
             .unwrap_or(i64::MAX);
         // Rounded to the second, half away from zero.
         let rounded = (elapsed as f64 / 1e9).round() as i64 * 1_000_000_000;
-        Ok(Value::str(gotime::duration_string(rounded)))
+        Ok(Value::str(gostd::time::duration_string(rounded)))
     });
     define(m, &["duration"], |n, a| {
         args::exact(n, a, 1)?;
@@ -135,14 +135,14 @@ pub fn register(m: &mut FuncMap) {
             Value::String(s) => s.parse::<i64>().unwrap_or(0),
             _ => 0,
         };
-        Ok(Value::str(gotime::duration_string(
+        Ok(Value::str(gostd::time::duration_string(
             secs.saturating_mul(1_000_000_000),
         )))
     });
     define(m, &["durationRound"], |n, a| {
         args::exact(n, a, 1)?;
         let nanos: i64 = match &a[0] {
-            Value::String(s) => gotime::parse_duration(s).unwrap_or(0),
+            Value::String(s) => gostd::time::parse_duration(s).unwrap_or(0),
             // Template integers are `int`, not the `int64` Sprig reads: 0.
             other => match GoTime::from_value(other) {
                 Some(t) => (Utc::now() - t.instant)

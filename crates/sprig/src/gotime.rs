@@ -1,7 +1,7 @@
 //! Go's `time.Time` for templates: an instant with a location, Go's
 //! reference-time layouts (`2006-01-02 15:04:05`) for formatting and
-//! parsing, `time.Duration` text, and `time.LoadLocation` over the IANA
-//! database (`chrono-tz`).
+//! parsing, and `time.LoadLocation` over the IANA database (`chrono-tz`).
+//! `time.Duration` text is [`gostd::time`]'s.
 
 use std::fmt;
 use std::rc::Rc;
@@ -606,107 +606,6 @@ fn fraction_nanos(digits: &str) -> u32 {
     padded.parse().unwrap_or(0)
 }
 
-/// Go's `time.Duration.String()` for a count of nanoseconds.
-pub fn duration_string(nanos: i64) -> String {
-    if nanos == 0 {
-        return "0s".to_string();
-    }
-    let neg = nanos < 0;
-    let u = nanos.unsigned_abs();
-    let mut out = String::new();
-    if u < 1_000_000_000 {
-        // Below a second: ns, µs or ms with a fraction.
-        let (unit, div) = if u < 1_000 {
-            ("ns", 1)
-        } else if u < 1_000_000 {
-            ("µs", 1_000)
-        } else {
-            ("ms", 1_000_000)
-        };
-        out.push_str(&fraction(u, div));
-        out.push_str(unit);
-    } else {
-        let secs_total = u / 1_000_000_000;
-        let h = secs_total / 3600;
-        let m = secs_total / 60 % 60;
-        if h > 0 {
-            out.push_str(&format!("{h}h"));
-        }
-        if h > 0 || m > 0 {
-            out.push_str(&format!("{m}m"));
-        }
-        out.push_str(&fraction(u % 60_000_000_000, 1_000_000_000));
-        out.push('s');
-    }
-    if neg { format!("-{out}") } else { out }
-}
-
-/// `v / div` with the remainder as a decimal fraction, trailing zeros dropped.
-fn fraction(v: u64, div: u64) -> String {
-    let whole = v / div;
-    let rem = v % div;
-    if rem == 0 {
-        return whole.to_string();
-    }
-    let width = div.to_string().len() - 1;
-    let frac = format!("{rem:0width$}");
-    format!("{whole}.{}", frac.trim_end_matches('0'))
-}
-
-/// Go's `time.ParseDuration`: nanoseconds.
-pub fn parse_duration(s: &str) -> Result<i64, String> {
-    let err = || format!("time: invalid duration {:?}", s);
-    let (neg, mut rest) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if rest == "0" {
-        return Ok(0);
-    }
-    if rest.is_empty() {
-        return Err(err());
-    }
-    let mut total: f64 = 0.0;
-    while !rest.is_empty() {
-        let n = rest
-            .bytes()
-            .take_while(|b| b.is_ascii_digit() || *b == b'.')
-            .count();
-        if n == 0 {
-            return Err(err());
-        }
-        let number: f64 = rest[..n].parse().map_err(|_| err())?;
-        rest = &rest[n..];
-        let u = rest
-            .chars()
-            .take_while(|c| !c.is_ascii_digit() && *c != '.')
-            .collect::<String>();
-        let unit = match u.as_str() {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            "" => return Err(format!("time: missing unit in duration {:?}", s)),
-            other => {
-                return Err(format!(
-                    "time: unknown unit {:?} in duration {:?}",
-                    other, s
-                ));
-            }
-        };
-        rest = &rest[u.len()..];
-        total += number * unit;
-    }
-    if total > i64::MAX as f64 {
-        return Err(err());
-    }
-    let nanos = total.round() as i64;
-    Ok(if neg { -nanos } else { nanos })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -727,17 +626,6 @@ mod tests {
             t().format("Monday, January 2 3:04PM MST"),
             "Thursday, June 13 8:39PM UTC"
         );
-    }
-
-    #[test]
-    fn parses_and_prints_durations() {
-        assert_eq!(duration_string(61_000_000_000), "1m1s");
-        assert_eq!(duration_string(3_600_000_000_000), "1h0m0s");
-        assert_eq!(duration_string(1_500_000_000), "1.5s");
-        assert_eq!(duration_string(-5_000_000_000), "-5s");
-        assert_eq!(duration_string(1_500_000), "1.5ms");
-        assert_eq!(parse_duration("2h5s").unwrap(), 7_205_000_000_000);
-        assert!(parse_duration("1f").is_err());
     }
 
     #[test]

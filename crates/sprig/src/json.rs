@@ -57,7 +57,7 @@ fn write_value(
                     gotmpl::fmt::format_value(v)
                 ));
             }
-            out.push_str(&goyaml::emit::number::go_json_float(*f));
+            out.push_str(&gostd::json::format_float64(*f));
         }
         Value::String(s) => write_string(out, s, html),
         Value::List(items) => {

@@ -626,7 +626,7 @@ pub fn register(m: &mut FuncMap) {
         let quoted: Vec<String> = a
             .iter()
             .filter(|v| !matches!(v, Value::Nil))
-            .map(|v| gotmpl::fmt::quote(&strval(v)))
+            .map(|v| gostd::strconv::quote(&strval(v)))
             .collect();
         Ok(Value::str(quoted.join(" ")))
     });

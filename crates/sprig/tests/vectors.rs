@@ -163,7 +163,7 @@ fn check_of(row: &Row) -> Check {
 }
 
 fn duration_secs(text: &str) -> i64 {
-    sprig::gotime::parse_duration(text).unwrap_or_else(|e| panic!("{text:?}: {e}")) / 1_000_000_000
+    gostd::time::parse_duration(text).unwrap_or_else(|e| panic!("{text:?}: {e}")) / 1_000_000_000
 }
 
 fn judge(row: &Row, out: Result<String, String>) -> Result<(), String> {

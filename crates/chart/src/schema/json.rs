@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use gotmpl::Value;
 
-use super::number::go_json_float;
+use gostd::json::format_float64 as go_json_float;
 
 /// A decoded JSON document. Objects are sorted maps: Go's are unordered
 /// (a later duplicate key wins, as here).

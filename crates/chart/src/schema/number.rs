@@ -289,29 +289,6 @@ fn gcd(mut a: u128, mut b: u128) -> u128 {
     a
 }
 
-/// A `float64` as Go's `encoding/json` writes it: shortest digits, `%f`
-/// style between 1e-6 and 1e21, else `%e` with a two-digit-minimum
-/// exponent that json trims back (`1e-7`, `1e+21`).
-pub(crate) fn go_json_float(f: f64) -> String {
-    let abs = f.abs();
-    if abs == 0.0 || (1e-6..1e21).contains(&abs) {
-        return format!("{f}");
-    }
-    let text = format!("{f:e}");
-    let (mant, exp) = text.split_once('e').unwrap_or((&text, "0"));
-    let (sign, digits) = match exp.strip_prefix('-') {
-        Some(d) => ('-', d),
-        None => ('+', exp),
-    };
-    // strconv writes at least two exponent digits; json then turns
-    // `e-07` into `e-7` (but keeps `e+07`).
-    if sign == '+' && digits.len() < 2 {
-        format!("{mant}e+0{digits}")
-    } else {
-        format!("{mant}e{sign}{digits}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,23 +339,6 @@ mod tests {
             ("0.12345678912345", "0.12345678912345"),
         ] {
             assert_eq!(d(input).go_big_float(), want, "{input}");
-        }
-    }
-
-    #[test]
-    fn prints_like_go_json() {
-        for (f, want) in [
-            (1.0, "1"),
-            (1.5, "1.5"),
-            (1e21, "1e+21"),
-            (1e-7, "1e-7"),
-            (1.5e-7, "1.5e-7"),
-            (0.000001, "0.000001"),
-            (123456789.0, "123456789"),
-            (-0.0, "-0"),
-            (1e300, "1e+300"),
-        ] {
-            assert_eq!(go_json_float(f), want, "{f}");
         }
     }
 }

@@ -306,8 +306,8 @@ pub(crate) fn pointer_get<'a>(doc: &'a Json, fragment: &str) -> Result<&'a Json,
                 }
             }
             Json::Array(items) => {
-                let index =
-                    go_atoi(token).ok_or_else(|| format!("Invalid array index '{token}'"))?;
+                let index = gostd::strconv::atoi(token)
+                    .map_err(|_| format!("Invalid array index '{token}'"))?;
                 match usize::try_from(index).ok().and_then(|i| items.get(i)) {
                     Some(v) => v,
                     None => {
@@ -322,15 +322,6 @@ pub(crate) fn pointer_get<'a>(doc: &'a Json, fragment: &str) -> Result<&'a Json,
         };
     }
     Ok(node)
-}
-
-/// `strconv.Atoi`: optional sign, decimal digits, fits in 64 bits.
-fn go_atoi(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.strip_prefix('+').unwrap_or(s).parse().ok()
 }
 
 #[cfg(test)]

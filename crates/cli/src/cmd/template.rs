@@ -109,14 +109,8 @@ pub struct TemplateArgs {
 /// A boolean flag's `=VALUE`, as Go's `strconv.ParseBool` reads it
 /// (`--skip-tests=false`, `-g=1`).
 fn go_bool(s: &str) -> Result<bool, String> {
-    match s {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
-        _ => Err(format!(
-            "strconv.ParseBool: parsing {}: invalid syntax",
-            gotmpl::fmt::quote(s)
-        )),
-    }
+    gostd::strconv::parse_bool(s)
+        .ok_or_else(|| gostd::strconv::NumError::Syntax.message("ParseBool", s))
 }
 
 /// Helm adds this hint to errors raised while rendering a release.
@@ -127,10 +121,10 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
     // Helm checks the post-renderer while it parses flags, before anything else.
     let mut post_renderer = None;
     for p in args.post_renderer.iter().filter(|p| !p.is_empty()) {
-        let path = find_executable(p).map_err(|e| {
+        let path = gostd::os::look_path_abs(p).map_err(|e| {
             anyhow::anyhow!(
                 "invalid argument {} for \"--post-renderer\" flag: unable to find binary at {p}: {e}",
-                gotmpl::fmt::quote(p)
+                gostd::strconv::quote(p)
             )
         })?;
         post_renderer = Some(path);
@@ -237,7 +231,9 @@ fn render_name_template(text: &str) -> anyhow::Result<String> {
     });
     funcs.insert_pure("expandenv", |a: &[gotmpl::Value]| {
         sprig::args::exact("expandenv", a, 1)?;
-        Ok(gotmpl::Value::str(expand_env(sprig::args::string(&a[0])?)))
+        Ok(gotmpl::Value::str(gostd::os::expand_env(
+            sprig::args::string(&a[0])?,
+        )))
     });
     let mut set = gotmpl::Templates::new(funcs);
     // Errors are flattened to their text: `{:#}` would repeat their sources.
@@ -245,122 +241,6 @@ fn render_name_template(text: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     set.execute("name-template", &gotmpl::Value::Nil)
         .map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// Go's `os.ExpandEnv`: `$NAME` and `${NAME}` become the variable's value.
-fn expand_env(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = String::new();
-    let mut i = 0;
-    let mut start = 0;
-    while i < b.len() {
-        if b[i] != b'$' || i + 1 >= b.len() {
-            i += 1;
-            continue;
-        }
-        out.push_str(&s[start..i]);
-        let (name, width) = shell_name(&s[i + 1..]);
-        if name.is_empty() && width > 0 {
-            // A bad `${...}`: Go drops it.
-        } else if name.is_empty() {
-            out.push('$');
-        } else {
-            out.push_str(&std::env::var(name).unwrap_or_default());
-        }
-        i += 1 + width;
-        start = i;
-    }
-    out.push_str(&s[start..]);
-    out
-}
-
-/// Go's `os.getShellName`: the variable name after `$` and how many bytes it spans.
-fn shell_name(s: &str) -> (&str, usize) {
-    let b = s.as_bytes();
-    let special =
-        |c: u8| matches!(c, b'*' | b'#' | b'$' | b'@' | b'!' | b'?' | b'-') || c.is_ascii_digit();
-    let alnum = |c: u8| c == b'_' || c.is_ascii_alphanumeric();
-    if b[0] == b'{' {
-        if b.len() > 2 && special(b[1]) && b[2] == b'}' {
-            return (&s[1..2], 3);
-        }
-        for i in 1..b.len() {
-            if b[i] == b'}' {
-                if i == 1 {
-                    return ("", 2);
-                }
-                return (&s[1..i], i + 1);
-            }
-        }
-        return ("", 1);
-    }
-    if special(b[0]) {
-        return (&s[0..1], 1);
-    }
-    let n = b.iter().take_while(|&&c| alnum(c)).count();
-    (&s[..n], n)
-}
-
-/// Go's `exec.LookPath` followed by `filepath.Abs`, with Go's error texts.
-fn find_executable(name: &str) -> Result<String, String> {
-    let quoted = gotmpl::fmt::quote(name);
-    let found = if name.contains('/') {
-        check_executable(name).map_err(|e| format!("exec: {quoted}: {e}"))?;
-        name.to_string()
-    } else {
-        let path = std::env::var("PATH").unwrap_or_default();
-        let hit = path.split(':').find_map(|dir| {
-            let dir = if dir.is_empty() { "." } else { dir };
-            let candidate = format!("{dir}/{name}");
-            check_executable(&candidate).ok().map(|()| candidate)
-        });
-        match hit {
-            Some(c) if !c.starts_with('/') => {
-                return Err(format!(
-                    "exec: {quoted}: cannot run executable found relative to current directory"
-                ));
-            }
-            Some(c) => c,
-            None => {
-                return Err(format!(
-                    "exec: {quoted}: executable file not found in $PATH"
-                ));
-            }
-        }
-    };
-    if found.starts_with('/') {
-        return Ok(sprig::paths::clean(&found));
-    }
-    let cwd = std::env::current_dir().map_err(|e| go_io_error(&e))?;
-    Ok(sprig::paths::clean(&format!("{}/{found}", cwd.display())))
-}
-
-/// Go's `findExecutable` on Unix.
-fn check_executable(path: &str) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let meta = std::fs::metadata(path).map_err(|e| format!("stat {path}: {}", go_io_error(&e)))?;
-    if meta.is_dir() {
-        return Err("is a directory".into());
-    }
-    if meta.permissions().mode() & 0o111 == 0 {
-        return Err("permission denied".into());
-    }
-    Ok(())
-}
-
-/// An I/O error as Go's `syscall.Errno` words it (no "(os error N)").
-fn go_io_error(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    let text = match text.find(" (os error") {
-        Some(i) => &text[..i],
-        None => &text,
-    };
-    // Rust capitalizes the C library's message; Go's table is lower case.
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// Where `--output-dir` writes.
@@ -375,7 +255,7 @@ impl OutputDir {
     /// The folder for templates (and hooks): DIR, or DIR/<release> (cleaned, as Go's `filepath.Join`).
     fn templates_dir(&self) -> String {
         match &self.release {
-            Some(r) => sprig::paths::clean(&format!("{}/{r}", self.dir)),
+            Some(r) => gostd::path::clean(&format!("{}/{r}", self.dir)),
             None => self.dir.clone(),
         }
     }
@@ -386,7 +266,8 @@ impl OutputDir {
 fn write_file(dir: &str, name: &str, data: &str, append: bool) -> anyhow::Result<()> {
     let file = format!("{dir}/{name}");
     if let Some(slash) = file.rfind('/') {
-        mkdir_all(&sprig::paths::clean(&file[..slash.max(1)])).map_err(anyhow::Error::msg)?;
+        gostd::os::mkdir_all(&gostd::path::clean(&file[..slash.max(1)]))
+            .map_err(anyhow::Error::msg)?;
     }
     let mut opts = std::fs::OpenOptions::new();
     if append {
@@ -396,33 +277,13 @@ fn write_file(dir: &str, name: &str, data: &str, append: bool) -> anyhow::Result
     }
     let mut f = opts
         .open(&file)
-        .map_err(|e| anyhow::anyhow!("open {file}: {}", go_io_error(&e)))?;
+        .map_err(|e| anyhow::anyhow!("open {file}: {}", gostd::os::io_error(&e)))?;
     f.write_all(format!("---\n# Source: {name}\n{data}\n").as_bytes())
-        .map_err(|e| anyhow::anyhow!("write {file}: {}", go_io_error(&e)))?;
+        .map_err(|e| anyhow::anyhow!("write {file}: {}", gostd::os::io_error(&e)))?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "wrote {file}")?;
     stdout.flush()?;
     Ok(())
-}
-
-/// Go's `os.MkdirAll`: parents first; an error names the folder that failed.
-fn mkdir_all(path: &str) -> Result<(), String> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => return Ok(()),
-        Ok(_) => return Err(format!("mkdir {path}: not a directory")),
-        Err(_) => {}
-    }
-    let trimmed = path.trim_end_matches('/');
-    if let Some(j) = trimmed.rfind('/')
-        && j > 0
-    {
-        mkdir_all(&trimmed[..j])?;
-    }
-    match std::fs::create_dir(path) {
-        Ok(()) => Ok(()),
-        Err(_) if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) => Ok(()),
-        Err(e) => Err(format!("mkdir {path}: {}", go_io_error(&e))),
-    }
 }
 
 /// Run the post-renderer: the manifests on its stdin, its stdout is the
@@ -439,7 +300,7 @@ fn post_render(path: &str, args: &[String], input: String) -> anyhow::Result<Str
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| fail(format!(": fork/exec {path}: {}", go_io_error(&e))))?;
+        .map_err(|e| fail(format!(": fork/exec {path}: {}", gostd::os::io_error(&e))))?;
     let mut stdin = child.stdin.take().expect("piped stdin");
     // Feed stdin from a thread so a renderer that writes before it has read
     // everything cannot deadlock; a renderer that stops reading early is fine.
@@ -450,34 +311,12 @@ fn post_render(path: &str, args: &[String], input: String) -> anyhow::Result<Str
     let _ = feeder.join();
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(fail(format!("{stderr}: {}", go_exit_status(&out.status))));
+        return Err(fail(format!(
+            "{stderr}: {}",
+            gostd::os::exit_status(&out.status)
+        )));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// Go's `ExitError` text: `exit status N` or `signal: NAME`.
-fn go_exit_status(status: &std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt as _;
-    if let Some(code) = status.code() {
-        return format!("exit status {code}");
-    }
-    let sig = status.signal().unwrap_or_default();
-    let name = match sig {
-        1 => "hangup",
-        2 => "interrupt",
-        3 => "quit",
-        4 => "illegal instruction",
-        6 => "aborted",
-        7 => "bus error",
-        8 => "floating point exception",
-        9 => "killed",
-        11 => "segmentation fault",
-        13 => "broken pipe",
-        14 => "alarm clock",
-        15 => "terminated",
-        _ => return format!("signal: signal {sig}"),
-    };
-    format!("signal: {name}")
 }
 
 /// `helm template`'s output when manifests are written to files or piped
@@ -593,16 +432,5 @@ mod tests {
         assert_eq!(f("# Source: /templates/a.yaml"), None);
         assert_eq!(f("# Source: /x\n# Source: c/t.yaml"), Some("t.yaml"));
         assert_eq!(f("# Source: c\nd/e"), Some("e"));
-    }
-
-    #[test]
-    fn expand_env_follows_go() {
-        // SAFETY: the test sets a variable no other test reads.
-        unsafe { std::env::set_var("DECKMOD_TEMPLATE_TEST_VAR", "v") };
-        assert_eq!(
-            expand_env("a-$DECKMOD_TEMPLATE_TEST_VAR-${DECKMOD_TEMPLATE_TEST_VAR}-$"),
-            "a-v-v-$"
-        );
-        assert_eq!(expand_env("${}x"), "x");
     }
 }

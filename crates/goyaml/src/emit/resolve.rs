@@ -5,6 +5,8 @@
 //! `n`, `t`, `f`, `o`, `~`, `.`, a sign or a digit), so `<<` stays plain, as
 //! the real `helm` prints it.
 
+use crate::scalar::{is_yaml_style_float, named_value};
+
 /// Whether the plain scalar `s` would not read back as the string `s`.
 pub fn needs_quotes(s: &str) -> bool {
     !resolves_to_string(s) || is_base60_float(s)
@@ -13,47 +15,22 @@ pub fn needs_quotes(s: &str) -> bool {
 /// The plain scalars `yaml.v2` looks up by name: booleans, nulls and the
 /// special floats.
 fn is_named_scalar(s: &str) -> bool {
-    matches!(
-        s,
-        "y" | "Y"
-            | "yes"
-            | "Yes"
-            | "YES"
-            | "true"
-            | "True"
-            | "TRUE"
-            | "on"
-            | "On"
-            | "ON"
-            | "n"
-            | "N"
-            | "no"
-            | "No"
-            | "NO"
-            | "false"
-            | "False"
-            | "FALSE"
-            | "off"
-            | "Off"
-            | "OFF"
-            | ""
-            | "~"
-            | "null"
-            | "Null"
-            | "NULL"
-            | ".nan"
-            | ".NaN"
-            | ".NAN"
-            | ".inf"
-            | ".Inf"
-            | ".INF"
-            | "+.inf"
-            | "+.Inf"
-            | "+.INF"
-            | "-.inf"
-            | "-.Inf"
-            | "-.INF"
-    )
+    named_value(s).is_some()
+        || matches!(
+            s,
+            ".nan"
+                | ".NaN"
+                | ".NAN"
+                | ".inf"
+                | ".Inf"
+                | ".INF"
+                | "+.inf"
+                | "+.Inf"
+                | "+.INF"
+                | "-.inf"
+                | "-.Inf"
+                | "-.INF"
+        )
 }
 
 /// `yaml.v2`'s `resolve` for an untagged plain scalar: does it stay a string?
@@ -68,46 +45,13 @@ fn resolves_to_string(s: &str) -> bool {
                 return false;
             }
             let plain: String = s.chars().filter(|&c| c != '_').collect();
-            !(is_go_int_base0(&plain) || (is_yaml_style_float(&plain) && is_go_float(&plain)))
+            !(gostd::strconv::parse_int(&plain, 0).is_ok()
+                || gostd::strconv::parse_uint(&plain, 0).is_ok()
+                || (is_yaml_style_float(&plain) && is_go_float(&plain)))
         }
         _ => true,
     }
 }
-
-/// Go's `strconv.ParseInt(s, 0, 64)` or `ParseUint(s, 0, 64)` succeeds
-/// (sign, then `0x`/`0o`/`0b`/leading-`0` octal or decimal digits, in range).
-fn is_go_int_base0(s: &str) -> bool {
-    let (negative, body) = match s.as_bytes().first() {
-        Some(b'+') => (false, &s[1..]),
-        Some(b'-') => (true, &s[1..]),
-        _ => (false, s),
-    };
-    let lower = body.to_ascii_lowercase();
-    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d)
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d)
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, &lower[1..])
-    } else {
-        (10, lower.as_str())
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return false;
-    }
-    match u64::from_str_radix(digits, radix) {
-        // ParseInt takes magnitudes up to 2^63 with a minus sign, 2^63-1 without;
-        // ParseUint takes any u64 but no sign at all.
-        Ok(m) if negative => m <= 1u64 << 63,
-        Ok(m) if s.starts_with('+') => m < 1u64 << 63,
-        Ok(_) => true,
-        Err(_) => false,
-    }
-}
-
-use crate::load::is_yaml_style_float;
 
 /// Go's `strconv.ParseFloat(s, 64)` succeeds for a string of the decimal
 /// shapes reached here (overflow to infinity is an error in Go).

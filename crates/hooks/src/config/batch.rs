@@ -12,7 +12,6 @@ use super::model::{
     ConfigVersion, FieldSelector, GoDuration, HookConfig, KubernetesBinding, LabelSelector,
     NameSelector, NamespaceSelector, ScheduleBinding, Settings, WatchEventType,
 };
-use crate::duration::parse_go_duration;
 
 /// Read the hook count from `hook list` output (a line containing
 /// `Found <N> items`).
@@ -298,11 +297,10 @@ impl BatchHookConfig {
             let interval = match &s.execution_min_interval {
                 None | Some(DurationField::Nanos(0)) => None,
                 Some(DurationField::Nanos(n)) => Some(GoDuration(Duration::from_nanos(*n))),
-                Some(DurationField::Text(t)) => {
-                    Some(GoDuration(parse_go_duration(t).map_err(|e| {
-                        ("/settings/executionMinInterval".to_string(), e)
-                    })?))
-                }
+                Some(DurationField::Text(t)) => Some(
+                    GoDuration::parse(t)
+                        .map_err(|e| ("/settings/executionMinInterval".to_string(), e))?,
+                ),
             };
             config.settings = Some(Settings {
                 execution_min_interval: interval,

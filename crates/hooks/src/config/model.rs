@@ -8,24 +8,40 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::duration::{format_go_duration, parse_go_duration};
-
-/// A Go duration string in a config (`"5s"`), kept as a [`Duration`].
+/// A Go duration string in a config (`"5s"`), kept as a [`Duration`];
+/// printed as Go's `Duration.String` prints it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GoDuration(pub Duration);
 
+impl GoDuration {
+    /// Read a duration as Go's `time.ParseDuration` does (surrounding
+    /// spaces ignored). A negative one is refused: nothing in the hook
+    /// contract means anything by it.
+    pub fn parse(text: &str) -> Result<GoDuration, String> {
+        let nanos = gostd::time::parse_duration(text.trim())?;
+        let nanos = u64::try_from(nanos).map_err(|_| format!("negative duration {text:?}"))?;
+        Ok(GoDuration(Duration::from_nanos(nanos)))
+    }
+}
+
+impl fmt::Display for GoDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Go's Duration is an int64 of nanoseconds; a config cannot hold more.
+        let nanos = i64::try_from(self.0.as_nanos()).unwrap_or(i64::MAX);
+        f.write_str(&gostd::time::duration_string(nanos))
+    }
+}
+
 impl Serialize for GoDuration {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format_go_duration(self.0))
+        s.collect_str(self)
     }
 }
 
 impl<'de> Deserialize<'de> for GoDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        parse_go_duration(&text)
-            .map(GoDuration)
-            .map_err(serde::de::Error::custom)
+        GoDuration::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -601,4 +617,23 @@ pub struct Settings {
     /// module-sdk only: allow schedule runs before the first converge.
     #[serde(default, skip_serializing_if = "is_false")]
     pub enable_schedules_on_startup: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_and_print_as_go_without_negatives() {
+        let d = GoDuration::parse(" 1m30s ").unwrap();
+        assert_eq!(d, GoDuration(Duration::from_secs(90)));
+        assert_eq!(d.to_string(), "1m30s");
+        assert_eq!(GoDuration(Duration::from_millis(1500)).to_string(), "1.5s");
+        assert_eq!(GoDuration(Duration::ZERO).to_string(), "0s");
+        assert_eq!(
+            GoDuration::parse("-1s"),
+            Err("negative duration \"-1s\"".to_string())
+        );
+        assert!(GoDuration::parse("5").is_err());
+    }
 }

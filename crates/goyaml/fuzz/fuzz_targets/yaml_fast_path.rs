@@ -9,8 +9,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     const HEAD: &[&str] = &["apiVersion", "kind", "metadata"];
-    if let Some(head) = goyaml::from_str_head_fast(text, HEAD) {
-        let Ok(mut full) = goyaml::load::from_str_full(text) else {
+    if let Some(head) = goyaml::fuzzing::fast_head(text, HEAD) {
+        let Ok(mut full) = goyaml::fuzzing::full(text) else {
             panic!("head-only fast path took an invalid text {text:?}");
         };
         if let serde_json::Value::Object(m) = &mut full {
@@ -18,8 +18,8 @@ fuzz_target!(|data: &[u8]| {
         }
         assert_eq!(head, full, "head-only reading differs on {text:?}");
     }
-    if let Some(fast) = goyaml::from_str_fast(text) {
-        match goyaml::load::from_str_full(text) {
+    if let Some(fast) = goyaml::fuzzing::fast(text) {
+        match goyaml::fuzzing::full(text) {
             Ok(full) => assert_eq!(fast, full, "fast path differs on {text:?}"),
             Err(e) => {
                 panic!("fast path loaded {fast:?} where the general loader fails ({e}) on {text:?}")
