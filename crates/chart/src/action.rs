@@ -339,31 +339,14 @@ pub fn manifests_by_file(rendered: &Rendered) -> BTreeMap<String, Vec<String>> {
 mod tests {
     use super::*;
 
-    /// xorshift64*: deterministic pseudo-random inputs without a dependency.
-    fn rng(mut state: u64) -> impl FnMut() -> u64 {
-        move || {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-    }
-
-    fn random_text(next: &mut impl FnMut() -> u64, parts: &[&str], max: u64) -> String {
-        let len = next() % (max + 1);
-        (0..len)
-            .map(|_| parts[(next() % parts.len() as u64) as usize])
-            .collect()
-    }
-
     #[test]
     fn release_name_check_agrees_with_helms_regex() {
         let re = regex::Regex::new(RELEASE_NAME_PATTERN).unwrap();
         let parts = ["a", "z", "0", "9", "-", ".", "A", "_", "\n", "é"];
-        let mut next = rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = testkit::XorShift::new(0x9E37_79B9_7F4A_7C15);
         let mut valid = 0;
         for _ in 0..100_000 {
-            let name = random_text(&mut next, &parts, 8);
+            let name = rng.text(&parts, 8);
             let want = re.is_match(&name);
             assert_eq!(is_release_name(&name), want, "{name:?}");
             valid += usize::from(want);
@@ -382,10 +365,10 @@ mod tests {
     fn source_path_agrees_with_the_regex() {
         let re = regex::Regex::new(r"# Source: [^/]+/(.+)").unwrap();
         let parts = ["# Source: ", "a", "/", "\n", " ", "b/c", "#", "é"];
-        let mut next = rng(0x1234_5678_9ABC_DEF1);
+        let mut rng = testkit::XorShift::new(0x1234_5678_9ABC_DEF1);
         let mut found = 0;
         for _ in 0..100_000 {
-            let doc = random_text(&mut next, &parts, 8);
+            let doc = rng.text(&parts, 8);
             let want = re.captures(&doc).map(|c| c.get(1).unwrap().as_str());
             assert_eq!(source_path(&doc), want, "{doc:?}");
             found += usize::from(want.is_some());
