@@ -2,7 +2,7 @@
 //! (`action.Install` with `DryRun` and `ClientOnly`): check the chart is
 //! installable and its dependencies present, validate the release name,
 //! process dependencies, coalesce values, render, pull out NOTES, sort
-//! manifests and hooks. Printing them as `helm template` does is [`crate::print`]'s.
+//! manifests and hooks. Printing them as `helm template` does is [`crate::print`](mod@crate::print)'s.
 
 use std::collections::BTreeMap;
 

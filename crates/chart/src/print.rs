@@ -5,7 +5,7 @@
 //! The order and the wording are Helm's (`action.renderResources`, then
 //! `cmd/helm/template.go`); what touches the system (running the
 //! post-renderer, creating files) is the caller's, through [`PrintEffects`],
-//! so a library caller that only wants the text uses [`print`].
+//! so a library caller that only wants the text uses [`print()`].
 
 use std::collections::HashSet;
 
@@ -35,12 +35,12 @@ pub struct OutputDir {
     /// `--output-dir`, as given.
     pub dir: String,
     /// The release name with `--release-name`: templates and hooks then go
-    /// under DIR/<release>/ (CRDs stay under DIR).
+    /// under `DIR/<release>/` (CRDs stay under DIR).
     pub release: Option<String>,
 }
 
 impl OutputDir {
-    /// The folder for templates and hooks: DIR, or DIR/<release> cleaned
+    /// The folder for templates and hooks: `DIR`, or `DIR/<release>` cleaned
     /// as Go's `filepath.Join` cleans it.
     fn templates_dir(&self) -> String {
         match &self.release {
