@@ -2,7 +2,7 @@
 //! (`action.Install` with `DryRun` and `ClientOnly`): check the chart is
 //! installable and its dependencies present, validate the release name,
 //! process dependencies, coalesce values, render, pull out NOTES, sort
-//! manifests and hooks; then print them as `helm template` prints them.
+//! manifests and hooks. Printing them as `helm template` does is [`crate::print`](mod@crate::print)'s.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::manifest::{self, Hook, Manifest};
 use crate::node::Node;
 use crate::objects::{Capabilities, KubeVersion};
+use crate::print::{PrintOptions, print};
 use crate::semver::is_compatible_range;
 
 /// Release settings of a render.
@@ -263,88 +264,6 @@ pub fn render_keeping_scratch<'a>(
     Ok((rendered, scratch))
 }
 
-/// Output settings of `helm template`.
-#[derive(Debug, Clone, Default)]
-pub struct PrintOptions {
-    /// `--include-crds`.
-    pub include_crds: bool,
-    /// `--skip-tests`.
-    pub skip_tests: bool,
-    /// `--no-hooks`.
-    pub no_hooks: bool,
-    /// `-s/--show-only` patterns (chart-relative template paths, globs allowed).
-    pub show_only: Vec<String>,
-}
-
-/// The first capture of `# Source: [^/]+/(.+)` in `doc` (leftmost
-/// match): after some `# Source: `, the non-empty run up to the first `/`
-/// (newlines allowed), then the rest of that line, which must be non-empty.
-fn source_path(doc: &str) -> Option<&str> {
-    const MARK: &str = "# Source: ";
-    let mut from = 0;
-    while let Some(at) = doc[from..].find(MARK) {
-        let start = from + at + MARK.len();
-        let rest = &doc[start..];
-        if let Some(slash) = rest.find('/')
-            && slash > 0
-        {
-            let tail = &rest[slash + 1..];
-            let line = &tail[..tail.find('\n').unwrap_or(tail.len())];
-            if !line.is_empty() {
-                return Some(line);
-            }
-        }
-        from += at + 1;
-    }
-    None
-}
-
-/// The text `helm template` prints for a render.
-pub fn print(rendered: &Rendered, opts: &PrintOptions) -> Result<String, Error> {
-    let mut doc = String::new();
-    if opts.include_crds {
-        for crd in &rendered.crds {
-            doc.push_str(&format!("---\n# Source: {}\n{}\n", crd.path, crd.content));
-        }
-    }
-    for m in &rendered.manifests {
-        doc.push_str(&format!("---\n# Source: {}\n{}\n", m.name, m.content));
-    }
-    let mut out = format!("{}\n", doc.trim());
-    if !opts.no_hooks {
-        for h in &rendered.hooks {
-            if opts.skip_tests && h.is_test() {
-                continue;
-            }
-            out.push_str(&format!("---\n# Source: {}\n{}\n", h.path, h.manifest));
-        }
-    }
-    if opts.show_only.is_empty() {
-        return Ok(out);
-    }
-    let docs = manifest::split_manifests(&out);
-    let mut selected = String::new();
-    for pattern in &opts.show_only {
-        let mut missing = true;
-        for d in &docs {
-            let Some(path) = source_path(d) else {
-                continue;
-            };
-            if !crate::pathmatch::matches(pattern, path).unwrap_or(false) {
-                continue;
-            }
-            selected.push_str(&format!("---\n{d}\n"));
-            missing = false;
-        }
-        if missing {
-            return Err(Error::Other(format!(
-                "could not find template {pattern} in chart"
-            )));
-        }
-    }
-    Ok(selected)
-}
-
 /// Render and print in one step, as `helm template` does.
 pub fn template(
     chart: &Chart,
@@ -373,31 +292,14 @@ pub fn manifests_by_file(rendered: &Rendered) -> BTreeMap<String, Vec<String>> {
 mod tests {
     use super::*;
 
-    /// xorshift64*: deterministic pseudo-random inputs without a dependency.
-    fn rng(mut state: u64) -> impl FnMut() -> u64 {
-        move || {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-    }
-
-    fn random_text(next: &mut impl FnMut() -> u64, parts: &[&str], max: u64) -> String {
-        let len = next() % (max + 1);
-        (0..len)
-            .map(|_| parts[(next() % parts.len() as u64) as usize])
-            .collect()
-    }
-
     #[test]
     fn release_name_check_agrees_with_helms_regex() {
         let re = regex::Regex::new(RELEASE_NAME_PATTERN).unwrap();
         let parts = ["a", "z", "0", "9", "-", ".", "A", "_", "\n", "é"];
-        let mut next = rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = testkit::XorShift::new(0x9E37_79B9_7F4A_7C15);
         let mut valid = 0;
         for _ in 0..100_000 {
-            let name = random_text(&mut next, &parts, 8);
+            let name = rng.text(&parts, 8);
             let want = re.is_match(&name);
             assert_eq!(is_release_name(&name), want, "{name:?}");
             valid += usize::from(want);
@@ -410,20 +312,5 @@ mod tests {
                 .to_string()
                 .contains(RELEASE_NAME_PATTERN)
         );
-    }
-
-    #[test]
-    fn source_path_agrees_with_the_regex() {
-        let re = regex::Regex::new(r"# Source: [^/]+/(.+)").unwrap();
-        let parts = ["# Source: ", "a", "/", "\n", " ", "b/c", "#", "é"];
-        let mut next = rng(0x1234_5678_9ABC_DEF1);
-        let mut found = 0;
-        for _ in 0..100_000 {
-            let doc = random_text(&mut next, &parts, 8);
-            let want = re.captures(&doc).map(|c| c.get(1).unwrap().as_str());
-            assert_eq!(source_path(&doc), want, "{doc:?}");
-            found += usize::from(want.is_some());
-        }
-        assert!(found > 1000, "{found}");
     }
 }

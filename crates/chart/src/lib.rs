@@ -29,17 +29,17 @@ pub mod metadata;
 mod node;
 pub mod objects;
 pub mod pathmatch;
+pub mod print;
 mod schema;
 pub mod semver;
 pub mod strvals;
 pub mod toml;
 pub mod user_values;
 
-pub use action::{
-    PrintOptions, RenderOptions, Rendered, Scratch, print, render, render_keeping_scratch, template,
-};
+pub use action::{RenderOptions, Rendered, Scratch, render, render_keeping_scratch, template};
 pub use chart::{Chart, File};
 pub use error::Error;
 pub use loader::load;
 pub use objects::DEFAULT_KUBE_VERSION;
+pub use print::{OutputDir, PrintEffects, PrintError, PrintOptions, print, print_with};
 pub use user_values::ValueOptions;

@@ -386,19 +386,10 @@ mod tests {
         let parts = [
             "-", "--", "---", "\n", " ", "\t", "\r", "\x0c", "\x0b", "a", "#", "\u{a0}", "\n---",
         ];
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            state.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        };
+        let mut rng = testkit::XorShift::new(0x2545_F491_4F6C_DD1D);
         let mut splits = 0;
         for _ in 0..100_000 {
-            let len = next() % 12;
-            let text: String = (0..len)
-                .map(|_| parts[(next() % parts.len() as u64) as usize])
-                .collect();
+            let text = rng.text(&parts, 11);
             let want = regex_split(&text);
             assert_eq!(go_split(&text), want, "{text:?}");
             splits += usize::from(want.len() > 1);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 use crate::error::Error;
-use crate::semver::Version;
+use masterminds_semver::Version;
 
 /// Chart API version of Helm 2 charts (`requirements.yaml` era).
 pub const API_VERSION_V1: &str = "v1";

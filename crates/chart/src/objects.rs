@@ -7,7 +7,7 @@ use std::rc::Rc;
 use gotmpl::{Map, Object, Value};
 
 use crate::metadata::Metadata;
-use crate::semver::Version;
+use masterminds_semver::Version;
 
 /// The Kubernetes version `helm template` assumes without `--kube-version`:
 /// Helm 3.17.2 is built against client-go 1.32, so `v1.32.0` (verified with

@@ -303,27 +303,6 @@ mod tests {
         }
     }
 
-    /// xorshift64*: deterministic pseudo-random inputs without a dependency.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-
-        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-            from[(self.next() % from.len() as u64) as usize]
-        }
-
-        fn string(&mut self, from: &[&str], max: u64) -> String {
-            let len = self.next() % (max + 1);
-            (0..len).map(|_| self.pick(from)).collect()
-        }
-    }
-
     #[test]
     fn compiled_glob_agrees_with_the_old_matcher_on_random_inputs() {
         let pattern_parts = [
@@ -333,11 +312,11 @@ mod tests {
         let name_parts = [
             "a", "b", "c", "/", ".", "-", "*", "?", "[", "]", "é", "x", "\\",
         ];
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = testkit::XorShift::new(0x9E37_79B9_7F4A_7C15);
         let mut agreed_matches = 0;
         for _ in 0..200_000 {
-            let pattern = rng.string(&pattern_parts, 6);
-            let name = rng.string(&name_parts, 6);
+            let pattern = rng.text(&pattern_parts, 6);
+            let name = rng.text(&name_parts, 6);
             let old = old_matches(&pattern, &name);
             assert_eq!(matches(&pattern, &name), old, "{pattern:?} vs {name:?}");
             if old == Ok(true) {

@@ -5,8 +5,7 @@
 //! arguments; stdout must be byte-identical (for failures: the `Error:`
 //! text). Mismatches print a unified diff.
 //!
-//! `helm` comes from `$HELM`, else `PATH`, else the test environment's
-//! `~/.cache/deckmod-testenv/bin/helm`; without it the test fails.
+//! `helm` is found by [`testkit::helm`]; without it the test fails.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,31 +21,6 @@ const KNOWN_CORPUS_FAILURES: &[(&str, &str)] = &[];
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn find_helm() -> PathBuf {
-    if let Some(h) = std::env::var_os("HELM") {
-        return PathBuf::from(h);
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            let candidate = dir.join("helm");
-            if candidate.is_file() {
-                return candidate;
-            }
-        }
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let cached = home.join(".cache/deckmod-testenv/bin/helm");
-    if cached.is_file() {
-        return cached;
-    }
-    panic!(
-        "the differential test needs the real helm binary: set HELM=/path/to/helm, put helm on PATH, \
-         or install the test environment (testenv/install.sh) so ~/.cache/deckmod-testenv/bin/helm exists"
-    );
 }
 
 /// One invocation: optional release name, chart path, flags.
@@ -393,7 +367,7 @@ fn compare(helm: &Path, case: &Case, allow_random: bool) -> Result<(), String> {
 
 #[test]
 fn feature_charts_render_like_helm() {
-    let helm = find_helm();
+    let helm = testkit::helm();
     let cases = feature_cases();
     assert!(!cases.is_empty(), "no charts under tests/charts");
     let mut failures = Vec::new();
@@ -417,7 +391,7 @@ fn feature_charts_render_like_helm() {
 
 #[test]
 fn corpus_charts_render_like_helm() {
-    let helm = find_helm();
+    let helm = testkit::helm();
     let cases = corpus_cases();
     let mut failures = Vec::new();
     let mut passed = 0;

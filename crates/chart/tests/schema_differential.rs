@@ -8,10 +8,9 @@
 //! multiset; everything else (the header, single errors, schema errors and
 //! successful renders) byte for byte.
 //!
-//! `helm` comes from `$HELM`, else `PATH`, else the test environment's
-//! `~/.cache/deckmod-testenv/bin/helm`.
+//! `helm` is found by [`testkit::helm`]; without it the test fails.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use chart::{PrintOptions, RenderOptions};
@@ -551,23 +550,6 @@ c: {}",
     ),
 ];
 
-fn find_helm() -> PathBuf {
-    if let Some(h) = std::env::var_os("HELM") {
-        return PathBuf::from(h);
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            if dir.join("helm").is_file() {
-                return dir.join("helm");
-            }
-        }
-    }
-    let home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
-    let cached = home.join(".cache/deckmod-testenv/bin/helm");
-    assert!(cached.is_file(), "the schema differential test needs helm");
-    cached
-}
-
 fn write_chart(dir: &Path, schema: &str, values: &str) {
     std::fs::create_dir_all(dir.join("templates")).unwrap();
     std::fs::write(
@@ -635,7 +617,7 @@ fn normalize(text: &str) -> Vec<String> {
 
 #[test]
 fn schema_cases_validate_like_helm() {
-    let helm = find_helm();
+    let helm = testkit::helm();
     let scratch = std::env::temp_dir().join(format!("deckmod-schema-diff-{}", std::process::id()));
     let mut failures = Vec::new();
     let mut total = 0;

@@ -4,32 +4,11 @@
 //! `--name-template`, `-g`, `--output-dir` with `--release-name`,
 //! `--post-renderer` with `--post-renderer-args`, and their errors.
 //!
-//! `helm` comes from `$HELM`, else the test environment's
-//! `~/.cache/deckmod-testenv/bin/helm`, else `PATH`; without it the test fails.
+//! `helm` is found by [`testkit::helm`]; without it the test fails.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn find_helm() -> PathBuf {
-    if let Some(h) = std::env::var_os("HELM") {
-        return PathBuf::from(h);
-    }
-    let home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
-    let cached = home.join(".cache/deckmod-testenv/bin/helm");
-    if cached.is_file() {
-        return cached;
-    }
-    for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
-        if dir.join("helm").is_file() {
-            return dir.join("helm");
-        }
-    }
-    panic!(
-        "these tests need the real helm binary: set HELM, install the test environment \
-         (testenv/install.sh) or put helm on PATH"
-    );
-}
 
 fn chart() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -124,7 +103,7 @@ fn run(tool: &Path, args: &[&str], times: usize) -> Outcome {
 }
 
 fn compare(cases: &[Vec<&str>], times: usize) {
-    let helm = find_helm();
+    let helm = testkit::helm();
     let deckmod = PathBuf::from(env!("CARGO_BIN_EXE_deckmod"));
     let mut failures = Vec::new();
     for args in cases {

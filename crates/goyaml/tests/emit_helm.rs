@@ -2,34 +2,15 @@
 //! binary's `toYaml`, on generated values full of the cases where YAML
 //! emitters disagree (quoting, folding, literal blocks, key order, numbers).
 //!
-//! Needs `helm` 3.17: the `HELM` environment variable, or `helm` on `PATH`.
-//! The test fails (it does not skip) when neither is there.
+//! Needs `helm` 3.17, found as [`testkit::helm`] finds it; the test fails
+//! (it does not skip) without it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Map, Value, json};
+use testkit::{XorShift, base64_decode};
 
-/// A small deterministic generator, so a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
-/// Pieces that exercise every branch of the scalar analysis.
 const PIECES: &[&str] = &[
     "word",
     "<<",
@@ -116,7 +97,7 @@ const PIECES: &[&str] = &[
     "",
 ];
 
-fn gen_string(rng: &mut Rng) -> String {
+fn gen_string(rng: &mut XorShift) -> String {
     let mut s = String::new();
     for _ in 0..1 + rng.below(3) {
         s.push_str(rng.pick(PIECES));
@@ -127,7 +108,7 @@ fn gen_string(rng: &mut Rng) -> String {
     s
 }
 
-fn gen_key(rng: &mut Rng) -> String {
+fn gen_key(rng: &mut XorShift) -> String {
     match rng.below(6) {
         0 => rng
             .pick(&[
@@ -139,7 +120,7 @@ fn gen_key(rng: &mut Rng) -> String {
     }
 }
 
-fn gen_number(rng: &mut Rng) -> f64 {
+fn gen_number(rng: &mut XorShift) -> f64 {
     let choices = [
         0.0,
         1.0,
@@ -163,7 +144,7 @@ fn gen_number(rng: &mut Rng) -> f64 {
     choices[rng.below(choices.len())]
 }
 
-fn gen_value(rng: &mut Rng, depth: usize) -> Value {
+fn gen_value(rng: &mut XorShift, depth: usize) -> Value {
     let kinds = if depth > 3 { 4 } else { 7 };
     match rng.below(kinds) {
         0 | 1 => Value::String(gen_string(rng)),
@@ -184,41 +165,6 @@ fn gen_value(rng: &mut Rng, depth: usize) -> Value {
             Value::Object(m)
         }
     }
-}
-
-fn helm_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("HELM") {
-        return PathBuf::from(p);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for dir in std::env::split_paths(&path) {
-        let candidate = dir.join("helm");
-        if candidate.is_file() {
-            return candidate;
-        }
-    }
-    panic!(
-        "helm not found: set HELM=/path/to/helm or put helm 3.17 on PATH (the test environment's bin directory)"
-    );
-}
-
-fn b64decode(s: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in s.bytes().filter(|&c| c != b'=') {
-        let v = ALPHABET
-            .iter()
-            .position(|&a| a == c)
-            .unwrap_or_else(|| panic!("bad base64 {c}")) as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
 }
 
 /// JSON (read as YAML) with every non-ASCII or control character escaped: Helm's YAML
@@ -272,7 +218,7 @@ fn render_with_helm(dir: &Path, func: &str, cases: &[Value]) -> Vec<String> {
     .expect("write template");
     let values = dir.join("values.json");
     std::fs::write(&values, ascii_json(&json!({ "cases": cases }))).expect("write values");
-    let output = Command::new(helm_binary())
+    let output = Command::new(testkit::helm())
         .arg("template")
         .arg("emit")
         .arg(&chart)
@@ -294,7 +240,8 @@ fn render_with_helm(dir: &Path, func: &str, cases: &[Value]) -> Vec<String> {
         let (index, encoded) = rest.split_once(": ").expect("case line");
         let index: usize = index.parse().expect("case index");
         let encoded = encoded.trim_matches('"');
-        rendered[index] = String::from_utf8(b64decode(encoded)).expect("toYaml output is UTF-8");
+        rendered[index] =
+            String::from_utf8(base64_decode(encoded)).expect("toYaml output is UTF-8");
     }
     rendered
 }
@@ -302,7 +249,7 @@ fn render_with_helm(dir: &Path, func: &str, cases: &[Value]) -> Vec<String> {
 /// The generated cases: every piece alone and inside a mapping and a
 /// sequence, some fixed shapes, then random values.
 fn generated_cases() -> Vec<Value> {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = XorShift::new(0x9E37_79B9_7F4A_7C15);
     let mut cases: Vec<Value> = PIECES.iter().map(|s| json!(s)).collect();
     cases.extend(PIECES.iter().map(|s| json!({ *s: [s, {"k": s}] })));
     cases.push(json!({}));

@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use masterminds_semver::Constraints;
 use serde::{Deserialize, Serialize};
 
-use crate::constraint;
 use crate::diagnostic::Finding;
 use crate::name;
 use crate::yamlfile::{self, YamlFile};
@@ -347,7 +347,7 @@ fn check(d: &ModuleDefinition, file: &YamlFile, out: &mut Vec<Finding>) {
     if let Some(r) = &d.requirements {
         for (field, value) in [("deckhouse", &r.deckhouse), ("kubernetes", &r.kubernetes)] {
             if let Some(c) = value
-                && let Err(e) = constraint::parse(c)
+                && let Err(e) = Constraints::parse(c)
             {
                 out.push(err(
                     format!("`requirements.{field}`: {e}"),
@@ -361,7 +361,7 @@ fn check(d: &ModuleDefinition, file: &YamlFile, out: &mut Vec<Finding>) {
                 out.push(err(format!("required module: {e}"), &ptr));
             }
             let c = c.strip_suffix("!optional").map(str::trim_end).unwrap_or(c);
-            if let Err(e) = constraint::parse(c) {
+            if let Err(e) = Constraints::parse(c) {
                 out.push(err(
                     format!("constraint of required module `{m}`: {e}"),
                     &ptr,
@@ -493,6 +493,22 @@ mod tests {
         assert!(
             msgs.iter().any(|m| m.contains("`stage` is required")),
             "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn requirements_are_masterminds_constraints() {
+        let l = load_text(
+            "name: a\nstage: Preview\ndescriptions: {en: a}\nrequirements:\n  deckhouse: \">= 1.68.0.1\"\n  kubernetes: \"1.28 - 1.31\"\n  modules:\n    b: \">= 1.a !optional\"\n",
+        );
+        let msgs: Vec<&str> = l.findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "`requirements.deckhouse`: improper constraint: >= 1.68.0.1",
+                "constraint of required module `b`: improper constraint: >= 1.a",
+            ],
+            "a hyphen range (`kubernetes`) is a valid constraint"
         );
     }
 

@@ -11,7 +11,6 @@
 // would only add noise.
 #![allow(clippy::result_large_err)]
 
-pub mod constraint;
 pub mod definition;
 pub mod diagnostic;
 pub mod globals;

@@ -140,6 +140,9 @@ pub fn read_build_output(out: &Path) -> Result<BuiltModule> {
     let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
     let info: BuildInfo = serde_json::from_slice(&bytes)
         .map_err(|e| Error::metadata(path.display().to_string(), e.to_string()))?;
+    // build.json may have been edited since the build: push only what lint would accept.
+    module::name::check_module_name(&info.module)
+        .map_err(|why| Error::metadata(path.display().to_string(), why))?;
     let version = ModuleVersion::parse(&info.version)?;
     let tag = version.tag();
     let module_image = layout::read_layout(&out.join(MODULE_LAYOUT_DIR), Some(&tag))?;
@@ -150,4 +153,23 @@ pub fn read_build_output(out: &Path) -> Result<BuiltModule> {
         module_image,
         release_image,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_output_naming_a_module_lint_refuses_is_not_pushed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(BUILD_INFO_FILE);
+        fs::write(
+            &path,
+            r#"{"module":"a--b","version":"v1.0.0","module_digest":"","release_digest":""}"#,
+        )
+        .unwrap();
+        let err = read_build_output(dir.path()).unwrap_err().to_string();
+        let why = module::name::check_module_name("a--b").unwrap_err();
+        assert_eq!(err, format!("{}: {why}", path.display()));
+    }
 }

@@ -1,11 +1,13 @@
 //! The little module metadata this crate needs: the module name from `module.yaml`.
 //!
 //! The `module` crate owns the full module model; this reads only `name`, so publishing does
-//! not depend on the rest of the model being complete.
+//! not depend on the rest of the model being complete. The naming rule itself is the module
+//! crate's ([`module::name::check_module_name`]): what push accepts is what lint accepts.
 
 use std::fs;
 use std::path::Path;
 
+use module::name::check_module_name;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::error::{Error, Result};
@@ -35,32 +37,8 @@ pub fn read_module_name(dir: &Path) -> Result<String> {
             ));
         }
     };
-    validate_module_name(&name).map_err(|why| Error::metadata(&shown, why))?;
+    check_module_name(&name).map_err(|why| Error::metadata(&shown, why))?;
     Ok(name)
-}
-
-/// Checks the DKP naming rule: a DNS-1123 label-style kebab name, at most 64 characters,
-/// not the reserved `modules`. Returns the reason on failure.
-pub fn validate_module_name(name: &str) -> Result<(), String> {
-    let kebab = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-        && name.as_bytes()[0].is_ascii_lowercase();
-    if !kebab {
-        return Err(format!(
-            "module name {name:?} must be kebab-case (a-z, 0-9, '-', starting with a letter)"
-        ));
-    }
-    if name.len() > 64 {
-        return Err(format!("module name {name:?} is longer than 64 characters"));
-    }
-    if name == "modules" {
-        return Err("module name \"modules\" is reserved".to_string());
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -87,6 +65,27 @@ mod tests {
         fs::write(dir.path().join("module.yaml"), "name: [\n").unwrap();
         let err = read_module_name(dir.path()).unwrap_err().to_string();
         assert!(err.contains("line"), "{err}");
-        assert!(validate_module_name("modules").is_err());
+    }
+
+    /// `a--b` cannot be restored from its values key (`aB` is `a-b`): push refuses it with
+    /// the words lint uses.
+    #[test]
+    fn push_refuses_what_lint_refuses_with_the_same_message() {
+        let why = check_module_name("a--b").unwrap_err();
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("module.yaml"), "name: a--b\n").unwrap();
+        let err = read_module_name(dir.path()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("{}: {why}", dir.path().join("module.yaml").display())
+        );
+        let report = module::lint::lint_module(dir.path());
+        let lint: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.pointer.as_deref() == Some("/name"))
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(lint, [why.as_str()]);
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use futures_util::future::join_all;
+use module::name::check_module_name;
 use serde::Serialize;
 
 use crate::archive;
@@ -15,7 +16,6 @@ use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::extract::{ExtractStats, LayerToExtract, extract_layers};
 use crate::image::{Image, is_gzip_layer};
-use crate::module_meta::validate_module_name;
 use crate::progress::Progress;
 use crate::release::{ReleaseMetadata, read_release_metadata};
 use crate::source::SourceRef;
@@ -48,6 +48,7 @@ pub async fn publish(
     channels: &[Channel],
     progress: &Progress,
 ) -> Result<PublishReport> {
+    check_module_name(&built.name).map_err(Error::Invalid)?;
     let version = &built.version;
     let module_ref = source.module_version_ref(&built.name, version);
     let release_ref = source.release_ref(&built.name, &version.tag());
@@ -149,7 +150,7 @@ pub async fn list_source(client: &RegistryClient, source: &SourceRef) -> Result<
     tags.sort();
     let (mut names, mut ignored): (Vec<String>, Vec<String>) = tags
         .into_iter()
-        .partition(|tag| validate_module_name(tag).is_ok());
+        .partition(|tag| check_module_name(tag).is_ok());
     if names.len() > MAX_MODULES_PER_SOURCE {
         ignored.extend(names.split_off(MAX_MODULES_PER_SOURCE));
     }
@@ -241,7 +242,7 @@ pub async fn pull_module(
     dest: &Path,
     progress: &Progress,
 ) -> Result<PullReport> {
-    validate_module_name(module).map_err(Error::Invalid)?;
+    check_module_name(module).map_err(Error::Invalid)?;
     let version = match selector {
         VersionSelector::Version(version) => version.clone(),
         VersionSelector::Channel(channel) => {

@@ -1,11 +1,10 @@
 //! Differential test: Sprig functions as Helm 3.17 runs them (real `helm
 //! template`) against `gotmpl` + `sprig::funcs()`, with Helm's value typing
-//! (every YAML number a `float64`). Needs `helm`: the `HELM` environment
-//! variable or `helm` on `PATH`; the test fails (does not skip) without it.
+//! (every YAML number a `float64`). Needs `helm` ([`testkit::helm`]
+//! finds it); the test fails (does not skip) without it.
 //! Helm's own functions (`toYaml`, `fromJson`, `include`, ...) are the chart
 //! crate's; only Sprig's are compared here.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use gotmpl::{Map, Templates, Value};
@@ -268,37 +267,6 @@ map:
     deep: 3.25
 "#;
 
-fn helm_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("HELM") {
-        return PathBuf::from(p);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join("helm"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!("helm not found: set HELM=/path/to/helm or put helm 3.17 on PATH")
-        })
-}
-
-fn b64decode(s: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
-    for c in s.bytes().filter(|&c| c != b'=') {
-        let v = ALPHABET
-            .iter()
-            .position(|&a| a == c)
-            .unwrap_or_else(|| panic!("bad base64 {c}")) as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    String::from_utf8(out).expect("UTF-8 output")
-}
-
 fn defines() -> String {
     EXPRESSIONS
         .iter()
@@ -322,7 +290,7 @@ fn render_with_helm() -> Vec<String> {
         .map(|i| format!("e{i}: {{{{ include \"e{i}\" . | b64enc | quote }}}}\n"))
         .collect();
     std::fs::write(chart.join("templates/out.yaml"), body).expect("template");
-    let output = Command::new(helm_binary())
+    let output = Command::new(testkit::helm())
         .args(["template", "x"])
         .arg(&chart)
         .output()
@@ -337,7 +305,9 @@ fn render_with_helm() -> Vec<String> {
     let mut out = vec![String::new(); EXPRESSIONS.len()];
     for line in stdout.lines() {
         if let Some((key, value)) = line.strip_prefix('e').and_then(|l| l.split_once(": ")) {
-            out[key.parse::<usize>().expect("index")] = b64decode(value.trim_matches('"'));
+            out[key.parse::<usize>().expect("index")] =
+                String::from_utf8(testkit::base64_decode(value.trim_matches('"')))
+                    .expect("UTF-8 output");
         }
     }
     out

@@ -1,9 +1,8 @@
 //! Differential test of failure messages: each expression fails in real
 //! `helm template`, and must fail here with the same function error (the
-//! text Helm prints after `error calling NAME: `). Needs `helm` (`HELM` or
-//! `PATH`); fails without it.
+//! text Helm prints after `error calling NAME: `). Needs `helm` ([`testkit::helm`]);
+//! fails without it.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use gotmpl::{Templates, Value};
@@ -31,19 +30,6 @@ const FAILING: &[&str] = &[
     r#"{{ mustRegexFind "*a" "x" }}"#,
     r#"{{ mustRegexFind "[z-a]" "x" }}"#,
 ];
-
-fn helm_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("HELM") {
-        return PathBuf::from(p);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join("helm"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!("helm not found: set HELM=/path/to/helm or put helm 3.17 on PATH")
-        })
-}
 
 /// The part of an error after `error calling NAME: `, or the whole text.
 fn function_error(text: &str) -> String {
@@ -74,7 +60,7 @@ fn helm_error(expression: &str, index: usize) -> String {
     )
     .expect("Chart.yaml");
     std::fs::write(chart.join("templates/t.yaml"), format!("x: {expression}\n")).expect("template");
-    let output = Command::new(helm_binary())
+    let output = Command::new(testkit::helm())
         .args(["template", "x"])
         .arg(&chart)
         .output()

@@ -17,15 +17,13 @@ use hooks::outputs::PatchScope;
 use hooks::values::{NoValidation, ValuesValidator};
 use serde_json::{Value, json};
 
-/// How `hook list` prints.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    /// Aligned columns.
-    #[default]
-    Table,
-    /// JSON array.
-    Json,
-}
+use crate::output::OutputFormat;
+
+/// What `hook list -o` takes.
+const LIST_FORMATS: &[(OutputFormat, &str)] = &[
+    (OutputFormat::Table, "Aligned columns"),
+    (OutputFormat::Json, "JSON array"),
+];
 
 /// Subcommands of `deckmod hook`.
 #[derive(clap::Subcommand)]
@@ -39,8 +37,8 @@ pub enum HookCommand {
         #[arg(default_value = ".")]
         module: PathBuf,
         /// Output format.
-        #[arg(short = 'o', long, value_enum, default_value_t)]
-        output: ListFormat,
+        #[arg(short = 'o', long, default_value = "table", value_parser = OutputFormat::parser(LIST_FORMATS))]
+        output: OutputFormat,
     },
     /// Print a hook's normalized config (JSON).
     #[command(
@@ -147,7 +145,7 @@ fn module_name(hooks_dir: &Path) -> String {
 }
 
 /// DKP values key: lowerCamel of the module name (`echo-server` → `echoServer`).
-fn list(module: &Path, output: ListFormat) -> anyhow::Result<ExitCode> {
+fn list(module: &Path, output: OutputFormat) -> anyhow::Result<ExitCode> {
     let hooks_dir = hooks_dir_of(module);
     if !hooks_dir.is_dir() {
         bail!("{}: no hooks folder", hooks_dir.display());
@@ -162,7 +160,7 @@ fn list(module: &Path, output: ListFormat) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {}: skipped: {}", s.path.display(), s.reason);
     }
     match output {
-        ListFormat::Json => {
+        OutputFormat::Json => {
             let rows: Vec<Value> = hooks
                 .iter()
                 .map(|h| {
@@ -177,7 +175,7 @@ fn list(module: &Path, output: ListFormat) -> anyhow::Result<ExitCode> {
                 .collect();
             println!("{}", serde_json::to_string_pretty(&rows)?);
         }
-        ListFormat::Table => {
+        OutputFormat::Table => {
             let width = hooks
                 .iter()
                 .map(|h| h.file.name.len())
@@ -193,6 +191,7 @@ fn list(module: &Path, output: ListFormat) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        other => return Err(other.unsupported("hook list")),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,15 +3,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Output of `deckmod lint`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum LintFormat {
-    /// `file:line:col: rule-id: message`, one per line.
-    #[default]
-    Text,
-    /// A JSON array of findings, for CI.
-    Json,
-}
+use crate::output::OutputFormat;
+
+/// What `deckmod lint -o` takes.
+const FORMATS: &[(OutputFormat, &str)] = &[
+    (
+        OutputFormat::Text,
+        "`file:line:col: rule-id: message`, one per line",
+    ),
+    (OutputFormat::Json, "A JSON array of findings, for CI"),
+];
 
 /// Arguments of `deckmod lint`.
 #[derive(clap::Args)]
@@ -26,8 +27,8 @@ pub struct LintArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: LintFormat,
+    #[arg(short = 'o', long, default_value = "text", value_parser = OutputFormat::parser(FORMATS))]
+    pub output: OutputFormat,
 }
 
 /// Run `deckmod lint`.
@@ -39,11 +40,11 @@ pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let errors = reports.iter().any(|r| r.has_errors());
     match args.output {
-        LintFormat::Json => {
+        OutputFormat::Json => {
             let all: Vec<&module::Finding> = reports.iter().flat_map(|r| &r.findings).collect();
             println!("{}", serde_json::to_string_pretty(&all)?);
         }
-        LintFormat::Text => {
+        OutputFormat::Text => {
             for r in &reports {
                 for f in &r.findings {
                     println!("{f}");
@@ -61,6 +62,7 @@ pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
                 reports.len()
             );
         }
+        other => return Err(other.unsupported("lint")),
     }
     Ok(if errors {
         ExitCode::from(1)

@@ -8,6 +8,8 @@ use registry::auth::DockerConfig;
 use registry::ops::{self, SourceListing};
 use registry::{Channel, ClientOptions, RegistryClient, SourceRef};
 
+use crate::output::OutputFormat;
+
 /// How to reach and authenticate to the registry.
 #[derive(clap::Args, Clone, Debug)]
 pub struct RegistryArgs {
@@ -37,15 +39,11 @@ impl RegistryArgs {
     }
 }
 
-/// How `deckmod source list` prints.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    /// Aligned columns for people.
-    #[default]
-    Table,
-    /// The full listing as JSON.
-    Json,
-}
+/// What `deckmod source list -o` takes.
+const LIST_FORMATS: &[(OutputFormat, &str)] = &[
+    (OutputFormat::Table, "Aligned columns for people"),
+    (OutputFormat::Json, "The full listing as JSON"),
+];
 
 /// Subcommands of `deckmod source`.
 #[derive(clap::Subcommand)]
@@ -55,8 +53,8 @@ pub enum SourceCommand {
         /// The source: REGISTRY-HOST[:PORT]/PATH, as in ModuleSource.spec.registry.repo.
         source: String,
         /// Output format.
-        #[arg(short = 'o', long = "output", value_enum, default_value_t)]
-        output: ListFormat,
+        #[arg(short = 'o', long = "output", default_value = "table", value_parser = OutputFormat::parser(LIST_FORMATS))]
+        output: OutputFormat,
         #[command(flatten)]
         registry: RegistryArgs,
     },
@@ -74,8 +72,9 @@ pub fn run(cmd: SourceCommand) -> anyhow::Result<ExitCode> {
             let client = registry.client()?;
             let listing = registry::blocking::run(ops::list_source(&client, &source))?;
             match output {
-                ListFormat::Json => println!("{}", serde_json::to_string_pretty(&listing)?),
-                ListFormat::Table => print!("{}", table(&listing)),
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&listing)?),
+                OutputFormat::Table => print!("{}", table(&listing)),
+                other => return Err(other.unsupported("source list")),
             }
             let failed: Vec<_> = listing
                 .modules

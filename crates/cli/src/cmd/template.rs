@@ -10,7 +10,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
-use chart::{PrintOptions, RenderOptions, Rendered, ValueOptions};
+use chart::{OutputDir, PrintEffects, PrintError, PrintOptions, RenderOptions, ValueOptions};
 
 /// Arguments of `deckmod template` (the flags of `helm template`).
 #[derive(clap::Args, Debug)]
@@ -166,6 +166,10 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
         skip_tests: args.skip_tests,
         no_hooks: args.no_hooks,
         show_only: args.show_only,
+        output_dir: args.output_dir.map(|dir| OutputDir {
+            dir: dir.to_string_lossy().into_owned(),
+            release: args.release_name.then(|| render_opts.release_name.clone()),
+        }),
     };
     let (rendered, scratch) = match chart::render_keeping_scratch(&loaded, &values, &render_opts) {
         Ok(r) => r,
@@ -175,16 +179,14 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
     for w in &rendered.warnings {
         eprintln!("{w}");
     }
-    let text = if post_renderer.is_none() && args.output_dir.is_none() {
-        chart::print(&rendered, &print_opts)?
-    } else {
-        let post = post_renderer.map(|path| (path, args.post_renderer_args));
-        let out_dir = args.output_dir.map(|dir| OutputDir {
-            dir: dir.to_string_lossy().into_owned(),
-            release: args.release_name.then(|| render_opts.release_name.clone()),
-        });
-        print_with(&rendered, &print_opts, post.as_ref(), out_dir.as_ref())?
+    let mut effects = Effects {
+        post_renderer: post_renderer.map(|path| (path, args.post_renderer_args)),
     };
+    let text = chart::print_with(&rendered, &print_opts, &mut effects).map_err(|e| match e {
+        PrintError::Install(e) => anyhow::anyhow!("{e}{DEBUG_HINT}"),
+        PrintError::Hook(e) => e,
+        PrintError::Chart(e) => e.into(),
+    })?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
@@ -243,28 +245,32 @@ fn render_name_template(text: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// Where `--output-dir` writes.
-struct OutputDir {
-    /// `--output-dir`, as given.
-    dir: String,
-    /// The release name with `--release-name`.
-    release: Option<String>,
+/// `helm template`'s effects: the post-renderer and `--output-dir` files.
+struct Effects {
+    /// `--post-renderer` (found) and `--post-renderer-args`.
+    post_renderer: Option<(String, Vec<String>)>,
 }
 
-impl OutputDir {
-    /// The folder for templates (and hooks): DIR, or DIR/<release> (cleaned, as Go's `filepath.Join`).
-    fn templates_dir(&self) -> String {
-        match &self.release {
-            Some(r) => gostd::path::clean(&format!("{}/{r}", self.dir)),
-            None => self.dir.clone(),
+impl PrintEffects for Effects {
+    type Error = anyhow::Error;
+    fn post_render(&mut self, manifests: String) -> anyhow::Result<String> {
+        match &self.post_renderer {
+            Some((path, args)) => post_render(path, args, manifests),
+            None => Ok(manifests),
         }
+    }
+    fn write_file(&mut self, file: &str, document: &str, append: bool) -> anyhow::Result<()> {
+        write_file(file, document, append)
+    }
+    fn file_exists(&self, file: &str) -> bool {
+        Path::new(file).exists()
     }
 }
 
-/// Helm's `writeToFile`: DIR/NAME (joined as text, not cleaned) created or
-/// appended to, one `# Source:` document, and a `wrote` line on stdout.
-fn write_file(dir: &str, name: &str, data: &str, append: bool) -> anyhow::Result<()> {
-    let file = format!("{dir}/{name}");
+/// Helm's `writeToFile` for a `file` (DIR/NAME joined as text, not
+/// cleaned): its folder made, the file created or appended to, `document`
+/// written, and a `wrote` line on stdout.
+fn write_file(file: &str, document: &str, append: bool) -> anyhow::Result<()> {
     if let Some(slash) = file.rfind('/') {
         gostd::os::mkdir_all(&gostd::path::clean(&file[..slash.max(1)]))
             .map_err(anyhow::Error::msg)?;
@@ -276,9 +282,9 @@ fn write_file(dir: &str, name: &str, data: &str, append: bool) -> anyhow::Result
         opts.write(true).create(true).truncate(true);
     }
     let mut f = opts
-        .open(&file)
+        .open(file)
         .map_err(|e| anyhow::anyhow!("open {file}: {}", gostd::os::io_error(&e)))?;
-    f.write_all(format!("---\n# Source: {name}\n{data}\n").as_bytes())
+    f.write_all(document.as_bytes())
         .map_err(|e| anyhow::anyhow!("write {file}: {}", gostd::os::io_error(&e)))?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "wrote {file}")?;
@@ -291,7 +297,7 @@ fn write_file(dir: &str, name: &str, data: &str, append: bool) -> anyhow::Result
 fn post_render(path: &str, args: &[String], input: String) -> anyhow::Result<String> {
     let fail = |detail: String| {
         anyhow::anyhow!(
-            "error while running post render on files: error while running command {path}. error output:\n{detail}{DEBUG_HINT}"
+            "error while running post render on files: error while running command {path}. error output:\n{detail}"
         )
     };
     let mut child = Command::new(path)
@@ -317,120 +323,4 @@ fn post_render(path: &str, args: &[String], input: String) -> anyhow::Result<Str
         )));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// `helm template`'s output when manifests are written to files or piped
-/// through a post-renderer: the manifest stream (empty with an output
-/// folder) goes through the post-renderer, hooks are appended (or written),
-/// and `--show-only` picks from the result.
-fn print_with(
-    rendered: &Rendered,
-    opts: &PrintOptions,
-    post: Option<&(String, Vec<String>)>,
-    out_dir: Option<&OutputDir>,
-) -> anyhow::Result<String> {
-    let mut doc = String::new();
-    let mut written = std::collections::HashSet::new();
-    if opts.include_crds {
-        for crd in &rendered.crds {
-            match out_dir {
-                None => doc.push_str(&format!("---\n# Source: {}\n{}\n", crd.path, crd.content)),
-                Some(o) => {
-                    write_file(&o.dir, &crd.path, &crd.content, written.contains(&crd.path))
-                        .map_err(|e| anyhow::anyhow!("{e}{DEBUG_HINT}"))?;
-                    written.insert(crd.path.clone());
-                }
-            }
-        }
-    }
-    for m in &rendered.manifests {
-        match out_dir {
-            None => doc.push_str(&format!("---\n# Source: {}\n{}\n", m.name, m.content)),
-            Some(o) => {
-                write_file(
-                    &o.templates_dir(),
-                    &m.name,
-                    &m.content,
-                    written.contains(&m.name),
-                )
-                .map_err(|e| anyhow::anyhow!("{e}{DEBUG_HINT}"))?;
-                written.insert(m.name.clone());
-            }
-        }
-    }
-    if let Some((path, args)) = post {
-        doc = post_render(path, args, doc)?;
-    }
-    let mut out = format!("{}\n", doc.trim());
-    if !opts.no_hooks {
-        for h in &rendered.hooks {
-            if opts.skip_tests && h.is_test() {
-                continue;
-            }
-            match out_dir {
-                None => out.push_str(&format!("---\n# Source: {}\n{}\n", h.path, h.manifest)),
-                Some(o) => {
-                    let dir = o.templates_dir();
-                    // Helm appends a hook to any file already there, even one
-                    // left from an earlier run.
-                    let exists = Path::new(&format!("{dir}/{}", h.path)).exists();
-                    write_file(&dir, &h.path, &h.manifest, exists)?;
-                }
-            }
-        }
-    }
-    if opts.show_only.is_empty() {
-        return Ok(out);
-    }
-    let docs = chart::manifest::split_manifests(&out);
-    let source = regex_source();
-    let mut selected = String::new();
-    for pattern in &opts.show_only {
-        let mut missing = true;
-        for d in &docs {
-            let Some(rel) = source(d) else { continue };
-            if !chart::pathmatch::matches(pattern, rel).unwrap_or(false) {
-                continue;
-            }
-            selected.push_str(&format!("---\n{d}\n"));
-            missing = false;
-        }
-        if missing {
-            anyhow::bail!("could not find template {pattern} in chart");
-        }
-    }
-    Ok(selected)
-}
-
-/// Helm's `# Source: [^/]+/(.+)` match: the chart-relative path of a
-/// document (the leftmost `# Source: ` with a `/` after one or more
-/// non-slash characters, which may span lines, and text after it).
-fn regex_source() -> impl Fn(&str) -> Option<&str> {
-    const MARK: &str = "# Source: ";
-    |doc: &str| {
-        doc.match_indices(MARK).find_map(|(at, _)| {
-            let rest = &doc[at + MARK.len()..];
-            let slash = rest.find('/')?;
-            let path = rest[slash + 1..].split('\n').next().unwrap_or_default();
-            (slash > 0 && !path.is_empty()).then_some(path)
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn source_path_as_helms_regex_takes_it() {
-        let f = regex_source();
-        assert_eq!(
-            f("# Source: chart/templates/a.yaml\nkind: X"),
-            Some("templates/a.yaml")
-        );
-        assert_eq!(f("kind: X"), None);
-        assert_eq!(f("# Source: /templates/a.yaml"), None);
-        assert_eq!(f("# Source: /x\n# Source: c/t.yaml"), Some("t.yaml"));
-        assert_eq!(f("# Source: c\nd/e"), Some("e"));
-    }
 }

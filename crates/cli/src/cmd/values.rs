@@ -3,7 +3,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::output::{DataFormat, print_data};
+use crate::output::{OutputFormat, print_data};
+
+/// What `deckmod values -o` takes.
+const FORMATS: &[(OutputFormat, &str)] = &[
+    (
+        OutputFormat::Yaml,
+        "YAML, as `kubectl -o yaml` and `toYaml` print it",
+    ),
+    (OutputFormat::Json, "Pretty-printed JSON"),
+];
 
 /// Arguments of `deckmod values`.
 #[derive(clap::Args)]
@@ -29,8 +38,8 @@ pub struct ValuesArgs {
     #[arg(long = "set-internal", value_name = "PATH=VALUE")]
     pub set_internal: Vec<String>,
     /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: DataFormat,
+    #[arg(short = 'o', long, default_value = "yaml", value_parser = OutputFormat::parser(FORMATS))]
+    pub output: OutputFormat,
 }
 
 /// Run `deckmod values`.
@@ -40,7 +49,7 @@ pub fn run(args: ValuesArgs) -> anyhow::Result<ExitCode> {
     let internal = module::settings::read_internal(&args.internal, &args.set_internal)?;
     match module.template_values(&user.settings, internal.as_ref(), Some(&user.global), false) {
         Ok(v) => {
-            print_data(&v, args.output);
+            print_data(&v, args.output)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
