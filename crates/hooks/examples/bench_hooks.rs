@@ -103,6 +103,7 @@ fn spawn(n: u32, script: &str) {
             tmp_root: tmp_root.clone(),
             keep_tmp_files: false,
             timeout: Some(Duration::from_secs(30)),
+            stop: None,
             values_validator: &NoValidation,
             config_values_validator: &NoValidation,
         };

@@ -17,7 +17,7 @@ use crate::outputs::{
     parse_admission_response, parse_conversion_response, parse_kube_operations, parse_metrics,
     parse_values_patch,
 };
-use crate::runner::{LogRecord, ProcessRequest, run_process};
+use crate::runner::{LogRecord, ProcessRequest, StopSignal, run_process};
 use crate::values::{ValuesValidator, apply_values_patch};
 
 /// Inputs of one run besides the hook and its contexts.
@@ -36,6 +36,8 @@ pub struct RunEnv<'a> {
     pub keep_tmp_files: bool,
     /// Kill the hook after this long.
     pub timeout: Option<Duration>,
+    /// Stops the hook on request (graceful shutdown); see [`StopSignal`].
+    pub stop: Option<StopSignal>,
     /// Validates values after the values patch.
     pub values_validator: &'a dyn ValuesValidator,
     /// Validates config values after the config values patch.
@@ -60,6 +62,9 @@ pub struct RunOutcome {
     pub signal: Option<i32>,
     /// Whether the timeout fired.
     pub timed_out: bool,
+    /// Whether the run was stopped on request (its outputs are not applied).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
     /// Why the run failed, naming the hook and the file or reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -143,6 +148,7 @@ pub fn run_hook(hook: &Hook, contexts: &[BindingContext], env: &RunEnv<'_>) -> R
         exit_code: None,
         signal: None,
         timed_out: false,
+        stopped: false,
         error: None,
         values_patch: Value::Array(Vec::new()),
         config_values_patch: Value::Array(Vec::new()),
@@ -228,6 +234,7 @@ pub fn run_hook(hook: &Hook, contexts: &[BindingContext], env: &RunEnv<'_>) -> R
         working_dir,
         env: extra_env,
         timeout: env.timeout,
+        stop: env.stop.clone(),
     };
     let result = match run_process(&request) {
         Ok(r) => r,
@@ -237,6 +244,7 @@ pub fn run_hook(hook: &Hook, contexts: &[BindingContext], env: &RunEnv<'_>) -> R
     outcome.exit_code = result.exit_code;
     outcome.signal = result.signal;
     outcome.timed_out = result.timed_out;
+    outcome.stopped = result.stopped;
     outcome.duration = result.duration;
     outcome.logs = result.logs.clone();
     if env.keep_tmp_files {

@@ -43,6 +43,7 @@ fn env(values: Value, config_values: Value, validator: &dyn ValuesValidator) -> 
         tmp_root: std::env::temp_dir().join("deckmod-hooks-tests"),
         keep_tmp_files: false,
         timeout: Some(Duration::from_secs(60)),
+        stop: None,
         values_validator: validator,
         config_values_validator: &NoValidation,
     }

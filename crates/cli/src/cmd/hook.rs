@@ -394,6 +394,7 @@ fn run_one(args: &RunArgs) -> anyhow::Result<ExitCode> {
         tmp_root,
         keep_tmp_files: std::env::var("DEBUG_KEEP_TMP_FILES").is_ok_and(|v| v == "true"),
         timeout: Some(Duration::from_secs(args.timeout)),
+        stop: None,
         values_validator: &NoValidation,
         config_values_validator: &NoValidation,
     };
