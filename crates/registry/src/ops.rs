@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::extract::{ExtractStats, LayerToExtract, extract_layers};
 use crate::image::{Image, is_gzip_layer};
 use crate::module_meta::validate_module_name;
-use crate::progress::Progress;
+use crate::progress::{NoProgress, Progress};
 use crate::release::{ReleaseMetadata, read_release_metadata};
 use crate::source::SourceRef;
 use crate::version::ModuleVersion;
@@ -46,7 +46,7 @@ pub async fn publish(
     source: &SourceRef,
     built: &BuiltModule,
     channels: &[Channel],
-    progress: &Progress,
+    progress: &dyn Progress,
 ) -> Result<PublishReport> {
     let version = &built.version;
     let module_ref = source.module_version_ref(&built.name, version);
@@ -102,7 +102,7 @@ pub async fn read_release(
     tag: &str,
 ) -> Result<ReleaseMetadata> {
     let reference = source.release_ref(module, tag);
-    let image = client.pull_image(&reference, &Progress::hidden()).await?;
+    let image = client.pull_image(&reference, &NoProgress).await?;
     read_release_metadata(&image, &reference.whole())
 }
 
@@ -239,7 +239,7 @@ pub async fn pull_module(
     module: &str,
     selector: &VersionSelector,
     dest: &Path,
-    progress: &Progress,
+    progress: &dyn Progress,
 ) -> Result<PullReport> {
     validate_module_name(module).map_err(Error::Invalid)?;
     let version = match selector {
@@ -309,7 +309,7 @@ mod tests {
     fn operation_futures_are_send() {
         let client = RegistryClient::new(crate::ClientOptions::default()).unwrap();
         let source: SourceRef = "r.example/acme".parse().unwrap();
-        let progress = Progress::hidden();
+        let progress = NoProgress;
         let version = ModuleVersion::parse("v1.0.0").unwrap();
         let dest = Path::new("unused");
         let selector = VersionSelector::Channel(Channel::Stable);
