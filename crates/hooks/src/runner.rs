@@ -243,6 +243,11 @@ impl StopSignal {
     /// then SIGKILL to the group if the hook has not exited after `grace`.
     /// Only the first call counts.
     pub fn stop(&self, grace: Duration) {
+        if self.is_stopped() {
+            return;
+        }
+        // The grace is stored before the pipe becomes readable, so a run that
+        // sees the stop reads it.
         let millis = u64::try_from(grace.as_millis()).unwrap_or(u64::MAX);
         self.inner.grace_ms.store(millis, Ordering::SeqCst);
         if !self.inner.stopped.swap(true, Ordering::SeqCst) {
@@ -860,6 +865,16 @@ mod tests {
         .unwrap();
         assert!(r.stopped && r.exit_code.is_none() && !r.success());
         assert!(!marker.exists());
+    }
+
+    #[test]
+    fn only_the_first_stop_sets_the_grace() {
+        let stop = StopSignal::new().unwrap();
+        assert!(!stop.is_stopped());
+        stop.stop(Duration::from_millis(50));
+        stop.stop(Duration::from_secs(600));
+        assert!(stop.is_stopped());
+        assert_eq!(stop.grace(), Duration::from_millis(50));
     }
 
     #[test]
