@@ -214,6 +214,7 @@ fn capture(
         working_dir,
         env: Vec::new(),
         timeout: Some(timeout),
+        stop: None,
     })
     .map_err(|e| DiscoveryError::ConfigRun {
         hook: hook.to_string(),

@@ -17,7 +17,8 @@ use crate::outputs::{
     parse_admission_response, parse_conversion_response, parse_kube_operations, parse_metrics,
     parse_values_patch,
 };
-use crate::runner::{LogRecord, ProcessRequest, run_process};
+use crate::run_dir::{FILES, INPUTS, RunDir, RunDirs};
+use crate::runner::{LogRecord, ProcessRequest, StopSignal, run_process};
 use crate::values::{ValuesValidator, apply_values_patch};
 
 /// Inputs of one run besides the hook and its contexts.
@@ -30,12 +31,17 @@ pub struct RunEnv<'a> {
     pub scope: PatchScope,
     /// Module name for batch hooks (`MODULE_NAME`), if a module hook.
     pub module_name: Option<String>,
-    /// Directory for per-run temp dirs.
+    /// Directory for per-run temp dirs (when `run_dirs` is `None`).
     pub tmp_root: PathBuf,
+    /// Reuse the run directories of this pool instead of creating and
+    /// removing one per run (for a long-running caller; see [`RunDirs`]).
+    pub run_dirs: Option<&'a RunDirs>,
     /// Keep the temp dir (`DEBUG_KEEP_TMP_FILES`).
     pub keep_tmp_files: bool,
     /// Kill the hook after this long.
     pub timeout: Option<Duration>,
+    /// Stops the hook on request (graceful shutdown); see [`StopSignal`].
+    pub stop: Option<StopSignal>,
     /// Validates values after the values patch.
     pub values_validator: &'a dyn ValuesValidator,
     /// Validates config values after the config values patch.
@@ -60,6 +66,9 @@ pub struct RunOutcome {
     pub signal: Option<i32>,
     /// Whether the timeout fired.
     pub timed_out: bool,
+    /// Whether the run was stopped on request (its outputs are not applied).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
     /// Why the run failed, naming the hook and the file or reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -99,24 +108,6 @@ impl RunOutcome {
     }
 }
 
-/// The names of the files of one run, relative to its temp dir, and the
-/// environment variables pointing at them.
-const FILES: &[(&str, &str)] = &[
-    ("BINDING_CONTEXT_PATH", "binding_context.json"),
-    ("VALUES_PATH", "values.json"),
-    ("CONFIG_VALUES_PATH", "config_values.json"),
-    ("VALUES_JSON_PATCH_PATH", "values_json_patch.json"),
-    (
-        "CONFIG_VALUES_JSON_PATCH_PATH",
-        "config_values_json_patch.json",
-    ),
-    ("METRICS_PATH", "metrics.json"),
-    ("KUBERNETES_PATCH_PATH", "kubernetes_patch.json"),
-    ("VALIDATING_RESPONSE_PATH", "admission_response.json"),
-    ("ADMISSION_RESPONSE_PATH", "admission_response.json"),
-    ("CONVERSION_RESPONSE_PATH", "conversion_response.json"),
-];
-
 fn read(dir: &Path, var: &str) -> Result<String, String> {
     let name = FILES
         .iter()
@@ -143,6 +134,7 @@ pub fn run_hook(hook: &Hook, contexts: &[BindingContext], env: &RunEnv<'_>) -> R
         exit_code: None,
         signal: None,
         timed_out: false,
+        stopped: false,
         error: None,
         values_patch: Value::Array(Vec::new()),
         config_values_patch: Value::Array(Vec::new()),
@@ -160,42 +152,24 @@ pub fn run_hook(hook: &Hook, contexts: &[BindingContext], env: &RunEnv<'_>) -> R
         o.error = Some(format!("hook {}: {msg}", o.hook));
         o
     };
-    if let Err(e) = std::fs::create_dir_all(&env.tmp_root) {
-        return fail(
-            outcome,
-            format!("cannot create {}: {e}", env.tmp_root.display()),
-        );
-    }
-    let tmp = match tempfile::Builder::new()
-        .prefix("hook-run-")
-        .tempdir_in(&env.tmp_root)
-    {
-        Ok(t) => t,
-        Err(e) => return fail(outcome, format!("cannot create a temp dir: {e}")),
+    let run_dir = match RunDir::get(&env.tmp_root, env.run_dirs) {
+        Ok(dir) => dir,
+        Err(e) => return fail(outcome, e),
     };
-    let dir = tmp.path().to_path_buf();
+    let dir = run_dir.path().to_path_buf();
     let inputs = [
-        (
-            "binding_context.json",
-            serde_json::to_string(&binding_context),
-        ),
-        ("values.json", serde_json::to_string(&env.values)),
-        (
-            "config_values.json",
-            serde_json::to_string(&env.config_values),
-        ),
+        serde_json::to_string(&binding_context),
+        serde_json::to_string(&env.values),
+        serde_json::to_string(&env.config_values),
     ];
-    for (name, text) in inputs {
-        let written = text
-            .map_err(|e| e.to_string())
-            .and_then(|t| std::fs::write(dir.join(name), t).map_err(|e| e.to_string()));
+    for ((_, name), text) in FILES[..INPUTS].iter().zip(inputs) {
+        let written = text.map_err(|e| e.to_string()).and_then(|t| {
+            run_dir
+                .write_input(name, t.as_bytes())
+                .map_err(|e| e.to_string())
+        });
         if let Err(e) = written {
             return fail(outcome, format!("cannot write {name}: {e}"));
-        }
-    }
-    for (_, name) in &FILES[3..] {
-        if let Err(e) = std::fs::write(dir.join(name), "") {
-            return fail(outcome, format!("cannot create {name}: {e}"));
         }
     }
     let (program, args, mut extra_env) = command_for(&hook.file, &["run"]);
@@ -228,6 +202,7 @@ pub fn run_hook(hook: &Hook, contexts: &[BindingContext], env: &RunEnv<'_>) -> R
         working_dir,
         env: extra_env,
         timeout: env.timeout,
+        stop: env.stop.clone(),
     };
     let result = match run_process(&request) {
         Ok(r) => r,
@@ -237,10 +212,11 @@ pub fn run_hook(hook: &Hook, contexts: &[BindingContext], env: &RunEnv<'_>) -> R
     outcome.exit_code = result.exit_code;
     outcome.signal = result.signal;
     outcome.timed_out = result.timed_out;
+    outcome.stopped = result.stopped;
     outcome.duration = result.duration;
     outcome.logs = result.logs.clone();
     if env.keep_tmp_files {
-        let _ = tmp.keep();
+        run_dir.keep();
     }
     if !result.success() {
         // Status patches flagged ignoreHookError still apply.

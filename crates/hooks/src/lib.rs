@@ -8,5 +8,6 @@ pub mod engine;
 pub mod jq;
 pub mod outputs;
 pub mod queue;
+pub mod run_dir;
 pub mod runner;
 pub mod values;

@@ -41,8 +41,10 @@ fn env(values: Value, config_values: Value, validator: &dyn ValuesValidator) -> 
         },
         module_name: Some("echo-server".into()),
         tmp_root: std::env::temp_dir().join("deckmod-hooks-tests"),
+        run_dirs: None,
         keep_tmp_files: false,
         timeout: Some(Duration::from_secs(60)),
+        stop: None,
         values_validator: validator,
         config_values_validator: &NoValidation,
     }
@@ -460,4 +462,56 @@ fn schema_violation_keeps_previous_values() {
     );
     assert!(out.values.is_none() && out.config_values.is_none());
     assert_eq!(out.exit_code, Some(0));
+}
+
+#[test]
+fn reused_run_directories_start_each_run_with_empty_outputs() {
+    use hooks::config::parse_hook_config;
+    use hooks::discovery::HookFile;
+    use hooks::run_dir::RunDirs;
+    let work = tempfile::tempdir().unwrap();
+    let script = work.path().join("append.sh");
+    // Appends: a patch file left over from the previous run would hold two operations.
+    std::fs::write(
+        &script,
+        "#!/bin/sh\ndirname \"$VALUES_PATH\"\n\
+         echo '{\"op\":\"add\",\"path\":\"/echoServer/internal/n\",\"value\":1}' >> \"$VALUES_JSON_PATCH_PATH\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let hook = Hook {
+        file: HookFile {
+            name: "append.sh".into(),
+            path: script,
+            invocation: Invocation::Executable,
+        },
+        config: parse_hook_config("append", r#"{"configVersion":"v1","beforeHelm":1}"#).unwrap(),
+    };
+    let pool = RunDirs::new(work.path().join("runs"));
+    let mut dirs = Vec::new();
+    for _ in 0..2 {
+        let ctx = build_context(
+            &hook.config,
+            &HookEvent::Lifecycle(LifecycleBinding::BeforeHelm),
+            &SnapshotStore::default(),
+        )
+        .unwrap();
+        let env = RunEnv {
+            run_dirs: Some(&pool),
+            ..env(base_values(), base_values(), &NoValidation)
+        };
+        let out = run_hook(&hook, &[ctx], &env);
+        assert!(out.success(), "{:?}", out.error);
+        assert_eq!(out.values_patch.as_array().unwrap().len(), 1);
+        dirs.push(out.logs[0].msg.clone());
+    }
+    assert_eq!(
+        dirs[0], dirs[1],
+        "the second run reuses the first one's directory"
+    );
+    drop(pool);
+    assert_eq!(
+        std::fs::read_dir(work.path().join("runs")).unwrap().count(),
+        0
+    );
 }

@@ -10,6 +10,8 @@ use hooks::context::BindingContext;
 use hooks::discovery::Hook;
 use hooks::engine::{RunEnv, RunOutcome, run_hook};
 use hooks::outputs::PatchScope;
+use hooks::run_dir::RunDirs;
+use hooks::runner::StopSignal;
 use hooks::values::NoValidation;
 use serde_json::Value;
 
@@ -29,6 +31,10 @@ pub struct HookCall {
     pub tmp_root: PathBuf,
     /// Kill after this long.
     pub timeout: Option<Duration>,
+    /// Reused per-run directories (the operator's pool).
+    pub run_dirs: Option<Arc<RunDirs>>,
+    /// Stops the run on request (graceful shutdown).
+    pub stop: Option<StopSignal>,
 }
 
 /// Run the hook; a panic in the engine is reported as a failed run.
@@ -52,8 +58,10 @@ pub async fn run(call: HookCall) -> RunOutcome {
             scope,
             module_name: call.module.as_ref().map(|m| m.name().to_string()),
             tmp_root: call.tmp_root,
+            run_dirs: call.run_dirs.as_deref(),
             keep_tmp_files: false,
             timeout: call.timeout,
+            stop: call.stop,
             values_validator: match &values_check {
                 Some(v) => v,
                 None => &NoValidation,
@@ -77,6 +85,7 @@ fn failed(hook: &str, error: String) -> RunOutcome {
         exit_code: None,
         signal: None,
         timed_out: false,
+        stopped: false,
         error: Some(error),
         values_patch: Value::Array(vec![]),
         config_values_patch: Value::Array(vec![]),

@@ -60,6 +60,10 @@ pub struct Shared {
     pub history_max: usize,
     /// `.Capabilities.KubeVersion` for renders.
     pub kube_version: Option<String>,
+    /// Per-run hook directories, reused.
+    pub run_dirs: Arc<hooks::run_dir::RunDirs>,
+    /// Stops running hooks on shutdown.
+    pub stop: Option<hooks::runner::StopSignal>,
 }
 
 /// What a module's settings source says.
@@ -624,6 +628,8 @@ impl Worker {
             module: Some(self.module.clone()),
             tmp_root: self.shared.tmp_root.clone(),
             timeout: self.shared.hook_timeout,
+            run_dirs: Some(self.shared.run_dirs.clone()),
+            stop: self.shared.stop.clone(),
         })
         .await;
         for log in &outcome.logs {

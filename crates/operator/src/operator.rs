@@ -46,6 +46,7 @@ pub enum StartError {
 
 /// A running operator.
 pub struct Operator {
+    shared: Arc<Shared>,
     modules: BTreeMap<String, ModuleHandle>,
     workers: Vec<tokio::task::JoinHandle<()>>,
     config: tokio::task::JoinHandle<()>,
@@ -94,6 +95,10 @@ impl Operator {
             hook_timeout: opts.hook_timeout,
             history_max: opts.history_max,
             kube_version,
+            run_dirs: Arc::new(hooks::run_dir::RunDirs::new(opts.tmp_dir.join("runs"))),
+            stop: hooks::runner::StopSignal::new()
+                .map_err(|e| StartError::Io(opts.tmp_dir.clone(), e))
+                .ok(),
         });
         let mut modules = BTreeMap::new();
         let mut workers = Vec::new();
@@ -132,6 +137,7 @@ impl Operator {
             }
         };
         Ok(Operator {
+            shared,
             modules,
             workers,
             config,
@@ -149,12 +155,16 @@ impl Operator {
         &self.hub
     }
 
-    /// Stop taking configuration, let each worker finish its running
+    /// Stop taking configuration, stop running hooks (SIGTERM to their
+    /// process groups, SIGKILL after `grace`), let each worker end its
     /// task, stop every watch.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(self, grace: Duration) {
         self.config.abort();
         for m in self.modules.values() {
             let _ = m.tx.send(ModuleMsg::Shutdown);
+        }
+        if let Some(stop) = &self.shared.stop {
+            stop.stop(grace);
         }
         for w in self.workers {
             let _ = w.await;

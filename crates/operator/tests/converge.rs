@@ -367,7 +367,7 @@ async fn a_module_follows_its_sources_and_its_config() {
     let m = modules.get("aggregator").await.unwrap();
     assert_eq!(m.data["status"]["phase"], "Available", "{:?}", m.data);
 
-    op.shutdown().await;
+    op.shutdown(Duration::from_secs(10)).await;
     let _ = mcs.delete("aggregator", &DeleteParams::default()).await;
     let ns: Api<Namespace> = Api::all(client.clone());
     // Namespaces are kept: the test cluster runs no namespace controller,

@@ -116,7 +116,7 @@ impl RegistryClient {
         &self,
         reference: &Reference,
         image: &Image,
-        progress: &Progress,
+        progress: &dyn Progress,
     ) -> Result<Digest> {
         self.login(reference, RegistryOperation::Push).await?;
         let blobs: Vec<&Blob> = std::iter::once(&image.config)
@@ -137,7 +137,7 @@ impl RegistryClient {
         &self,
         reference: &Reference,
         blob: &Blob,
-        progress: &Progress,
+        progress: &dyn Progress,
     ) -> Result<()> {
         let exists = self
             .oci
@@ -206,7 +206,11 @@ impl RegistryClient {
     }
 
     /// Pulls the whole image at `reference`, verifying the manifest and every blob digest.
-    pub async fn pull_image(&self, reference: &Reference, progress: &Progress) -> Result<Image> {
+    pub async fn pull_image(
+        &self,
+        reference: &Reference,
+        progress: &dyn Progress,
+    ) -> Result<Image> {
         let (manifest_bytes, manifest_digest, media_type) = self.pull_manifest(reference).await?;
         self.login(reference, RegistryOperation::Pull).await?;
         let manifest = parse_manifest(&manifest_bytes, &reference.whole())?;
@@ -234,7 +238,7 @@ impl RegistryClient {
         &self,
         reference: &Reference,
         descriptor: &Descriptor,
-        progress: &Progress,
+        progress: &dyn Progress,
     ) -> Result<Blob> {
         let digest = Digest::parse(&descriptor.digest)?;
         let oci_descriptor = OciDescriptor {
@@ -248,7 +252,7 @@ impl RegistryClient {
         let capacity = descriptor.size.min(256 << 20) as usize;
         let mut sink = CountingSink {
             data: Vec::with_capacity(capacity),
-            progress: progress.clone(),
+            progress,
         };
         self.oci
             .pull_blob(reference, &oci_descriptor, &mut sink)
@@ -289,12 +293,12 @@ impl RegistryClient {
 }
 
 /// Collects a blob in memory, reporting progress as bytes arrive.
-struct CountingSink {
+struct CountingSink<'a> {
     data: Vec<u8>,
-    progress: Progress,
+    progress: &'a dyn Progress,
 }
 
-impl AsyncWrite for CountingSink {
+impl AsyncWrite for CountingSink<'_> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         _: &mut Context<'_>,

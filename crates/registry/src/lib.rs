@@ -5,13 +5,13 @@
 //! `<src>/<m>:<ver>` is the module image, `<src>/<m>/release:<ver>` and
 //! `<src>/<m>/release:<channel>` are release images holding `version.json`.
 //!
-//! The registry API ([`RegistryClient`] and the operations in [`ops`]) is async so the
-//! in-cluster controllers can call it from their own runtime; [`blocking::run`] drives it
-//! from synchronous code such as the CLI. Call [`init_crypto`] once per process first.
+//! The registry API ([`RegistryClient`] and the operations in [`ops`]) is async and never
+//! builds a runtime of its own: the in-cluster controllers call it from theirs, the CLI from
+//! the one it builds per command. Transfers report to a [`Progress`] the caller supplies.
+//! Call [`init_crypto`] once per process first.
 
 pub mod archive;
 pub mod auth;
-pub mod blocking;
 pub mod build;
 pub mod bundle;
 pub mod channel;
@@ -36,6 +36,6 @@ pub use client::{ClientOptions, RegistryClient};
 pub use crypto::init_crypto;
 pub use digest::Digest;
 pub use error::{Error, Result};
-pub use progress::Progress;
+pub use progress::{NoProgress, Progress};
 pub use source::SourceRef;
 pub use version::ModuleVersion;

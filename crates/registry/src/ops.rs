@@ -16,7 +16,7 @@ use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::extract::{ExtractStats, LayerToExtract, extract_layers};
 use crate::image::{Image, is_gzip_layer};
-use crate::progress::Progress;
+use crate::progress::{NoProgress, Progress};
 use crate::release::{ReleaseMetadata, read_release_metadata};
 use crate::source::SourceRef;
 use crate::version::ModuleVersion;
@@ -46,7 +46,7 @@ pub async fn publish(
     source: &SourceRef,
     built: &BuiltModule,
     channels: &[Channel],
-    progress: &Progress,
+    progress: &dyn Progress,
 ) -> Result<PublishReport> {
     check_module_name(&built.name).map_err(Error::Invalid)?;
     let version = &built.version;
@@ -103,7 +103,7 @@ pub async fn read_release(
     tag: &str,
 ) -> Result<ReleaseMetadata> {
     let reference = source.release_ref(module, tag);
-    let image = client.pull_image(&reference, &Progress::hidden()).await?;
+    let image = client.pull_image(&reference, &NoProgress).await?;
     read_release_metadata(&image, &reference.whole())
 }
 
@@ -240,7 +240,7 @@ pub async fn pull_module(
     module: &str,
     selector: &VersionSelector,
     dest: &Path,
-    progress: &Progress,
+    progress: &dyn Progress,
 ) -> Result<PullReport> {
     check_module_name(module).map_err(Error::Invalid)?;
     let version = match selector {
@@ -310,7 +310,7 @@ mod tests {
     fn operation_futures_are_send() {
         let client = RegistryClient::new(crate::ClientOptions::default()).unwrap();
         let source: SourceRef = "r.example/acme".parse().unwrap();
-        let progress = Progress::hidden();
+        let progress = NoProgress;
         let version = ModuleVersion::parse("v1.0.0").unwrap();
         let dest = Path::new("unused");
         let selector = VersionSelector::Channel(Channel::Stable);

@@ -1,55 +1,23 @@
-//! Transfer progress: an `indicatif` bar on an interactive terminal, nothing otherwise
-//! (CI logs and controllers get no escape sequences).
+//! Transfer progress as the library reports it. How (and whether) to show it is the caller's
+//! business: the CLI draws a bar on a terminal, a controller may count bytes or do nothing.
 
-use std::io::IsTerminal;
-
-use indicatif::{ProgressBar, ProgressStyle};
-
-/// A byte-progress reporter shared by concurrent transfers. Cheap to clone.
-#[derive(Clone, Default)]
-pub struct Progress {
-    bar: Option<ProgressBar>,
-}
-
-impl Progress {
-    /// A reporter that shows nothing (for controllers and tests).
-    pub fn hidden() -> Progress {
-        Progress { bar: None }
+/// Receives byte counts from concurrent transfers; shared by every blob of an operation, so
+/// calls may come from several tasks at once. Both methods default to doing nothing.
+pub trait Progress: Send + Sync {
+    /// `bytes` more are going to be transferred (each image announces the size of its blobs
+    /// when it starts, so the total grows while earlier transfers run).
+    fn add_total(&self, bytes: u64) {
+        let _ = bytes;
     }
 
-    /// A bar on stderr labelled `message` when stderr is a terminal, hidden otherwise.
-    pub fn for_terminal(message: &str) -> Progress {
-        if !std::io::stderr().is_terminal() {
-            return Progress::hidden();
-        }
-        let bar = ProgressBar::new(0);
-        if let Ok(style) = ProgressStyle::with_template(
-            "{msg:30} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
-        ) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_message(message.to_string());
-        Progress { bar: Some(bar) }
-    }
-
-    /// Announces `bytes` more to transfer.
-    pub fn add_total(&self, bytes: u64) {
-        if let Some(bar) = &self.bar {
-            bar.inc_length(bytes);
-        }
-    }
-
-    /// Records `bytes` transferred.
-    pub fn advance(&self, bytes: u64) {
-        if let Some(bar) = &self.bar {
-            bar.inc(bytes);
-        }
-    }
-
-    /// Removes the bar.
-    pub fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
+    /// `bytes` were transferred (or found already present in the registry).
+    fn advance(&self, bytes: u64) {
+        let _ = bytes;
     }
 }
+
+/// A [`Progress`] that ignores everything (for controllers and tests).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}

@@ -4,10 +4,10 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{env, unique_source, write_module};
+use common::{block_on, env, unique_source, write_module};
 use registry::auth::DockerConfig;
 use registry::ops;
-use registry::{ClientOptions, Error, ModuleVersion, Progress, RegistryClient, blocking};
+use registry::{ClientOptions, Error, ModuleVersion, NoProgress, RegistryClient};
 
 fn built() -> (tempfile::TempDir, registry::BuiltModule) {
     let work = tempfile::tempdir().unwrap();
@@ -34,14 +34,7 @@ fn wrong_password_is_an_authentication_error_with_a_hint() {
     .unwrap();
     let source = unique_source(&registry_host, "modules");
     let (_work, built) = built();
-    let err = blocking::run(ops::publish(
-        &client,
-        &source,
-        &built,
-        &[],
-        &Progress::hidden(),
-    ))
-    .unwrap_err();
+    let err = block_on(ops::publish(&client, &source, &built, &[], &NoProgress)).unwrap_err();
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
@@ -56,7 +49,7 @@ fn wrong_password_is_an_authentication_error_with_a_hint() {
         ..ClientOptions::default()
     })
     .unwrap();
-    let err = blocking::run(ops::list_source(&anonymous, &source)).unwrap_err();
+    let err = block_on(ops::list_source(&anonymous, &source)).unwrap_err();
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
 }
 
@@ -72,7 +65,7 @@ fn unknown_ca_is_an_untrusted_certificate_error_with_a_hint() {
     })
     .unwrap();
     let source = unique_source(&registry_host, "modules");
-    let err = blocking::run(ops::list_source(&client, &source)).unwrap_err();
+    let err = block_on(ops::list_source(&client, &source)).unwrap_err();
     assert!(matches!(err, Error::UntrustedCertificate { .. }), "{err:?}");
     assert!(err.to_string().contains("--ca-file"), "{err}");
 }
@@ -94,7 +87,7 @@ fn a_ca_file_that_is_not_pem_is_refused_up_front() {
 fn listing_a_source_with_no_modules_says_so() {
     let (client, registry_host) = common::plain_client();
     let source = unique_source(&registry_host, "empty");
-    let err = blocking::run(ops::list_source(&client, &source)).unwrap_err();
+    let err = block_on(ops::list_source(&client, &source)).unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert!(
         err.to_string().contains("no module was ever published"),

@@ -4,9 +4,9 @@ mod common;
 
 use std::fs;
 
-use common::{plain_client, tls_client, tree, unique_source, write_module};
+use common::{block_on, plain_client, tls_client, tree, unique_source, write_module};
 use registry::ops::{self, VersionSelector};
-use registry::{Channel, ModuleVersion, Progress, blocking, build_module};
+use registry::{Channel, ModuleVersion, NoProgress, build_module};
 
 fn v(text: &str) -> ModuleVersion {
     ModuleVersion::parse(text).unwrap()
@@ -21,15 +21,8 @@ fn push_list_pull_round_trip_is_byte_for_byte() {
     write_module(&module_dir, "echo", "one");
     let built = build_module(&module_dir, &v("v0.1.0"), None).unwrap();
 
-    let listing = blocking::run(async {
-        let report = ops::publish(
-            &client,
-            &source,
-            &built,
-            &[Channel::Alpha],
-            &Progress::hidden(),
-        )
-        .await?;
+    let listing = block_on(async {
+        let report = ops::publish(&client, &source, &built, &[Channel::Alpha], &NoProgress).await?;
         assert_eq!(
             report.module_digest,
             built.module_image.manifest_digest.to_string()
@@ -43,13 +36,13 @@ fn push_list_pull_round_trip_is_byte_for_byte() {
     assert_eq!(listing.modules[0].channels["alpha"], "v0.1.0");
 
     let dest = work.path().join("pulled/echo/v0.1.0");
-    let report = blocking::run(ops::pull_module(
+    let report = block_on(ops::pull_module(
         &client,
         &source,
         "echo",
         &VersionSelector::Version(v("v0.1.0")),
         &dest,
-        &Progress::hidden(),
+        &NoProgress,
     ))
     .unwrap();
     assert_eq!(
@@ -95,23 +88,9 @@ fn channels_move_and_pull_by_channel_follows_them() {
         second.module_image.manifest_digest
     );
 
-    blocking::run(async {
-        ops::publish(
-            &client,
-            &source,
-            &first,
-            &[Channel::Stable],
-            &Progress::hidden(),
-        )
-        .await?;
-        ops::publish(
-            &client,
-            &source,
-            &second,
-            &[Channel::Alpha],
-            &Progress::hidden(),
-        )
-        .await?;
+    block_on(async {
+        ops::publish(&client, &source, &first, &[Channel::Stable], &NoProgress).await?;
+        ops::publish(&client, &source, &second, &[Channel::Alpha], &NoProgress).await?;
         let stable = ops::read_release(&client, &source, "mover", "stable").await?;
         assert_eq!(stable.version, v("v0.1.0"));
         assert_eq!(stable.digest, first.release_image.manifest_digest);
@@ -130,7 +109,7 @@ fn channels_move_and_pull_by_channel_follows_them() {
             "mover",
             &VersionSelector::Channel(Channel::Stable),
             &dest,
-            &Progress::hidden(),
+            &NoProgress,
         )
         .await?;
         assert_eq!(report.version, "v0.2.0");
@@ -170,7 +149,7 @@ fn listing_sorts_versions_by_semver_and_lists_every_module() {
     let (client, registry) = plain_client();
     let source = unique_source(&registry, "modules");
     let work = tempfile::tempdir().unwrap();
-    blocking::run(async {
+    block_on(async {
         for (name, version) in [
             ("zeta", "v1.10.0"),
             ("alpha-mod", "v0.1.0"),
@@ -180,7 +159,7 @@ fn listing_sorts_versions_by_semver_and_lists_every_module() {
             let dir = work.path().join(format!("{name}-{version}"));
             write_module(&dir, name, version);
             let built = build_module(&dir, &v(version), None)?;
-            ops::publish(&client, &source, &built, &[], &Progress::hidden()).await?;
+            ops::publish(&client, &source, &built, &[], &NoProgress).await?;
         }
         let listing = ops::list_source(&client, &source).await?;
         let names: Vec<_> = listing.modules.iter().map(|m| m.name.as_str()).collect();
@@ -201,13 +180,13 @@ fn tls_with_custom_ca_and_basic_auth_round_trip() {
     write_module(&dir, "secure", "tls");
     let built = build_module(&dir, &v("v1.0.0"), None).unwrap();
     let dest = work.path().join("out");
-    blocking::run(async {
+    block_on(async {
         ops::publish(
             &client,
             &source,
             &built,
             &[Channel::EarlyAccess],
-            &Progress::hidden(),
+            &NoProgress,
         )
         .await?;
         let listing = ops::list_source(&client, &source).await?;
@@ -218,7 +197,7 @@ fn tls_with_custom_ca_and_basic_auth_round_trip() {
             "secure",
             &VersionSelector::Channel(Channel::EarlyAccess),
             &dest,
-            &Progress::hidden(),
+            &NoProgress,
         )
         .await
     })

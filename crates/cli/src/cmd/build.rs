@@ -7,6 +7,7 @@ use registry::build::ImagesDigests;
 use registry::images_digests::{declared_images, parse_image_arg, resolve_images};
 use registry::{BuiltModule, ModuleVersion};
 
+use super::runtime::block_on;
 use super::source::RegistryArgs;
 
 /// Shown under `--help` of the commands that build.
@@ -74,9 +75,7 @@ impl ImageArgs {
             }
         }
         let client = self.registry.client()?;
-        Ok(Some(registry::blocking::run(resolve_images(
-            &client, &parsed,
-        ))?))
+        Ok(Some(block_on(resolve_images(&client, &parsed))?))
     }
 }
 

@@ -368,8 +368,10 @@ fn run_one(args: &RunArgs) -> anyhow::Result<ExitCode> {
         scope,
         module_name: (!args.global).then_some(module),
         tmp_root,
+        run_dirs: None,
         keep_tmp_files: std::env::var("DEBUG_KEEP_TMP_FILES").is_ok_and(|v| v == "true"),
         timeout: Some(Duration::from_secs(args.timeout)),
+        stop: None,
         values_validator: &NoValidation,
         config_values_validator: &NoValidation,
     };

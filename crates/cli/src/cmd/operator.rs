@@ -93,7 +93,7 @@ pub fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
         tracing::info!(modules = op.modules().len(), "operator started");
         wait_for_stop_signal().await;
         tracing::info!("stopping");
-        op.shutdown().await;
+        op.shutdown(Duration::from_secs(10)).await;
         Ok(ExitCode::SUCCESS)
     })
 }

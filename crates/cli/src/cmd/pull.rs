@@ -4,8 +4,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use registry::ops::{self, VersionSelector};
-use registry::{Channel, ModuleVersion, Progress, SourceRef};
+use registry::{Channel, ModuleVersion, SourceRef};
 
+use super::progress::TerminalProgress;
+use super::runtime::block_on;
 use super::source::RegistryArgs;
 
 /// Arguments of `deckmod pull`.
@@ -46,8 +48,8 @@ pub fn run(args: PullArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(&args.module));
     let client = args.registry.client()?;
-    let progress = Progress::for_terminal(&format!("pull {}", args.module));
-    let report = registry::blocking::run(ops::pull_module(
+    let progress = TerminalProgress::new(&format!("pull {}", args.module));
+    let report = block_on(ops::pull_module(
         &client,
         &source,
         &args.module,

@@ -3,9 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use registry::{Channel, ModuleVersion, Progress, SourceRef, ops};
+use registry::{Channel, ModuleVersion, SourceRef, ops};
 
 use super::build::{IMAGES_HELP, ImageArgs, build};
+use super::progress::TerminalProgress;
+use super::runtime::block_on;
 
 /// Arguments of `deckmod push`.
 #[derive(clap::Args)]
@@ -56,8 +58,8 @@ pub fn run(args: PushArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let client = args.images.registry.client()?;
-    let progress = Progress::for_terminal(&format!("push {} {}", built.name, built.version));
-    let report = registry::blocking::run(ops::publish(
+    let progress = TerminalProgress::new(&format!("push {} {}", built.name, built.version));
+    let report = block_on(ops::publish(
         &client,
         &source,
         &built,

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use registry::{Channel, ModuleVersion, SourceRef, ops};
 
+use super::runtime::block_on;
 use super::source::RegistryArgs;
 
 /// Arguments of `deckmod release`.
@@ -31,7 +32,7 @@ pub fn run(args: ReleaseArgs) -> anyhow::Result<ExitCode> {
     for channel in &args.channels {
         // The raw manifest is re-pushed under the channel tag: no blob moves, and the
         // channel digest equals the version's release digest.
-        let digest = registry::blocking::run(ops::move_channel(
+        let digest = block_on(ops::move_channel(
             &client,
             &source,
             &args.module,

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::runtime::block_on;
 use registry::auth::DockerConfig;
 use registry::ops::{self, SourceListing};
 use registry::{Channel, ClientOptions, RegistryClient, SourceRef};
@@ -70,7 +71,7 @@ pub fn run(cmd: SourceCommand) -> anyhow::Result<ExitCode> {
         } => {
             let source: SourceRef = source.parse()?;
             let client = registry.client()?;
-            let listing = registry::blocking::run(ops::list_source(&client, &source))?;
+            let listing = block_on(ops::list_source(&client, &source))?;
             match output {
                 OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&listing)?),
                 OutputFormat::Table => print!("{}", table(&listing)),

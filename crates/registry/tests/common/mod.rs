@@ -22,6 +22,18 @@ pub fn env(name: &str) -> String {
     })
 }
 
+/// Runs an async registry operation to completion on a runtime of its own, as the CLI does
+/// (the library builds none).
+pub fn block_on<T>(
+    future: impl std::future::Future<Output = registry::Result<T>>,
+) -> registry::Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(future)
+}
+
 /// A source path no other test or run uses.
 pub fn unique_source(registry: &str, label: &str) -> SourceRef {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
