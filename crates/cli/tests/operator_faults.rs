@@ -22,6 +22,9 @@ fn repo() -> PathBuf {
 struct Env {
     run_dir: PathBuf,
     vars: Vec<(String, String)>,
+    /// API servers this test started again (`down.sh` stops them; they
+    /// are reaped on drop).
+    restarted: std::cell::RefCell<Vec<Child>>,
 }
 
 impl Env {
@@ -44,7 +47,11 @@ impl Env {
             .filter(|(k, _)| *k != "PATH")
             .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
             .collect();
-        Env { run_dir, vars }
+        Env {
+            run_dir,
+            vars,
+            restarted: Default::default(),
+        }
     }
 
     fn cmd(&self, program: &str) -> Command {
@@ -60,11 +67,20 @@ impl Env {
     fn kubectl_in(&self, args: &[&str], stdin: Option<&str>) -> String {
         let mut c = self.cmd("kubectl");
         c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
-        c.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        c.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         let mut child = c.spawn().expect("kubectl runs (testenv PATH)");
         if let Some(text) = stdin {
             use std::io::Write as _;
-            child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
         }
         let out = child.wait_with_output().unwrap();
         assert!(
@@ -77,7 +93,9 @@ impl Env {
 
     fn try_kubectl(&self, args: &[&str]) -> Option<String> {
         let out = self.cmd("kubectl").args(args).output().ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     fn operator(&self, log: &Path) -> Child {
@@ -97,7 +115,11 @@ impl Env {
     /// and environment (etcd keeps the data).
     fn restart_apiserver(&self) {
         let pid_file = self.run_dir.join("pids/kube-apiserver.pid");
-        let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
         let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
         let args: Vec<String> = cmdline
@@ -109,12 +131,26 @@ impl Env {
             .split(|b| *b == 0)
             .filter_map(|e| {
                 let e = String::from_utf8_lossy(e).into_owned();
-                e.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))
+                e.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
             })
             .collect();
-        assert!(Command::new("kill").arg(pid.to_string()).status().unwrap().success());
+        assert!(
+            Command::new("kill")
+                .arg(pid.to_string())
+                .status()
+                .unwrap()
+                .success()
+        );
         let deadline = Instant::now() + Duration::from_secs(60);
-        while Path::new(&format!("/proc/{pid}")).exists() {
+        // Gone, or a zombie its parent (whatever adopted it) has not reaped.
+        let alive = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
+                .unwrap_or(false)
+        };
+        while alive() {
             assert!(Instant::now() < deadline, "the API server did not stop");
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -132,13 +168,18 @@ impl Env {
             .spawn()
             .unwrap();
         std::fs::write(&pid_file, child.id().to_string()).unwrap();
-        eventually("the API server answers again", 120, || self.try_kubectl(&["get", "--raw", "/readyz"]));
+        self.restarted.borrow_mut().push(child);
+        eventually("the API server answers again", 120, || {
+            self.try_kubectl(&["get", "--raw", "/readyz"])
+        });
     }
 }
 
 impl Drop for Env {
     fn drop(&mut self) {
-        let _ = Command::new(repo().join("testenv/down.sh")).arg(&self.run_dir).output();
+        let _ = Command::new(repo().join("testenv/down.sh"))
+            .arg(&self.run_dir)
+            .output();
     }
 }
 
@@ -148,13 +189,25 @@ fn eventually<T>(what: &str, secs: u64, mut check: impl FnMut() -> Option<T>) ->
         if let Some(v) = check() {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {secs}s waiting for: {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {secs}s waiting for: {what}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn revisions(env: &Env) -> Vec<(u64, String, String)> {
-    let out = env.kubectl(&["get", "secrets", "-n", "test-bulk", "-l", "owner=helm,name=bulk", "-o", "json"]);
+    let out = env.kubectl(&[
+        "get",
+        "secrets",
+        "-n",
+        "test-bulk",
+        "-l",
+        "owner=helm,name=bulk",
+        "-o",
+        "json",
+    ]);
     let v: Value = serde_json::from_str(&out).unwrap();
     let mut revs: Vec<(u64, String, String)> = v["items"]
         .as_array()
@@ -175,7 +228,11 @@ fn revisions(env: &Env) -> Vec<(u64, String, String)> {
 
 fn count_items(env: &Env) -> usize {
     env.try_kubectl(&["get", "configmaps", "-n", "test-bulk", "-o", "name"])
-        .map(|o| o.lines().filter(|l| l.starts_with("configmap/item-")).count())
+        .map(|o| {
+            o.lines()
+                .filter(|l| l.starts_with("configmap/item-"))
+                .count()
+        })
         .unwrap_or(0)
 }
 
@@ -188,37 +245,64 @@ fn the_operator_survives_sigkill_mid_converge_and_an_apiserver_restart() {
         Some("apiVersion: v1\nkind: Namespace\nmetadata: {name: test-bulk-src}\n"),
     );
     let mut op = env.operator(&logs.join("operator-1.log"));
-    eventually("the ModuleConfig CRD is served", 60, || env.try_kubectl(&["get", "moduleconfigs"]));
+    eventually("the ModuleConfig CRD is served", 60, || {
+        env.try_kubectl(&["get", "moduleconfigs"])
+    });
     env.kubectl_in(
         &["apply", "-f", "-"],
         Some("apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata: {name: bulk}\nspec: {enabled: true, version: 1}\n"),
     );
 
     // Kill the operator while revision 1 is being applied.
-    eventually("revision 1 is pending-install with objects half applied", 120, || {
-        let revs = revisions(&env);
-        let n = count_items(&env);
-        (revs.iter().any(|r| r.1 == "pending-install") && n > 0 && n < 300).then_some(())
-    });
+    eventually(
+        "revision 1 is pending-install with objects half applied",
+        120,
+        || {
+            let revs = revisions(&env);
+            let n = count_items(&env);
+            (revs.iter().any(|r| r.1 == "pending-install") && n > 0 && n < 300).then_some(())
+        },
+    );
     op.kill().unwrap();
     op.wait().unwrap();
-    assert!(count_items(&env) < 300, "killed before the converge finished");
+    assert!(
+        count_items(&env) < 300,
+        "killed before the converge finished"
+    );
 
     // Started again, it converges; the interrupted revision is not left pending.
     let mut op = env.operator(&logs.join("operator-2.log"));
-    eventually("every object exists and a revision is deployed", 180, || {
-        let revs = revisions(&env);
-        (count_items(&env) == 300 && revs.iter().any(|r| r.1 == "deployed")).then_some(())
-    });
+    eventually(
+        "every object exists and a revision is deployed",
+        180,
+        || {
+            let revs = revisions(&env);
+            (count_items(&env) == 300 && revs.iter().any(|r| r.1 == "deployed")).then_some(())
+        },
+    );
     let revs = revisions(&env);
     assert!(!revs.iter().any(|r| r.1.starts_with("pending")), "{revs:?}");
-    assert_eq!(revs.iter().filter(|r| r.1 == "deployed").count(), 1, "{revs:?}");
-    assert_eq!(revs[0].1, "failed", "the interrupted revision is marked failed: {revs:?}");
-    let history = env.cmd("helm").args(["history", "bulk", "-n", "test-bulk", "-o", "json"]).output().unwrap();
+    assert_eq!(
+        revs.iter().filter(|r| r.1 == "deployed").count(),
+        1,
+        "{revs:?}"
+    );
+    assert_eq!(
+        revs[0].1, "failed",
+        "the interrupted revision is marked failed: {revs:?}"
+    );
+    let history = env
+        .cmd("helm")
+        .args(["history", "bulk", "-n", "test-bulk", "-o", "json"])
+        .output()
+        .unwrap();
     assert!(history.status.success(), "helm reads the history");
     let history: Value = serde_json::from_slice(&history.stdout).unwrap();
     assert!(
-        history[0]["description"].as_str().unwrap_or_default().contains("interrupted"),
+        history[0]["description"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("interrupted"),
         "{history}"
     );
 
@@ -228,14 +312,35 @@ fn the_operator_survives_sigkill_mid_converge_and_an_apiserver_restart() {
         &["apply", "-f", "-"],
         Some("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: after-restart, namespace: test-bulk-src, labels: {trigger: \"yes\"}}\n"),
     );
-    eventually("an event after the restart reaches the hook and the chart", 120, || {
-        let out = env.try_kubectl(&["get", "configmap", "triggers", "-n", "test-bulk", "-o", "jsonpath={.data.names}"])?;
-        (out == "after-restart").then_some(())
-    });
+    eventually(
+        "an event after the restart reaches the hook and the chart",
+        120,
+        || {
+            let out = env.try_kubectl(&[
+                "get",
+                "configmap",
+                "triggers",
+                "-n",
+                "test-bulk",
+                "-o",
+                "jsonpath={.data.names}",
+            ])?;
+            (out == "after-restart").then_some(())
+        },
+    );
     assert_eq!(count_items(&env), 300);
 
     // SIGTERM: a clean stop.
-    assert!(Command::new("kill").arg(op.id().to_string()).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .arg(op.id().to_string())
+            .status()
+            .unwrap()
+            .success()
+    );
     let status = op.wait().unwrap();
-    assert!(status.success(), "the operator exits 0 on SIGTERM: {status:?}");
+    assert!(
+        status.success(),
+        "the operator exits 0 on SIGTERM: {status:?}"
+    );
 }
