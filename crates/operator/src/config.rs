@@ -142,14 +142,7 @@ impl ConfigRouter {
 
     /// Follow ModuleConfig objects until the stream ends.
     pub async fn run_module_configs(mut self, client: kube::Client) {
-        let ar = kube::core::ApiResource {
-            group: "deckhouse.io".into(),
-            version: "v1alpha1".into(),
-            api_version: "deckhouse.io/v1alpha1".into(),
-            kind: "ModuleConfig".into(),
-            plural: "moduleconfigs".into(),
-        };
-        let api: Api<DynamicObject> = Api::all_with(client, &ar);
+        let api: Api<DynamicObject> = Api::all_with(client, &crate::crds::module_config_resource());
         let mut stream = watcher(api, watcher::Config::default())
             .default_backoff()
             .boxed();

@@ -12,6 +12,26 @@ pub const MODULE: &str = include_str!("../crds/module.yaml");
 /// Every CRD, in install order.
 pub const ALL: &[&str] = &[MODULE_CONFIG, MODULE];
 
+fn deckhouse_resource(kind: &str, plural: &str) -> kube::core::ApiResource {
+    kube::core::ApiResource {
+        group: "deckhouse.io".into(),
+        version: "v1alpha1".into(),
+        api_version: "deckhouse.io/v1alpha1".into(),
+        kind: kind.into(),
+        plural: plural.into(),
+    }
+}
+
+/// `ModuleConfig` for kube's dynamic API.
+pub fn module_config_resource() -> kube::core::ApiResource {
+    deckhouse_resource("ModuleConfig", "moduleconfigs")
+}
+
+/// `Module` for kube's dynamic API.
+pub fn module_resource() -> kube::core::ApiResource {
+    deckhouse_resource("Module", "modules")
+}
+
 /// Every CRD as one multi-document YAML stream.
 pub fn yaml() -> String {
     ALL.iter()

@@ -82,14 +82,7 @@ async fn put_source(client: &Client, name: &str, value: &str, labelled: bool) {
 }
 
 fn module_config_api(client: &Client) -> Api<DynamicObject> {
-    let ar = kube::core::ApiResource {
-        group: "deckhouse.io".into(),
-        version: "v1alpha1".into(),
-        api_version: "deckhouse.io/v1alpha1".into(),
-        kind: "ModuleConfig".into(),
-        plural: "moduleconfigs".into(),
-    };
-    Api::all_with(client.clone(), &ar)
+    Api::all_with(client.clone(), &operator::crds::module_config_resource())
 }
 
 async fn set_module_config(client: &Client, name: &str, spec: Value) {
@@ -335,16 +328,8 @@ async fn a_module_follows_its_sources_and_its_config() {
     assert_eq!(data(&aggregate(&client).await.unwrap(), "greeting"), "hi");
 
     // The Module object says what the module is doing.
-    let modules: Api<DynamicObject> = Api::all_with(
-        client.clone(),
-        &kube::core::ApiResource {
-            group: "deckhouse.io".into(),
-            version: "v1alpha1".into(),
-            api_version: "deckhouse.io/v1alpha1".into(),
-            kind: "Module".into(),
-            plural: "modules".into(),
-        },
-    );
+    let modules: Api<DynamicObject> =
+        Api::all_with(client.clone(), &operator::crds::module_resource());
     let m = modules.get("aggregator").await.unwrap();
     assert_eq!(m.data["status"]["phase"], "Ready", "{:?}", m.data);
 
