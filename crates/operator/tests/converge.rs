@@ -168,6 +168,7 @@ async fn a_module_follows_its_sources_and_its_config() {
         json!({"enabled": true, "version": 1, "settings": {"greeting": "hi"}}),
     )
     .await;
+    set_module_config(&client, "bad-chart", json!({"enabled": true})).await;
 
     // Synchronization → values → render → apply.
     let cm = eventually("the aggregate lists a and b", 60, || async {
@@ -333,6 +334,26 @@ async fn a_module_follows_its_sources_and_its_config() {
     let m = modules.get("aggregator").await.unwrap();
     assert_eq!(m.data["status"]["phase"], "Ready", "{:?}", m.data);
 
+    // Bad modules are reported on their own Module objects, and did not
+    // stop the one above: invalid YAML names file, line and column; a
+    // chart that fails to render says why (and is retried).
+    let broken = modules.get("broken-yaml").await.unwrap();
+    assert_eq!(broken.data["status"]["phase"], "Error", "{:?}", broken.data);
+    let why = broken.data["status"]["hooksState"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(why.contains("020-broken-yaml/module.yaml:3:1: "), "{why}");
+    assert!(why.contains("invalid YAML"), "{why}");
+    let bad = eventually("the failing chart is reported", 30, || async {
+        let m = modules.get("bad-chart").await.unwrap();
+        (m.data["status"]["phase"] == "Error").then_some(m)
+    })
+    .await;
+    let why = bad.data["status"]["hooksState"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(why.contains("this chart refuses to render"), "{why}");
+
     // Disabling removes the objects and the release.
     set_module_config(
         &client,
@@ -354,6 +375,7 @@ async fn a_module_follows_its_sources_and_its_config() {
 
     op.shutdown(Duration::from_secs(10)).await;
     let _ = mcs.delete("aggregator", &DeleteParams::default()).await;
+    let _ = mcs.delete("bad-chart", &DeleteParams::default()).await;
     let ns: Api<Namespace> = Api::all(client.clone());
     // Namespaces are kept: the test cluster runs no namespace controller,
     // so a deleted namespace would stay Terminating.
