@@ -9,8 +9,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 cargo build --release -q -p deckmod
 deckmod="${CARGO_TARGET_DIR:-$root/target}/release/deckmod"
-testenv/install.sh >/dev/null
-env_file="$(testenv/up.sh)"
+testenv/install.sh >/dev/null 2>&1
+env_file="$(testenv/up.sh 2>/dev/null)"
 # shellcheck disable=SC1090
 . "$env_file"
 op_pid=""

@@ -2,7 +2,7 @@
 //! private test environment (its own kube-apiserver and etcd on loopback,
 //! started with `testenv/up.sh`, so that restarting the API server does
 //! not disturb other tests):
-//! - SIGKILL in the middle of a converge: started again, the operator
+//! - SIGKILL in the middle of a converge (its Helm hook awaited): started again, the operator
 //!   converges with nothing lost or duplicated and no release left pending;
 //! - the kube-apiserver restarted under a running operator: its watches
 //!   resume and later events are seen;
@@ -189,12 +189,30 @@ fn eventually<T>(what: &str, secs: u64, mut check: impl FnMut() -> Option<T>) ->
         if let Some(v) = check() {
             return v;
         }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {secs}s waiting for: {what}"
-        );
+        if Instant::now() > deadline {
+            // What the operators said, for the failure report.
+            for n in 1..=2 {
+                if let Ok(text) = std::fs::read_to_string(log_path(n)) {
+                    let tail: Vec<&str> = text.lines().rev().take(40).collect();
+                    eprintln!("--- operator run {n}, last lines:");
+                    for l in tail.iter().rev() {
+                        eprintln!("{l}");
+                    }
+                }
+            }
+            panic!("timed out after {secs}s waiting for: {what}");
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The log of operator run `n` (outside the environment's run dir, which
+/// `down.sh` removes).
+fn log_path(n: u32) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "deckmod-faults-{}-operator-{n}.log",
+        std::process::id()
+    ))
 }
 
 fn revisions(env: &Env) -> Vec<(u64, String, String)> {
@@ -239,39 +257,53 @@ fn count_items(env: &Env) -> usize {
 #[test]
 fn the_operator_survives_sigkill_mid_converge_and_an_apiserver_restart() {
     let env = Env::up();
-    let logs = env.run_dir.join("logs");
     env.kubectl_in(
         &["apply", "-f", "-"],
         Some("apiVersion: v1\nkind: Namespace\nmetadata: {name: test-bulk-src}\n"),
     );
-    let mut op = env.operator(&logs.join("operator-1.log"));
+    let mut op = env.operator(&log_path(1));
     eventually("the ModuleConfig CRD is served", 60, || {
         env.try_kubectl(&["get", "moduleconfigs"])
     });
     env.kubectl_in(
         &["apply", "-f", "-"],
-        Some("apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata: {name: bulk}\nspec: {enabled: true, version: 1}\n"),
+        Some("apiVersion: deckhouse.io/v1alpha1\nkind: ModuleConfig\nmetadata: {name: bulk}\nspec: {enabled: true, version: 1, settings: {blockingHook: true}}\n"),
     );
 
-    // Kill the operator while revision 1 is being applied.
+    // Kill the operator in the middle of revision 1: its objects applied,
+    // its post-install hook (a Job that never completes here) awaited.
     eventually(
-        "revision 1 is pending-install with objects half applied",
-        120,
+        "revision 1 is pending-install, waiting for its hook",
+        180,
         || {
             let revs = revisions(&env);
-            let n = count_items(&env);
-            (revs.iter().any(|r| r.1 == "pending-install") && n > 0 && n < 300).then_some(())
+            let hook = env
+                .try_kubectl(&["get", "job", "never-done", "-n", "test-bulk"])
+                .is_some();
+            (revs.iter().any(|r| r.1 == "pending-install") && hook).then_some(())
         },
     );
     op.kill().unwrap();
     op.wait().unwrap();
-    assert!(
-        count_items(&env) < 300,
-        "killed before the converge finished"
+    assert_eq!(
+        count_items(&env),
+        300,
+        "the objects were applied before the hook"
     );
+    assert_eq!(revisions(&env).len(), 1);
+    // While the operator is down, the hook is switched off.
+    env.kubectl(&[
+        "patch",
+        "moduleconfig",
+        "bulk",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"settings":{"blockingHook":false}}}"#,
+    ]);
 
     // Started again, it converges; the interrupted revision is not left pending.
-    let mut op = env.operator(&logs.join("operator-2.log"));
+    let mut op = env.operator(&log_path(2));
     eventually(
         "every object exists and a revision is deployed",
         180,
@@ -328,7 +360,7 @@ fn the_operator_survives_sigkill_mid_converge_and_an_apiserver_restart() {
             (out == "after-restart").then_some(())
         },
     );
-    assert_eq!(count_items(&env), 300);
+    assert_eq!(count_items(&env), 300, "nothing lost, nothing duplicated");
 
     // SIGTERM: a clean stop.
     assert!(

@@ -130,6 +130,7 @@ impl Cluster {
     ) -> Result<(ObjectKey, DynamicObject), ClusterError> {
         let (key, info) = self.key_of(object, default_namespace).await?;
         let mut object = object.clone();
+        crate::objects::default_port_protocols(&mut object);
         if let Some(ns) = &key.namespace {
             object["metadata"]["namespace"] = Value::String(ns.clone());
         } else if let Some(m) = object.get_mut("metadata").and_then(Value::as_object_mut) {

@@ -52,11 +52,19 @@ pub enum Verdict {
     Unknown,
 }
 
-/// Check `settings` for `module` (pure: the schema decides).
+/// Check `settings` for `module` (pure: the schema decides). A module
+/// being disabled is disabled whatever its settings say: they are not
+/// used, so they are not checked (and not kept).
 pub fn check(module: Option<&module::Module>, enabled: Option<bool>, settings: &Value) -> Verdict {
     let Some(m) = module else {
         return Verdict::Unknown;
     };
+    if enabled == Some(false) {
+        return Verdict::Accept(ModuleConfigState {
+            enabled,
+            settings: json!({}),
+        });
+    }
     let settings = if settings.is_null() {
         json!({})
     } else {
@@ -262,3 +270,40 @@ impl ConfigRouter {
 
 /// Shared handles, for callers that keep them.
 pub type Modules = Arc<BTreeMap<String, ModuleHandle>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn echo() -> module::Module {
+        module::Module::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/modules/echo-server"
+        )))
+        .unwrap()
+    }
+
+    #[test]
+    fn invalid_settings_are_refused_by_pointer_unless_the_module_is_disabled() {
+        let m = echo();
+        match check(Some(&m), Some(true), &json!({"replicas": 0})) {
+            Verdict::Reject(msg) => assert!(
+                msg.contains("/replicas: 0 is less than the minimum of 1"),
+                "{msg}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            check(Some(&m), Some(false), &json!({"replicas": 0})),
+            Verdict::Accept(ModuleConfigState {
+                enabled: Some(false),
+                settings: json!({})
+            })
+        );
+        assert!(matches!(
+            check(Some(&m), None, &Value::Null),
+            Verdict::Accept(_)
+        ));
+        assert_eq!(check(None, Some(true), &json!({})), Verdict::Unknown);
+    }
+}

@@ -96,6 +96,44 @@ impl Object {
     }
 }
 
+/// Fill in `protocol: TCP` where Kubernetes defaults it on port lists (a
+/// Service's `spec.ports`, containers' `ports`): server-side apply keys
+/// these lists by (port, protocol), and API servers before 1.25 refuse an
+/// element without the key ("associative list with keys has an element
+/// that omits key field protocol") where Helm's client-side patch goes
+/// through. Setting the default changes nothing the object means.
+pub fn default_port_protocols(object: &mut Value) {
+    fn fill(ports: Option<&mut Value>) {
+        if let Some(Value::Array(ports)) = ports {
+            for p in ports.iter_mut().filter_map(Value::as_object_mut) {
+                p.entry("protocol")
+                    .or_insert_with(|| Value::String("TCP".into()));
+            }
+        }
+    }
+    fn pod_spec(spec: Option<&mut Value>) {
+        let Some(spec) = spec else { return };
+        for list in ["containers", "initContainers", "ephemeralContainers"] {
+            if let Some(Value::Array(cs)) = spec.get_mut(list) {
+                for c in cs {
+                    fill(c.get_mut("ports"));
+                }
+            }
+        }
+    }
+    let kind = object
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    match kind.as_str() {
+        "Service" => fill(object.pointer_mut("/spec/ports")),
+        "Pod" => pod_spec(object.get_mut("spec")),
+        "CronJob" => pod_spec(object.pointer_mut("/spec/jobTemplate/spec/template/spec")),
+        _ => pod_spec(object.pointer_mut("/spec/template/spec")),
+    }
+}
+
 /// The objects of a stored release manifest (`---\n# Source: PATH\n...`).
 pub fn parse_manifest(text: &str) -> Result<Vec<Object>, ObjectError> {
     let mut out = Vec::new();
@@ -198,6 +236,24 @@ mod tests {
             e.to_string().starts_with("m/templates/y.yaml: line "),
             "{e}"
         );
+    }
+
+    #[test]
+    fn port_protocols_get_their_default() {
+        let mut svc = serde_json::json!({"kind": "Service", "spec": {"ports": [{"port": 80}, {"port": 53, "protocol": "UDP"}]}});
+        default_port_protocols(&mut svc);
+        assert_eq!(svc["spec"]["ports"][0]["protocol"], "TCP");
+        assert_eq!(svc["spec"]["ports"][1]["protocol"], "UDP");
+        let mut deploy = serde_json::json!({"kind": "Deployment", "spec": {"template": {"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 1}]}]}}}});
+        default_port_protocols(&mut deploy);
+        assert_eq!(
+            deploy["spec"]["template"]["spec"]["containers"][0]["ports"][0]["protocol"],
+            "TCP"
+        );
+        let mut cm = serde_json::json!({"kind": "ConfigMap", "data": {"ports": "x"}});
+        let before = cm.clone();
+        default_port_protocols(&mut cm);
+        assert_eq!(cm, before);
     }
 
     #[test]
