@@ -6,7 +6,6 @@
 //! its last good settings and keeps running.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use futures::StreamExt as _;
 use kube::api::{Api, DynamicObject};
@@ -267,9 +266,6 @@ impl ConfigRouter {
         }
     }
 }
-
-/// Shared handles, for callers that keep them.
-pub type Modules = Arc<BTreeMap<String, ModuleHandle>>;
 
 #[cfg(test)]
 mod tests {
