@@ -18,6 +18,17 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// A `deckmod operator` process, killed on drop (a failing test must not
+/// leave it running).
+struct OperatorProcess(Child);
+
+impl Drop for OperatorProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A private test environment, stopped on drop.
 struct Env {
     run_dir: PathBuf,
@@ -98,9 +109,10 @@ impl Env {
             .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
-    fn operator(&self, log: &Path) -> Child {
+    fn operator(&self, log: &Path) -> OperatorProcess {
         let log = std::fs::File::create(log).unwrap();
-        self.cmd(env!("CARGO_BIN_EXE_deckmod"))
+        let child = self
+            .cmd(env!("CARGO_BIN_EXE_deckmod"))
             .args(["operator", "--modules-dir"])
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/operator-modules"))
             .arg("--tmp-dir")
@@ -108,7 +120,8 @@ impl Env {
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
-            .expect("deckmod operator starts")
+            .expect("deckmod operator starts");
+        OperatorProcess(child)
     }
 
     /// Stop the API server and start it again with the same command line
@@ -283,8 +296,8 @@ fn the_operator_survives_sigkill_mid_converge_and_an_apiserver_restart() {
             (revs.iter().any(|r| r.1 == "pending-install") && hook).then_some(())
         },
     );
-    op.kill().unwrap();
-    op.wait().unwrap();
+    op.0.kill().unwrap();
+    op.0.wait().unwrap();
     assert_eq!(
         count_items(&env),
         300,
@@ -365,12 +378,12 @@ fn the_operator_survives_sigkill_mid_converge_and_an_apiserver_restart() {
     // SIGTERM: a clean stop.
     assert!(
         Command::new("kill")
-            .arg(op.id().to_string())
+            .arg(op.0.id().to_string())
             .status()
             .unwrap()
             .success()
     );
-    let status = op.wait().unwrap();
+    let status = op.0.wait().unwrap();
     assert!(
         status.success(),
         "the operator exits 0 on SIGTERM: {status:?}"
