@@ -740,24 +740,14 @@ impl Worker {
                         labels,
                         fields,
                     };
-                    let mut sub = self.shared.hub.subscribe(key.clone(), &info);
+                    let sub = self.shared.hub.subscribe(key.clone(), &info);
                     self.bindings[i].subs.push((key, sub.id));
-                    let tx = self.tx.clone();
                     let generation = self.generation;
-                    tokio::spawn(async move {
-                        while let Some(event) = sub.events.recv().await {
-                            if tx
-                                .send(ModuleMsg::Watch {
-                                    binding: i,
-                                    part,
-                                    generation,
-                                    event,
-                                })
-                                .is_err()
-                            {
-                                break;
-                            }
-                        }
+                    self.forward(sub, move |event| ModuleMsg::Watch {
+                        binding: i,
+                        part,
+                        generation,
+                        event,
                     });
                 }
             }
@@ -1056,52 +1046,49 @@ impl Worker {
                 Ok(Some(o)) => o.metadata.resource_version.unwrap_or_default(),
                 _ => String::new(),
             };
-            kinds.insert(
-                (info.api.api_version.clone(), info.api.plural.clone()),
-                info,
-            );
-            let mut value = obj.value;
-            release::mark_owned(&mut value, self.module.name(), namespace);
-            applied.insert(key, (value, rv));
-        }
-        self.applied = applied;
-        let wanted: BTreeSet<WatchKey> = kinds
-            .keys()
-            .map(|(a, p)| WatchKey {
-                api_version: a.clone(),
-                resource: p.clone(),
-                namespace: None,
-                labels: format!("{}={}", release::MODULE_LABEL, self.module.name()),
-                fields: String::new(),
-            })
-            .collect();
-        let have: BTreeSet<WatchKey> = self.drift_subs.iter().map(|(k, _)| k.clone()).collect();
-        if wanted == have {
-            return;
-        }
-        for (k, id) in self.drift_subs.drain(..) {
-            self.shared.hub.unsubscribe(&k, id);
-        }
-        for info in kinds.into_values() {
-            let key = WatchKey {
+            let watch = WatchKey {
                 api_version: info.api.api_version.clone(),
                 resource: info.api.plural.clone(),
                 namespace: None,
                 labels: format!("{}={}", release::MODULE_LABEL, self.module.name()),
                 fields: String::new(),
             };
-            let mut sub = self.shared.hub.subscribe(key.clone(), &info);
-            self.drift_subs.push((key, sub.id));
-            let tx = self.tx.clone();
-            let generation = self.generation;
-            tokio::spawn(async move {
-                while let Some(event) = sub.events.recv().await {
-                    if tx.send(ModuleMsg::Drift { generation, event }).is_err() {
-                        break;
-                    }
-                }
-            });
+            kinds.insert(watch, info);
+            let mut value = obj.value;
+            release::mark_owned(&mut value, self.module.name(), namespace);
+            applied.insert(key, (value, rv));
         }
+        self.applied = applied;
+        let have: BTreeSet<&WatchKey> = self.drift_subs.iter().map(|(k, _)| k).collect();
+        if kinds.keys().collect::<BTreeSet<_>>() == have {
+            return;
+        }
+        for (k, id) in self.drift_subs.drain(..) {
+            self.shared.hub.unsubscribe(&k, id);
+        }
+        for (key, info) in kinds {
+            let sub = self.shared.hub.subscribe(key.clone(), &info);
+            self.drift_subs.push((key, sub.id));
+            let generation = self.generation;
+            self.forward(sub, move |event| ModuleMsg::Drift { generation, event });
+        }
+    }
+
+    /// Pass a subscription's events to this worker, wrapped by `wrap`,
+    /// until either side goes away.
+    fn forward(
+        &self,
+        mut sub: crate::watch::Subscription,
+        wrap: impl Fn(WatchEvent) -> ModuleMsg + Send + 'static,
+    ) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = sub.events.recv().await {
+                if tx.send(wrap(event)).is_err() {
+                    break;
+                }
+            }
+        });
     }
 
     fn on_drift(&mut self, event: WatchEvent) {
