@@ -247,25 +247,50 @@ pub fn make_item(
     binding: &str,
     object: Value,
 ) -> Result<ObjectAndFilterResult, ContextError> {
+    let (keeps, filter_result) = filter_object(hook, binding, &object)?;
+    Ok(ObjectAndFilterResult {
+        object: keeps.then_some(object),
+        filter_result,
+    })
+}
+
+/// [`make_item`] from a borrowed object: the object is copied only when
+/// the binding keeps full objects (`keepFullObjectsInMemory`), so a
+/// long-running caller filtering many large objects copies none of them.
+pub fn make_item_of(
+    hook: &LoadedConfig,
+    binding: &str,
+    object: &Value,
+) -> Result<ObjectAndFilterResult, ContextError> {
+    let (keeps, filter_result) = filter_object(hook, binding, object)?;
+    Ok(ObjectAndFilterResult {
+        object: keeps.then(|| object.clone()),
+        filter_result,
+    })
+}
+
+/// Whether `binding` keeps full objects, and its jqFilter's result for
+/// `object` (`None` without a filter).
+fn filter_object(
+    hook: &LoadedConfig,
+    binding: &str,
+    object: &Value,
+) -> Result<(bool, Option<Value>), ContextError> {
     let index = hook
         .config
         .kubernetes
         .iter()
         .position(|k| k.name == binding)
         .ok_or_else(|| ContextError(format!("no kubernetes binding named {binding:?}")))?;
-    let spec = &hook.config.kubernetes[index];
     let filter_result = match &hook.filters[index] {
-        Some(filter) => Some(filter.apply(&object).map_err(|e| {
+        Some(filter) => Some(filter.apply(object).map_err(|e| {
             ContextError(format!(
                 "binding {binding:?}: jqFilter failed on an object: {e}"
             ))
         })?),
         None => None,
     };
-    Ok(ObjectAndFilterResult {
-        object: spec.keeps_objects().then_some(object),
-        filter_result,
-    })
+    Ok((hook.config.kubernetes[index].keeps_objects(), filter_result))
 }
 
 /// Build the binding context for `event`, with snapshots taken from

@@ -15,7 +15,7 @@ use std::hash::{Hash as _, Hasher as _};
 use std::sync::Arc;
 
 use hooks::config::{LoadedConfig, WatchEventType};
-use hooks::context::{ContextError, ObjectAndFilterResult, make_item};
+use hooks::context::{ContextError, ObjectAndFilterResult, make_item_of};
 use serde_json::Value;
 
 use crate::watch::WatchEvent;
@@ -29,8 +29,11 @@ pub enum BindingChange {
     Event(WatchEventType, Arc<Value>),
 }
 
-/// What a relist collected for one object: checksum, item, the object.
-type Relisted = (u64, ObjectAndFilterResult, Arc<Value>);
+/// What a relist collected for one object: checksum, item, and the
+/// object only when the relist will report it (it is new or changed in
+/// what the binding keeps). The first list reports nothing, so it keeps
+/// no object: a binding over many large objects never holds them all.
+type Relisted = (u64, ObjectAndFilterResult, Option<Arc<Value>>);
 
 #[derive(Default)]
 struct Part {
@@ -104,7 +107,7 @@ impl BindingState {
     ) -> Result<Vec<BindingChange>, ContextError> {
         let binding = self.binding.clone();
         let item_of = |obj: &Value| -> Result<(u64, ObjectAndFilterResult), ContextError> {
-            let item = make_item(hook, &binding, obj.clone())?;
+            let item = make_item_of(hook, &binding, obj)?;
             Ok((checksum(&item), item))
         };
         let mut out = Vec::new();
@@ -120,28 +123,29 @@ impl BindingState {
                     && let Some(relist) = &mut p.relist
                 {
                     let (sum, item) = item_of(&obj)?;
-                    relist.insert(object_id(&obj), (sum, item, obj));
+                    let id = object_id(&obj);
+                    let reported =
+                        p.listed_once && p.items.get(&id).is_none_or(|(old, _)| *old != sum);
+                    relist.insert(id, (sum, item, reported.then_some(obj)));
                 }
             }
             WatchEvent::ListDone => {
                 let relist = p.relist.take().unwrap_or_default();
                 if p.listed_once {
-                    for (id, (sum, _)) in &p.items {
+                    for (id, (_, item)) in &p.items {
                         if !relist.contains_key(id) {
-                            let gone = p.items.get(id).and_then(|(_, i)| i.object.clone());
-                            let obj = gone.unwrap_or_else(|| id_object(id));
+                            let obj = item.object.clone().unwrap_or_else(|| id_object(id));
                             out.push(BindingChange::Event(WatchEventType::Deleted, Arc::new(obj)));
                         }
-                        let _ = sum;
                     }
-                    for (id, (sum, _, obj)) in &relist {
-                        match p.items.get(id) {
-                            None => {
-                                out.push(BindingChange::Event(WatchEventType::Added, obj.clone()))
-                            }
-                            Some((old, _)) if old != sum => out
-                                .push(BindingChange::Event(WatchEventType::Modified, obj.clone())),
-                            _ => {}
+                    for (id, (_, _, obj)) in &relist {
+                        if let Some(obj) = obj {
+                            let ev = if p.items.contains_key(id) {
+                                WatchEventType::Modified
+                            } else {
+                                WatchEventType::Added
+                            };
+                            out.push(BindingChange::Event(ev, obj.clone()));
                         }
                     }
                 }
@@ -162,7 +166,9 @@ impl BindingState {
                 let (sum, item) = item_of(&obj)?;
                 let id = object_id(&obj);
                 if let Some(relist) = &mut p.relist {
-                    relist.insert(id, (sum, item, obj));
+                    let reported =
+                        p.listed_once && p.items.get(&id).is_none_or(|(old, _)| *old != sum);
+                    relist.insert(id, (sum, item, reported.then_some(obj)));
                     return Ok(out);
                 }
                 let change = match p.items.get(&id) {
@@ -223,4 +229,152 @@ fn id_object(id: &str) -> Value {
         meta.insert("namespace".into(), Value::String(ns.into()));
     }
     serde_json::json!({"metadata": meta})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hook(keep: bool) -> LoadedConfig {
+        let text = format!(
+            r#"{{"configVersion":"v1","kubernetes":[{{"name":"cms","apiVersion":"v1","kind":"ConfigMap",
+               "keepFullObjectsInMemory":{keep},"jqFilter":".data.k"}}]}}"#
+        );
+        hooks::config::parse_hook_config("h", &text).unwrap()
+    }
+
+    fn cm(name: &str, k: &str, other: &str) -> Arc<Value> {
+        Arc::new(serde_json::json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": "ns"},
+            "data": {"k": k, "other": other},
+        }))
+    }
+
+    fn list(
+        state: &mut BindingState,
+        hook: &LoadedConfig,
+        objs: &[Arc<Value>],
+    ) -> Vec<BindingChange> {
+        let mut out = state.on_event(hook, 0, WatchEvent::ListStart).unwrap();
+        for o in objs {
+            out.extend(
+                state
+                    .on_event(hook, 0, WatchEvent::Listed(o.clone()))
+                    .unwrap(),
+            );
+        }
+        out.extend(state.on_event(hook, 0, WatchEvent::ListDone).unwrap());
+        out
+    }
+
+    fn kinds(changes: &[BindingChange]) -> Vec<String> {
+        changes
+            .iter()
+            .map(|c| match c {
+                BindingChange::Synchronized => "sync".to_string(),
+                BindingChange::Event(t, o) => format!(
+                    "{t:?} {}",
+                    o.pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?")
+                ),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn first_list_synchronizes_and_keeps_only_filter_results() {
+        let h = hook(false);
+        let mut s = BindingState::new("cms", 1, None);
+        let out = list(&mut s, &h, &[cm("a", "1", "x"), cm("b", "2", "x")]);
+        assert_eq!(kinds(&out), ["sync"]);
+        let items = s.items();
+        assert_eq!(items.len(), 2);
+        assert!(items.iter().all(|i| i.object.is_none()), "{items:?}");
+        assert_eq!(items[0].filter_result, Some(Value::from("1")));
+        // The relist buffer is gone once the list is done.
+        assert!(s.parts[0].relist.is_none());
+    }
+
+    #[test]
+    fn keep_full_objects_keeps_them() {
+        let h = hook(true);
+        let mut s = BindingState::new("cms", 1, None);
+        list(&mut s, &h, &[cm("a", "1", "x")]);
+        assert_eq!(s.items()[0].object.as_ref(), Some(&*cm("a", "1", "x")));
+    }
+
+    #[test]
+    fn modified_only_when_the_kept_result_changes() {
+        let h = hook(false);
+        let mut s = BindingState::new("cms", 1, None);
+        list(&mut s, &h, &[cm("a", "1", "x")]);
+        // A change outside the filter's result is no event.
+        let out = s
+            .on_event(&h, 0, WatchEvent::Applied(cm("a", "1", "y")))
+            .unwrap();
+        assert!(out.is_empty(), "{out:?}");
+        let out = s
+            .on_event(&h, 0, WatchEvent::Applied(cm("a", "2", "y")))
+            .unwrap();
+        assert_eq!(kinds(&out), ["Modified a"]);
+        let out = s
+            .on_event(&h, 0, WatchEvent::Applied(cm("c", "3", "y")))
+            .unwrap();
+        assert_eq!(kinds(&out), ["Added c"]);
+        let out = s
+            .on_event(&h, 0, WatchEvent::Deleted(cm("c", "3", "y")))
+            .unwrap();
+        assert_eq!(kinds(&out), ["Deleted c"]);
+    }
+
+    #[test]
+    fn a_relist_reports_only_what_changed_and_keeps_only_those_objects() {
+        let h = hook(false);
+        let mut s = BindingState::new("cms", 1, None);
+        list(
+            &mut s,
+            &h,
+            &[cm("a", "1", "x"), cm("b", "2", "x"), cm("gone", "0", "x")],
+        );
+        s.on_event(&h, 0, WatchEvent::ListStart).unwrap();
+        for o in [
+            cm("a", "1", "changed-outside"),
+            cm("b", "20", "x"),
+            cm("new", "5", "x"),
+        ] {
+            s.on_event(&h, 0, WatchEvent::Listed(o)).unwrap();
+        }
+        let relist = s.parts[0].relist.as_ref().unwrap();
+        assert!(relist["ns/a"].2.is_none(), "unchanged: no object kept");
+        assert!(relist["ns/b"].2.is_some() && relist["ns/new"].2.is_some());
+        let out = s.on_event(&h, 0, WatchEvent::ListDone).unwrap();
+        let mut got = kinds(&out);
+        got.sort();
+        assert_eq!(got, ["Added new", "Deleted gone", "Modified b"]);
+        assert_eq!(s.len(), 3);
+    }
+
+    #[test]
+    fn synchronized_once_every_part_listed() {
+        let h = hook(false);
+        let mut s = BindingState::new("cms", 2, None);
+        s.on_event(&h, 0, WatchEvent::ListStart).unwrap();
+        assert!(s.on_event(&h, 0, WatchEvent::ListDone).unwrap().is_empty());
+        s.on_event(&h, 1, WatchEvent::ListStart).unwrap();
+        assert_eq!(
+            kinds(&s.on_event(&h, 1, WatchEvent::ListDone).unwrap()),
+            ["sync"]
+        );
+        assert!(s.is_synchronized());
+    }
+
+    #[test]
+    fn names_restrict_the_snapshot() {
+        let h = hook(false);
+        let mut s = BindingState::new("cms", 1, Some(vec!["b".into()]));
+        list(&mut s, &h, &[cm("a", "1", "x"), cm("b", "2", "x")]);
+        assert_eq!(s.len(), 1);
+    }
 }

@@ -12,6 +12,7 @@ use kube::api::{Api, DynamicObject};
 use kube::runtime::{WatchStreamExt as _, watcher};
 use serde_json::{Value, json};
 
+use crate::global_worker::{GlobalHandle, GlobalMsg};
 use crate::module_worker::{ModuleConfigState, ModuleHandle, ModuleMsg};
 use crate::status::StatusWriter;
 
@@ -33,11 +34,29 @@ pub enum ConfigSource {
     },
 }
 
-/// Sends configuration to module workers.
+/// Sends configuration to module workers (and the global settings to the
+/// global hooks, when there are any: they pass global values on).
 pub struct ConfigRouter {
     modules: BTreeMap<String, ModuleHandle>,
     status: StatusWriter,
     global: Value,
+    global_worker: Option<GlobalHandle>,
+    /// Module configuration held back until the gate opens (the global
+    /// hooks' start-up is done), latest per module.
+    held: Option<BTreeMap<String, ModuleConfigState>>,
+    gate: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+/// Wait for `gate` to open (at once when there is none left to wait for;
+/// never again after it opened).
+async fn gate_opens(gate: &mut Option<tokio::sync::oneshot::Receiver<()>>) {
+    match gate {
+        Some(rx) => {
+            let _ = rx.await;
+            *gate = None;
+        }
+        None => std::future::pending().await,
+    }
 }
 
 /// The outcome of checking one module's settings.
@@ -89,15 +108,59 @@ impl ConfigRouter {
             modules,
             status,
             global: json!({}),
+            global_worker: None,
+            held: None,
+            gate: None,
         }
+    }
+
+    /// Send the global settings to the global hooks' worker (which
+    /// publishes global values to the modules) and hold module
+    /// configuration back until `gate` opens.
+    pub fn with_global_hooks(
+        mut self,
+        worker: GlobalHandle,
+        gate: tokio::sync::oneshot::Receiver<()>,
+    ) -> ConfigRouter {
+        self.global_worker = Some(worker);
+        self.held = Some(BTreeMap::new());
+        self.gate = Some(gate);
+        self
     }
 
     fn set_global(&mut self, global: Value) {
         if global != self.global {
             self.global = global.clone();
-            for m in self.modules.values() {
-                let _ = m.tx.send(ModuleMsg::Global(global.clone()));
+            match &self.global_worker {
+                Some(w) => {
+                    let _ = w.tx.send(GlobalMsg::Settings(global));
+                }
+                None => {
+                    for m in self.modules.values() {
+                        let _ = m.tx.send(ModuleMsg::Global(global.clone()));
+                    }
+                }
             }
+        }
+    }
+
+    fn send_config(&mut self, name: &str, state: ModuleConfigState) {
+        match &mut self.held {
+            Some(held) => {
+                held.insert(name.to_string(), state);
+            }
+            None => {
+                if let Some(h) = self.modules.get(name) {
+                    let _ = h.tx.send(ModuleMsg::Config(state));
+                }
+            }
+        }
+    }
+
+    /// The gate opened: pass on what was held.
+    fn release_held(&mut self) {
+        for (name, state) in self.held.take().unwrap_or_default() {
+            self.send_config(&name, state);
         }
     }
 
@@ -129,9 +192,8 @@ impl ConfigRouter {
         let verdict = check(handle.map(|h| h.module.as_ref()), enabled, &settings);
         let message = match &verdict {
             Verdict::Accept(state) => {
-                if let Some(h) = handle {
-                    let _ = h.tx.send(ModuleMsg::Config(state.clone()));
-                }
+                let state = state.clone();
+                self.send_config(name, state);
                 String::new()
             }
             Verdict::Reject(msg) => {
@@ -155,7 +217,13 @@ impl ConfigRouter {
             .boxed();
         let mut listing: Option<BTreeSet<String>> = None;
         let mut present: BTreeSet<String> = BTreeSet::new();
-        while let Some(ev) = stream.next().await {
+        let mut gate = self.gate.take();
+        loop {
+            let next = tokio::select! {
+                next = stream.next() => next,
+                _ = gate_opens(&mut gate) => { self.release_held(); continue; }
+            };
+            let Some(ev) = next else { break };
             let ev = match ev {
                 Ok(ev) => ev,
                 Err(e) => {
@@ -205,7 +273,13 @@ impl ConfigRouter {
         let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
         let mut stream = watcher(api, cfg).default_backoff().boxed();
         let mut seen = false;
-        while let Some(ev) = stream.next().await {
+        let mut gate = self.gate.take();
+        loop {
+            let next = tokio::select! {
+                next = stream.next() => next,
+                _ = gate_opens(&mut gate) => { self.release_held(); continue; }
+            };
+            let Some(ev) = next else { break };
             let data = match ev {
                 Ok(watcher::Event::InitApply(cm) | watcher::Event::Apply(cm)) => {
                     seen = true;
@@ -257,9 +331,7 @@ impl ConfigRouter {
                 }
             };
             match check(Some(&h.module), enabled, &settings) {
-                Verdict::Accept(state) => {
-                    let _ = h.tx.send(ModuleMsg::Config(state));
-                }
+                Verdict::Accept(state) => self.send_config(&name, state),
                 Verdict::Reject(msg) => tracing::error!(module = name, "config map: {msg}"),
                 Verdict::Unknown => {}
             }

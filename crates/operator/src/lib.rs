@@ -6,8 +6,10 @@
 //! 1. [`resources`] and [`cluster`]: discovery and object operations;
 //! 2. [`watch`]: one shared watch per distinct (resource, namespace,
 //!    selectors); [`bindings`] keeps a hook binding's snapshot from it;
-//! 3. [`module_worker`]: a module's task queue and converge
-//!    (hooks, values, render, release, drift repair);
+//! 3. [`hook_set`]: a set of hooks with their bindings' snapshots,
+//!    schedules and the runs they queue; [`module_worker`]: a module's
+//!    task queue and converge (hooks, values, render, release, drift
+//!    repair);
 //! 4. [`release`]: server-side apply, prune, Helm 3 release records;
 //! 5. [`config`], [`status`], [`crds`]: the DKP custom resources.
 //!
@@ -20,8 +22,12 @@ pub mod bindings;
 pub mod cluster;
 pub mod config;
 pub mod crds;
+pub mod global_worker;
 pub mod hook_call;
+pub mod hook_set;
+pub mod http;
 pub mod kube_ops;
+pub mod metrics;
 pub mod module_worker;
 pub mod objects;
 pub mod operator;

@@ -15,29 +15,23 @@
 //!
 //! A failed task stays at the head of the queue and is retried with the
 //! shell-operator backoff (5 s, then 5 s + 2^(n-1) s, at most 32 s); a
-//! `allowFailure` binding's failure is logged and dropped.
-//!
-//! Combining, deterministic and documented (users-voice #4): when a hook
-//! run starts, every run of the same hook and the same kind (Event,
-//! Synchronization or Schedule) queued *directly* behind it is taken into
-//! the same run, its binding context appended in queue order, and then
-//! consecutive contexts of one group collapse into the last. Nothing
-//! else is ever combined, so what one run sees depends only on the queue.
+//! `allowFailure` binding's failure is logged and dropped. The hooks'
+//! bindings and the combining of queued runs are [`crate::hook_set`]'s.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use hooks::config::LifecycleBinding;
-use hooks::context::{BindingContext, HookEvent, SnapshotStore, build_context, collapse_groups};
+use hooks::context::BindingContext;
 use hooks::discovery::Hook;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::bindings::{BindingChange, BindingState};
 use crate::cluster::Cluster;
 use crate::hook_call::{self, HookCall};
+use crate::hook_set::{self, HookRun, HookSet, HookSetMsg, jitter};
 use crate::objects::ObjectKey;
 use crate::patches::PatchLog;
 use crate::release::{self, ReleaseOutcome, ReleaseRequest};
@@ -64,6 +58,8 @@ pub struct Shared {
     pub run_dirs: Arc<hooks::run_dir::RunDirs>,
     /// Stops running hooks on shutdown.
     pub stop: Option<hooks::runner::StopSignal>,
+    /// The operator's metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// What a module's settings source says.
@@ -82,26 +78,11 @@ pub enum ModuleMsg {
     Config(ModuleConfigState),
     /// The global values changed.
     Global(Value),
-    /// An event of a binding's watch.
-    Watch {
-        /// Binding index.
-        binding: usize,
-        /// Which of the binding's watches.
-        part: usize,
-        /// The enable generation it belongs to.
-        generation: u64,
-        /// The event.
-        event: WatchEvent,
-    },
-    /// A schedule binding fired.
-    Schedule {
-        /// Hook index.
-        hook: usize,
-        /// Binding name.
-        binding: String,
-        /// The enable generation it belongs to.
-        generation: u64,
-    },
+    /// What global hooks say of this module's enabled state
+    /// (`/<valuesKey>Enabled` in their values; `None`: nothing).
+    DynamicEnabled(Option<bool>),
+    /// A message of the module's hook bindings (watches, schedules).
+    Hooks(HookSetMsg),
     /// An event of the drift watch over the release's objects.
     Drift {
         /// The enable generation it belongs to.
@@ -109,17 +90,16 @@ pub enum ModuleMsg {
         /// The event.
         event: WatchEvent,
     },
-    /// Try again to start a binding whose kind was unknown.
-    RetryBinding {
-        /// Binding index.
-        binding: usize,
-        /// The enable generation it belongs to.
-        generation: u64,
-    },
     /// Report the module's state (for the debug interface and tests).
     Inspect(oneshot::Sender<ModuleSnapshot>),
     /// Stop: finish the running task, then end.
     Shutdown,
+}
+
+impl From<HookSetMsg> for ModuleMsg {
+    fn from(m: HookSetMsg) -> ModuleMsg {
+        ModuleMsg::Hooks(m)
+    }
 }
 
 /// A read-only view of a module worker's state.
@@ -139,29 +119,16 @@ pub struct ModuleSnapshot {
     pub queue: Vec<String>,
     /// The last error.
     pub last_error: Option<String>,
-}
-
-/// The kind of a hook run (what combining matches on).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum RunKind {
-    Synchronization,
-    Event,
-    Schedule,
+    /// Whether the configuration source has spoken for the module.
+    pub configured: bool,
 }
 
 #[derive(Debug)]
 enum Task {
     /// onStartup hooks, then bindings and schedules.
     Startup,
-    /// One hook run.
-    HookRun {
-        hook: usize,
-        kind: RunKind,
-        event: HookEvent,
-        allow_failure: bool,
-        /// Which binding's Synchronization this is.
-        sync_of: Option<usize>,
-    },
+    /// One hook run for a binding.
+    HookRun(HookRun),
     /// beforeHelm → render → release → afterHelm.
     ModuleRun,
     /// Re-apply one object of the release (drift).
@@ -174,25 +141,12 @@ impl Task {
     fn label(&self) -> String {
         match self {
             Task::Startup => "Startup".into(),
-            Task::HookRun { hook, event, .. } => format!("HookRun {hook} {}", event.binding()),
+            Task::HookRun(r) => format!("HookRun {} {}", r.hook, r.event.binding()),
             Task::ModuleRun => "ModuleRun".into(),
             Task::Reapply(k) => format!("Reapply {k}"),
             Task::Delete => "Delete".into(),
         }
     }
-}
-
-struct BindingRt {
-    hook: usize,
-    state: BindingState,
-    /// Subscribed watches (empty until the kind resolves).
-    subs: Vec<(WatchKey, u64)>,
-    /// Why the binding is not watching yet (its kind is unknown).
-    waiting: Option<String>,
-    wait_for_sync: bool,
-    sync_done: bool,
-    /// Failed attempts to resolve the kind.
-    attempts: u32,
 }
 
 /// Handle to a running module worker.
@@ -228,18 +182,18 @@ pub fn spawn(
         tx: tx.clone(),
         module: module.clone(),
     };
+    let hook_set = HookSet::new(module.name(), hooks, tx.clone(), shared.metrics.clone());
     let worker = Worker {
         shared,
         module,
-        hooks: hooks.into_iter().map(Arc::new).collect(),
+        hooks: hook_set,
         tx,
         config: None,
         global,
+        dynamic_enabled: None,
         enabled: false,
         generation: 0,
         startup_done: false,
-        bindings: Vec::new(),
-        schedules: None,
         queue: VecDeque::new(),
         patches: PatchLog::default(),
         failures: 0,
@@ -258,15 +212,14 @@ pub fn spawn(
 struct Worker {
     shared: Arc<Shared>,
     module: Arc<module::Module>,
-    hooks: Vec<Arc<Hook>>,
+    hooks: HookSet<ModuleMsg>,
     tx: mpsc::UnboundedSender<ModuleMsg>,
     config: Option<ModuleConfigState>,
     global: Value,
+    dynamic_enabled: Option<bool>,
     enabled: bool,
     generation: u64,
     startup_done: bool,
-    bindings: Vec<BindingRt>,
-    schedules: Option<tokio::task::JoinHandle<()>>,
     queue: VecDeque<Task>,
     patches: PatchLog,
     failures: u32,
@@ -326,52 +279,38 @@ impl Worker {
                     self.reconsider().await;
                 }
             }
+            ModuleMsg::DynamicEnabled(e) if e != self.dynamic_enabled => {
+                self.dynamic_enabled = e;
+                // Before the configuration source has spoken the module
+                // stays as it is: its first Config decides with this.
+                if self.config.is_some() {
+                    self.reconsider().await;
+                }
+            }
             ModuleMsg::Global(g) if g != self.global => {
                 self.global = g;
                 if self.enabled {
                     self.push_module_run();
                 }
             }
-            ModuleMsg::Watch {
-                binding,
-                part,
-                generation,
-                event,
-            } if generation == self.generation => self.on_watch(binding, part, event),
-            ModuleMsg::Schedule {
-                hook,
-                binding,
-                generation,
-            } if generation == self.generation && self.enabled => {
-                let allow_failure = self.hooks[hook]
-                    .config
-                    .config
-                    .schedule
-                    .iter()
-                    .find(|s| s.name == binding)
-                    .is_some_and(|s| s.allow_failure);
-                self.queue.push_back(Task::HookRun {
-                    hook,
-                    kind: RunKind::Schedule,
-                    event: HookEvent::Schedule { binding },
-                    allow_failure,
-                    sync_of: None,
-                });
+            ModuleMsg::Hooks(m) => {
+                let retry = matches!(m, HookSetMsg::RetryBinding { .. });
+                let runs = self
+                    .hooks
+                    .on_message(
+                        m,
+                        self.enabled,
+                        &self.shared.hub,
+                        &self.shared.cluster.resources,
+                    )
+                    .await;
+                self.queue.extend(runs.into_iter().map(Task::HookRun));
+                if retry {
+                    self.report().await;
+                }
             }
             ModuleMsg::Drift { generation, event } if generation == self.generation => {
                 self.on_drift(event)
-            }
-            ModuleMsg::RetryBinding {
-                binding,
-                generation,
-            } if generation == self.generation
-                && self
-                    .bindings
-                    .get(binding)
-                    .is_some_and(|b| b.subs.is_empty()) =>
-            {
-                self.subscribe(binding).await;
-                self.report().await;
             }
             ModuleMsg::Inspect(reply) => {
                 let _ = reply.send(self.snapshot());
@@ -381,20 +320,7 @@ impl Worker {
     }
 
     fn snapshot(&self) -> ModuleSnapshot {
-        let mut snapshots: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
-        for b in &self.bindings {
-            snapshots
-                .entry(self.hooks[b.hook].file.name.clone())
-                .or_default()
-                .insert(
-                    b.state.binding.clone(),
-                    b.state
-                        .items()
-                        .into_iter()
-                        .map(|i| serde_json::to_value(i).unwrap_or_default())
-                        .collect(),
-                );
-        }
+        let snapshots = self.hooks.snapshot_view();
         ModuleSnapshot {
             name: self.name().to_string(),
             enabled: self.enabled,
@@ -403,15 +329,20 @@ impl Worker {
             snapshots,
             queue: self.queue.iter().map(Task::label).collect(),
             last_error: self.last_error.clone(),
+            configured: self.config.is_some(),
         }
     }
 
-    /// Enabled resolution (addon-operator's extenders, in order): the
-    /// static `<valuesKey>Enabled`, then the ModuleConfig's
-    /// `spec.enabled`, then the module's `enabled` script while the
-    /// module is still enabled.
+    /// Enabled resolution (addon-operator's extenders, in order; the
+    /// last that has an opinion wins): the static `<valuesKey>Enabled`,
+    /// the global hooks' `/<valuesKey>Enabled` (DynamicallyEnabled), the
+    /// ModuleConfig's `spec.enabled`, then the module's `enabled` script
+    /// while the module is still enabled.
     async fn resolve_enabled(&mut self) -> bool {
         let mut enabled = self.module.static_enabled().unwrap_or(false);
+        if let Some(e) = self.dynamic_enabled {
+            enabled = e;
+        }
         if let Some(e) = self.config.as_ref().and_then(|c| c.enabled) {
             enabled = e;
         }
@@ -469,10 +400,7 @@ impl Worker {
     /// The first task that can run now: a ModuleRun waits for startup and
     /// for the Synchronization of every binding that asks for it.
     fn next_ready(&self) -> Option<usize> {
-        let syncing = self
-            .bindings
-            .iter()
-            .any(|b| b.wait_for_sync && b.waiting.is_none() && !b.sync_done);
+        let syncing = self.hooks.syncing();
         self.queue.iter().position(|t| match t {
             Task::ModuleRun => self.startup_done && !syncing,
             Task::Reapply(_) => self.startup_done,
@@ -486,13 +414,22 @@ impl Worker {
         };
         let task = self.queue.remove(i).expect("index from next_ready");
         let label = task.label();
+        let started = std::time::Instant::now();
         let result = match &task {
             Task::Startup => self.startup().await,
-            Task::HookRun { .. } => self.hook_run(&task).await,
+            Task::HookRun(run) => self.hook_run(run).await,
             Task::ModuleRun => self.module_run().await,
             Task::Reapply(key) => self.reapply(key).await,
             Task::Delete => self.delete().await,
         };
+        let metrics = &self.shared.metrics;
+        match (&task, &result) {
+            (Task::ModuleRun, r) => {
+                metrics.module_run(self.module.name(), started.elapsed(), r.is_ok())
+            }
+            (Task::Delete, Err(_)) => metrics.module_delete_failed(self.module.name()),
+            _ => {}
+        }
         match result {
             Ok(()) => {
                 self.failures = 0;
@@ -520,15 +457,14 @@ impl Worker {
                 self.queue.insert(i.min(self.queue.len()), task);
             }
         }
+        self.shared
+            .metrics
+            .queue_length(self.module.name(), self.queue.len());
         self.report().await;
     }
 
     async fn report(&mut self) {
-        let waiting: Vec<String> = self
-            .bindings
-            .iter()
-            .filter_map(|b| b.waiting.clone())
-            .collect();
+        let waiting = self.hooks.waiting();
         let report = ModuleReport {
             name: self.name().to_string(),
             weight: self.module.definition.weight,
@@ -591,37 +527,17 @@ impl Worker {
 
     // ---- hooks ----------------------------------------------------------
 
-    fn hooks_with(&self, binding: LifecycleBinding) -> Vec<usize> {
-        let mut with: Vec<(f64, &str, usize)> = self
-            .hooks
-            .iter()
-            .enumerate()
-            .filter_map(|(i, h)| {
-                Some((h.config.config.order_of(binding)?, h.file.name.as_str(), i))
-            })
-            .collect();
-        with.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-        with.into_iter().map(|(_, _, i)| i).collect()
-    }
-
-    fn snapshots_of(&self, hook: usize) -> SnapshotStore {
-        let mut store = SnapshotStore::default();
-        for b in self.bindings.iter().filter(|b| b.hook == hook) {
-            store.set_items(&b.state.binding, b.state.items());
-        }
-        store
-    }
-
     /// Run one hook with `contexts`; apply its values patch and execute
     /// its object operations. Returns whether the module's values changed.
     async fn call_hook(
         &mut self,
         hook: usize,
         contexts: Vec<BindingContext>,
+        allow_failure: bool,
     ) -> Result<bool, String> {
         let (values, config_values) = self.hook_values()?;
         let outcome = hook_call::run(HookCall {
-            hook: self.hooks[hook].clone(),
+            hook: self.hooks.hooks[hook].clone(),
             contexts,
             values: values.clone(),
             config_values,
@@ -635,6 +551,16 @@ impl Worker {
         for log in &outcome.logs {
             tracing::info!(module = self.name(), hook = outcome.hook, binding = outcome.binding, output = ?log.stream, "{}", log.msg);
         }
+        let metrics = &self.shared.metrics;
+        metrics.hook_run(
+            crate::metrics::HookOwner::Module(self.module.name()),
+            &outcome.hook,
+            &outcome.binding,
+            self.module.name(),
+            outcome.duration,
+            crate::metrics::RunResult::of(outcome.error.is_none(), allow_failure),
+        );
+        metrics.hook_emitted(&outcome.hook, &outcome.metrics);
         let failed = outcome.error.clone();
         let namespace = self.module.namespace();
         if let Err(e) = crate::kube_ops::execute(
@@ -659,14 +585,9 @@ impl Worker {
 
     async fn lifecycle(&mut self, binding: LifecycleBinding) -> Result<bool, String> {
         let mut changed = false;
-        for hook in self.hooks_with(binding) {
-            let ctx = build_context(
-                &self.hooks[hook].config,
-                &HookEvent::Lifecycle(binding),
-                &self.snapshots_of(hook),
-            )
-            .map_err(|e| e.to_string())?;
-            changed |= self.call_hook(hook, vec![ctx]).await?;
+        for hook in self.hooks.hooks_with(binding) {
+            let ctx = self.hooks.lifecycle_context(hook, binding)?;
+            changed |= self.call_hook(hook, vec![ctx], false).await?;
         }
         Ok(changed)
     }
@@ -676,266 +597,37 @@ impl Worker {
             self.lifecycle(LifecycleBinding::OnStartup)
                 .await
                 .map_err(TaskError::Retry)?;
-            self.start_bindings().await;
-            self.start_schedules();
+            self.hooks
+                .start_bindings(&self.shared.hub, &self.shared.cluster.resources)
+                .await;
+            self.hooks.start_schedules();
             self.startup_done = true;
         }
         Ok(())
     }
 
-    async fn start_bindings(&mut self) {
-        if self.bindings.is_empty() {
-            for (h, hook) in self.hooks.iter().enumerate() {
-                for k in &hook.config.config.kubernetes {
-                    let (watches, names) = crate::selectors::watches_of(k);
-                    self.bindings.push(BindingRt {
-                        hook: h,
-                        state: BindingState::new(&k.name, watches.len(), names),
-                        subs: Vec::new(),
-                        waiting: None,
-                        wait_for_sync: k.wait_for_synchronization,
-                        sync_done: false,
-                        attempts: 0,
-                    });
-                }
-            }
-        }
-        for i in 0..self.bindings.len() {
-            if self.bindings[i].subs.is_empty() {
-                self.subscribe(i).await;
-            }
-        }
-    }
-
-    /// Start the watches of binding `i`; an unknown kind is retried with
-    /// backoff in the background and shown on the module's status.
-    async fn subscribe(&mut self, i: usize) {
-        let hook = self.bindings[i].hook;
-        let binding_name = self.bindings[i].state.binding.clone();
-        let Some(k) = self.hooks[hook]
-            .config
-            .config
-            .kubernetes
-            .iter()
-            .find(|k| k.name == binding_name)
-            .cloned()
-        else {
-            return;
-        };
-        match self
-            .shared
-            .cluster
-            .resources
-            .resolve(k.api_version.as_deref(), &k.kind)
-            .await
-        {
-            Ok(info) => {
-                self.bindings[i].waiting = None;
-                let (watches, _) = crate::selectors::watches_of(&k);
-                for (part, (namespace, labels, fields)) in watches.into_iter().enumerate() {
-                    let key = WatchKey {
-                        api_version: info.api.api_version.clone(),
-                        resource: info.api.plural.clone(),
-                        namespace: if info.namespaced { namespace } else { None },
-                        labels,
-                        fields,
-                    };
-                    let sub = self.shared.hub.subscribe(key.clone(), &info);
-                    self.bindings[i].subs.push((key, sub.id));
-                    let generation = self.generation;
-                    self.forward(sub, move |event| ModuleMsg::Watch {
-                        binding: i,
-                        part,
-                        generation,
-                        event,
-                    });
-                }
-            }
-            Err(e) => {
-                let msg = format!("binding {binding_name}: {e} (retrying)");
-                tracing::warn!(module = self.name(), "{msg}");
-                self.bindings[i].waiting = Some(msg);
-                let tx = self.tx.clone();
-                let generation = self.generation;
-                let attempts = self.bindings[i].attempts;
-                self.bindings[i].attempts = attempts.saturating_add(1);
-                tokio::spawn(async move {
-                    tokio::time::sleep(hooks::queue::backoff::retry_delay(attempts, jitter()))
-                        .await;
-                    let _ = tx.send(ModuleMsg::RetryBinding {
-                        binding: i,
-                        generation,
-                    });
-                });
-            }
-        }
-    }
-
-    fn on_watch(&mut self, i: usize, part: usize, event: WatchEvent) {
-        let Some(b) = self.bindings.get_mut(i) else {
-            return;
-        };
-        let hook = b.hook;
-        let changes = match b.state.on_event(&self.hooks[hook].config, part, event) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(
-                    module = self.module.name(),
-                    "binding {}: {e}",
-                    b.state.binding
-                );
-                return;
-            }
-        };
-        let binding_name = b.state.binding.clone();
-        let Some(spec) = self.hooks[hook]
-            .config
-            .config
-            .kubernetes
-            .iter()
-            .find(|k| k.name == binding_name)
-        else {
-            return;
-        };
-        for change in changes {
-            match change {
-                BindingChange::Synchronized => {
-                    if spec.execute_hook_on_synchronization {
-                        self.queue.push_back(Task::HookRun {
-                            hook,
-                            kind: RunKind::Synchronization,
-                            event: HookEvent::Synchronization {
-                                binding: binding_name.clone(),
-                            },
-                            allow_failure: false,
-                            sync_of: Some(i),
-                        });
-                    } else {
-                        self.bindings[i].sync_done = true;
-                    }
-                }
-                BindingChange::Event(ev, obj) => {
-                    if !spec.runs_on(ev) || !self.bindings[i].sync_done {
-                        continue;
-                    }
-                    self.queue.push_back(Task::HookRun {
-                        hook,
-                        kind: RunKind::Event,
-                        event: HookEvent::Event {
-                            binding: binding_name.clone(),
-                            event: ev,
-                            object: (*obj).clone(),
-                        },
-                        allow_failure: spec.allow_failure,
-                        sync_of: None,
-                    });
-                }
-            }
-        }
-    }
-
-    fn start_schedules(&mut self) {
-        let mut entries = Vec::new();
-        for (h, hook) in self.hooks.iter().enumerate() {
-            for s in &hook.config.config.schedule {
-                match hooks::config::parse_crontab(&s.crontab) {
-                    Ok(cron) => entries.push((h, s.name.clone(), cron)),
-                    Err(e) => tracing::error!(module = self.name(), "schedule {}: {e}", s.name),
-                }
-            }
-        }
-        if entries.is_empty() {
-            return;
-        }
-        let tx = self.tx.clone();
-        let generation = self.generation;
-        self.schedules = Some(tokio::spawn(async move {
-            loop {
-                let now = chrono::Utc::now();
-                let next = entries
-                    .iter()
-                    .filter_map(|(h, b, c)| {
-                        Some((c.find_next_occurrence(&now, false).ok()?, *h, b.clone()))
-                    })
-                    .min_by_key(|(t, _, _)| *t);
-                let Some((at, _, _)) = next else { return };
-                let wait = (at - now).to_std().unwrap_or_default();
-                tokio::time::sleep(wait).await;
-                for (h, b, c) in &entries {
-                    if c.find_next_occurrence(&now, false).ok() == Some(at) {
-                        let msg = ModuleMsg::Schedule {
-                            hook: *h,
-                            binding: b.clone(),
-                            generation,
-                        };
-                        if tx.send(msg).is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-        }));
-    }
-
-    async fn hook_run(&mut self, task: &Task) -> Result<(), TaskError> {
-        let Task::HookRun {
-            hook,
-            kind,
-            event,
-            allow_failure,
-            sync_of,
-        } = task
-        else {
-            return Ok(());
-        };
-        // Combine the runs of this hook and kind queued right behind.
-        let mut events = vec![event.clone()];
-        let mut syncs: Vec<usize> = sync_of.iter().copied().collect();
-        while let Some(Task::HookRun {
-            hook: h,
-            kind: k,
-            event: e,
-            sync_of: s,
-            ..
-        }) = self.queue.front()
-        {
-            if h != hook || k != kind {
-                break;
-            }
-            events.push(e.clone());
-            syncs.extend(s.iter().copied());
-            self.queue.pop_front();
-        }
-        let store = self.snapshots_of(*hook);
-        let mut contexts = Vec::new();
-        for e in &events {
-            contexts.push(
-                build_context(&self.hooks[*hook].config, e, &store)
-                    .map_err(|e| TaskError::Retry(e.to_string()))?,
-            );
-        }
-        let contexts = collapse_groups(contexts);
-        match self.call_hook(*hook, contexts).await {
+    async fn hook_run(&mut self, run: &HookRun) -> Result<(), TaskError> {
+        let (events, syncs) = hook_set::take_combined(run, &mut self.queue, |t| match t {
+            Task::HookRun(r) => Some(r),
+            _ => None,
+        });
+        let contexts = hook_set::combined_contexts(&self.hooks, run.hook, &events)
+            .map_err(TaskError::Retry)?;
+        match self.call_hook(run.hook, contexts, run.allow_failure).await {
             Ok(changed) => {
                 for s in syncs {
-                    self.bindings[s].sync_done = true;
+                    self.hooks.synchronized(s);
                 }
-                if changed && *kind != RunKind::Synchronization && self.enabled {
+                if changed && run.kind != hook_set::RunKind::Synchronization && self.enabled {
                     self.push_module_run();
                 }
                 Ok(())
             }
-            Err(e) if *allow_failure => Err(TaskError::Drop(e)),
+            Err(e) if run.allow_failure => Err(TaskError::Drop(e)),
             Err(e) => {
                 // Put the combined runs back behind this one, in order.
-                for e in events.into_iter().skip(1).rev() {
-                    self.queue.push_front(Task::HookRun {
-                        hook: *hook,
-                        kind: *kind,
-                        event: e,
-                        allow_failure: false,
-                        sync_of: None,
-                    });
+                for r in hook_set::put_back(run, events).into_iter().rev() {
+                    self.queue.push_front(Task::HookRun(r));
                 }
                 Err(TaskError::Retry(e))
             }
@@ -1169,7 +861,6 @@ impl Worker {
             }
         }
         self.stop_watches();
-        self.bindings.clear();
         self.startup_done = false;
         self.patches.clear();
         self.applied.clear();
@@ -1181,16 +872,9 @@ impl Worker {
     }
 
     fn stop_watches(&mut self) {
-        for b in &mut self.bindings {
-            for (k, id) in b.subs.drain(..) {
-                self.shared.hub.unsubscribe(&k, id);
-            }
-        }
+        self.hooks.stop(&self.shared.hub);
         for (k, id) in self.drift_subs.drain(..) {
             self.shared.hub.unsubscribe(&k, id);
-        }
-        if let Some(s) = self.schedules.take() {
-            s.abort();
         }
     }
 }
@@ -1200,11 +884,6 @@ enum TaskError {
     Retry(String),
     /// An allowed failure: log and drop.
     Drop(String),
-}
-
-fn jitter() -> f64 {
-    // Sub-second jitter from the clock: enough to spread retries.
-    f64::from(chrono::Utc::now().timestamp_subsec_nanos() % 1000) / 1000.0
 }
 
 /// Run a module's `enabled` script as addon-operator does: it writes

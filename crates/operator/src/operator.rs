@@ -10,6 +10,10 @@ use serde_json::json;
 
 use crate::cluster::Cluster;
 use crate::config::{ConfigRouter, ConfigSource};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::global_worker::{self, GlobalHandle, GlobalMsg};
+use crate::metrics::Metrics;
 use crate::module_worker::{self, ModuleHandle, ModuleMsg, Shared};
 use crate::status::{ModulePhase, ModuleReport, StatusWriter};
 use crate::watch::WatchHub;
@@ -19,6 +23,11 @@ use crate::watch::WatchHub;
 pub struct Options {
     /// Folders holding modules (`<dir>/<NNN-name>/`).
     pub modules_dirs: Vec<PathBuf>,
+    /// addon-operator's global hooks (`GLOBAL_HOOKS_DIR`).
+    pub global_hooks_dir: Option<PathBuf>,
+    /// shell-operator's hooks folder (`--hooks-dir`): its hooks run with
+    /// no values, beside any modules.
+    pub hooks_dir: Option<PathBuf>,
     /// The operator's namespace (for the ConfigMap source).
     pub namespace: String,
     /// Where settings come from.
@@ -31,6 +40,29 @@ pub struct Options {
     pub history_max: usize,
     /// Install deckmod's CRDs when missing.
     pub install_crds: bool,
+    /// Serve `/metrics`, `/metrics/hooks`, `/healthz`, `/readyz` here.
+    pub listen: Option<std::net::SocketAddr>,
+    /// The metric names' prefix (`addon_operator_`).
+    pub metrics_prefix: String,
+}
+
+impl Default for Options {
+    /// No modules or hooks; the defaults of `deckmod operator`'s flags.
+    fn default() -> Options {
+        Options {
+            modules_dirs: Vec::new(),
+            global_hooks_dir: None,
+            hooks_dir: None,
+            namespace: "d8-system".into(),
+            config: ConfigSource::ModuleConfigs,
+            tmp_dir: std::env::temp_dir().join("deckmod"),
+            hook_timeout: Some(Duration::from_secs(600)),
+            history_max: 10,
+            install_crds: true,
+            listen: None,
+            metrics_prefix: "addon_operator_".into(),
+        }
+    }
 }
 
 /// The operator could not start.
@@ -42,6 +74,13 @@ pub enum StartError {
     /// A modules folder cannot be read.
     #[error("{0}: {1}")]
     Io(PathBuf, std::io::Error),
+    /// The HTTP address cannot be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Listen(std::net::SocketAddr, std::io::Error),
+    /// A global or shell-operator hook's configuration is wrong (as in
+    /// addon-operator, start-up stops: these hooks run before anything).
+    #[error("hooks in {0}: {1}")]
+    Hooks(PathBuf, String),
 }
 
 /// A running operator.
@@ -50,7 +89,14 @@ pub struct Operator {
     modules: BTreeMap<String, ModuleHandle>,
     workers: Vec<tokio::task::JoinHandle<()>>,
     config: tokio::task::JoinHandle<()>,
+    global: Vec<(GlobalHandle, tokio::task::JoinHandle<()>)>,
     hub: WatchHub,
+    metrics: Arc<Metrics>,
+    ready: Arc<AtomicBool>,
+    /// The HTTP server, the readiness watcher, the live ticks.
+    background: Vec<tokio::task::JoinHandle<()>>,
+    /// Where the HTTP server listens.
+    listen: Option<std::net::SocketAddr>,
 }
 
 /// A module folder found in a modules dir: its order and path.
@@ -85,7 +131,8 @@ impl Operator {
             .await
             .ok()
             .map(|v| v.git_version.trim_start_matches('v').to_string());
-        let hub = WatchHub::new(cluster.clone());
+        let metrics = Arc::new(Metrics::new(&opts.metrics_prefix));
+        let hub = WatchHub::new(cluster.clone(), metrics.clone());
         let status = StatusWriter::new(cluster.clone());
         let shared = Arc::new(Shared {
             cluster: cluster.clone(),
@@ -99,7 +146,32 @@ impl Operator {
             stop: hooks::runner::StopSignal::new()
                 .map_err(|e| StartError::Io(opts.tmp_dir.clone(), e))
                 .ok(),
+            metrics: metrics.clone(),
         });
+        let ready = Arc::new(AtomicBool::new(false));
+        let mut background = Vec::new();
+        let mut listen = None;
+        if let Some(addr) = opts.listen {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| StartError::Listen(addr, e))?;
+            listen = listener.local_addr().ok();
+            let state = Arc::new(crate::http::HttpState {
+                metrics: metrics.clone(),
+                ready: ready.clone(),
+            });
+            background.push(tokio::spawn(crate::http::serve(listener, state)));
+        }
+        background.push(tokio::spawn({
+            let metrics = metrics.clone();
+            async move {
+                let mut every = tokio::time::interval(Duration::from_secs(10));
+                loop {
+                    every.tick().await;
+                    metrics.tick();
+                }
+            }
+        }));
         let mut modules = BTreeMap::new();
         let mut workers = Vec::new();
         for dir in &opts.modules_dirs {
@@ -129,20 +201,75 @@ impl Operator {
                 }
             }
         }
-        let router = ConfigRouter::new(modules.clone(), status);
+        let mut global = Vec::new();
+        let mut router = ConfigRouter::new(modules.clone(), status);
+        let mut global_ready = None;
+        if let Some(dir) = &opts.global_hooks_dir {
+            let hooks = discover(dir, "global/").await?;
+            let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+            let (gate_tx, gate_rx) = tokio::sync::oneshot::channel();
+            global_ready = Some(gate_rx);
+            // One start-up signal, two listeners: the configuration
+            // router's gate and the readiness watcher.
+            let (router_tx, router_rx) = tokio::sync::oneshot::channel();
+            background.push(tokio::spawn(async move {
+                if ready_rx.await.is_ok() {
+                    let _ = router_tx.send(());
+                    let _ = gate_tx.send(());
+                }
+            }));
+            let ready_rx = router_rx;
+            let (handle, task) = global_worker::spawn(
+                shared.clone(),
+                global_worker::Mode::Global,
+                hooks,
+                modules.clone(),
+                ready_tx,
+            );
+            router = router.with_global_hooks(handle.clone(), ready_rx);
+            global.push((handle, task));
+        }
+        if let Some(dir) = &opts.hooks_dir {
+            let hooks = discover(dir, "").await?;
+            let (ready_tx, _) = tokio::sync::oneshot::channel();
+            let (handle, task) = global_worker::spawn(
+                shared.clone(),
+                global_worker::Mode::Shell,
+                hooks,
+                BTreeMap::new(),
+                ready_tx,
+            );
+            global.push((handle, task));
+        }
         let config = match opts.config.clone() {
             ConfigSource::ModuleConfigs => tokio::spawn(router.run_module_configs(client)),
             ConfigSource::ConfigMap { namespace, name } => {
                 tokio::spawn(router.run_config_map(client, namespace, name))
             }
         };
+        background.push(tokio::spawn(watch_readiness(
+            modules.values().cloned().collect(),
+            global_ready,
+            ready.clone(),
+        )));
         Ok(Operator {
             shared,
             modules,
             workers,
             config,
+            global,
             hub,
+            metrics,
+            ready,
+            background,
+            listen,
         })
+    }
+
+    /// The global hooks' worker and the shell-operator hooks' worker, in
+    /// that order, those that run.
+    pub fn hook_workers(&self) -> impl Iterator<Item = &GlobalHandle> {
+        self.global.iter().map(|(h, _)| h)
     }
 
     /// The module workers, by module name.
@@ -155,19 +282,45 @@ impl Operator {
         &self.hub
     }
 
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Whether the first converge is done (`/readyz`).
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Relaxed)
+    }
+
+    /// Where the HTTP endpoints listen (the bound address when the port
+    /// asked for was 0).
+    pub fn listen_addr(&self) -> Option<std::net::SocketAddr> {
+        self.listen
+    }
+
     /// Stop taking configuration, stop running hooks (SIGTERM to their
     /// process groups, SIGKILL after `grace`), let each worker end its
     /// task, stop every watch.
     pub async fn shutdown(self, grace: Duration) {
         self.config.abort();
+        self.ready.store(false, Ordering::Relaxed);
+        for b in &self.background {
+            b.abort();
+        }
         for m in self.modules.values() {
             let _ = m.tx.send(ModuleMsg::Shutdown);
+        }
+        for (g, _) in &self.global {
+            let _ = g.tx.send(GlobalMsg::Shutdown);
         }
         if let Some(stop) = &self.shared.stop {
             stop.stop(grace);
         }
         for w in self.workers {
             let _ = w.await;
+        }
+        for (_, task) in self.global {
+            let _ = task.await;
         }
         self.hub.shutdown();
     }
@@ -212,4 +365,59 @@ async fn load(
     })
     .await
     .unwrap_or_else(|e| Err((String::new(), format!("loading failed: {e}"))))
+}
+
+/// Discover the hooks of a global or shell-operator hooks folder (each
+/// hook's `--config` run); a hook whose configuration fails stops start-up.
+async fn discover(dir: &Path, prefix: &str) -> Result<Vec<hooks::discovery::Hook>, StartError> {
+    let dir = dir.to_path_buf();
+    let prefix = prefix.to_string();
+    let found = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || {
+            let opts = hooks::discovery::DiscoveryOptions {
+                name_prefix: prefix,
+                ..Default::default()
+            };
+            hooks::discovery::discover_hooks(&dir, &opts).map_err(|e| e.to_string())
+        }
+    })
+    .await
+    .map_err(|e| StartError::Hooks(dir.clone(), e.to_string()))?;
+    found
+        .map(|(hooks, _)| hooks)
+        .map_err(|e| StartError::Hooks(dir, e))
+}
+
+/// Mark the operator ready once the first converge is done: the global
+/// hooks' start-up (if any) is done, and every module has its
+/// configuration and an empty queue (or is failing: readiness is about
+/// the operator, the module's failure is on its status).
+async fn watch_readiness(
+    modules: Vec<ModuleHandle>,
+    global_ready: Option<tokio::sync::oneshot::Receiver<()>>,
+    ready: Arc<AtomicBool>,
+) {
+    if let Some(rx) = global_ready
+        && rx.await.is_err()
+    {
+        return;
+    }
+    loop {
+        let mut done = true;
+        for m in &modules {
+            match m.inspect().await {
+                Some(s)
+                    if s.configured && (s.queue.is_empty() || s.phase == ModulePhase::Error) => {}
+                Some(_) => done = false,
+                None => {}
+            }
+        }
+        if done {
+            ready.store(true, Ordering::Relaxed);
+            tracing::info!("first converge done: ready");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

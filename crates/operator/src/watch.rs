@@ -6,7 +6,14 @@
 //!
 //! A new subscriber restarts the shared watch (a fresh list), so it gets
 //! the full current state; the others see the relist and, having the same
-//! objects already, report nothing. kube's watcher resumes a dropped watch
+//! objects already, report nothing.
+//!
+//! Each subscriber's channel is bounded ([`SUBSCRIBER_BUFFER`]): the watch
+//! reads from the API server only as fast as its subscribers take the
+//! objects, so a list of many large objects is never all in memory at
+//! once (a subscriber filters each object and drops it). The price: a
+//! subscriber that stops reading holds up the others of its watch, so
+//! subscribers hand work off instead of doing it in line. kube's watcher resumes a dropped watch
 //! from its last resourceVersion and relists only on `410 Gone`; errors
 //! are counted, logged, and retried with backoff.
 
@@ -54,7 +61,10 @@ pub enum WatchEvent {
     Deleted(Arc<Value>),
 }
 
-type Subscribers = Arc<Mutex<Vec<(u64, mpsc::UnboundedSender<WatchEvent>)>>>;
+/// Events buffered per subscriber before the watch waits for it.
+pub const SUBSCRIBER_BUFFER: usize = 64;
+
+type Subscribers = Arc<Mutex<Vec<(u64, mpsc::Sender<WatchEvent>)>>>;
 
 struct Entry {
     subscribers: Subscribers,
@@ -69,6 +79,7 @@ pub struct WatchHub {
     entries: Arc<Mutex<HashMap<WatchKey, Entry>>>,
     next_id: Arc<AtomicU64>,
     errors: Arc<AtomicU64>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// A binding's subscription to a shared watch; dropping it does not end
@@ -79,23 +90,24 @@ pub struct Subscription {
     /// This subscriber's id.
     pub id: u64,
     /// Its events.
-    pub events: mpsc::UnboundedReceiver<WatchEvent>,
+    pub events: mpsc::Receiver<WatchEvent>,
 }
 
 impl WatchHub {
-    /// A hub over `cluster`.
-    pub fn new(cluster: Cluster) -> WatchHub {
+    /// A hub over `cluster`, counting watch errors in `metrics`.
+    pub fn new(cluster: Cluster, metrics: Arc<crate::metrics::Metrics>) -> WatchHub {
         WatchHub {
             cluster,
             entries: Arc::default(),
             next_id: Arc::new(AtomicU64::new(1)),
             errors: Arc::default(),
+            metrics,
         }
     }
 
     /// Subscribe to the watch `key` of `info`, starting it if it is new.
     pub fn subscribe(&self, key: WatchKey, info: &ResourceInfo) -> Subscription {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(SUBSCRIBER_BUFFER);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut entries = self.entries.lock().expect("watch table lock");
         match entries.get(&key) {
@@ -117,6 +129,7 @@ impl WatchHub {
                     subscribers.clone(),
                     restart.clone(),
                     self.errors.clone(),
+                    self.metrics.clone(),
                 ));
                 entries.insert(
                     key.clone(),
@@ -174,9 +187,38 @@ impl WatchHub {
     }
 }
 
-fn send(subscribers: &Subscribers, event: WatchEvent) {
-    let mut subs = subscribers.lock().expect("subscribers lock");
-    subs.retain(|(_, tx)| tx.send(event.clone()).is_ok());
+/// Give `event` to every subscriber, waiting for room in each one's
+/// buffer; subscribers that went away are dropped.
+async fn send(subscribers: &Subscribers, event: WatchEvent) {
+    let targets: Vec<(u64, mpsc::Sender<WatchEvent>)> = subscribers
+        .lock()
+        .expect("subscribers lock")
+        .iter()
+        .map(|(id, tx)| (*id, tx.clone()))
+        .collect();
+    let mut gone = Vec::new();
+    for (id, tx) in targets {
+        if tx.send(event.clone()).await.is_err() {
+            gone.push(id);
+        }
+    }
+    if !gone.is_empty() {
+        subscribers
+            .lock()
+            .expect("subscribers lock")
+            .retain(|(id, _)| !gone.contains(id));
+    }
+}
+
+/// The `error_type` label of a watch error.
+fn watch_error_type(e: &watcher::Error) -> &'static str {
+    match e {
+        watcher::Error::InitialListFailed(_) => "list",
+        watcher::Error::WatchStartFailed(_) => "watch-start",
+        watcher::Error::WatchError(_) => "watch",
+        watcher::Error::WatchFailed(_) => "watch-failed",
+        _ => "other",
+    }
 }
 
 fn to_value(obj: DynamicObject) -> Arc<Value> {
@@ -190,6 +232,7 @@ async fn run_watch(
     subscribers: Subscribers,
     restart: Arc<Notify>,
     errors: Arc<AtomicU64>,
+    metrics: Arc<crate::metrics::Metrics>,
 ) {
     let api = cluster.api(&info, key.namespace.as_deref());
     loop {
@@ -208,6 +251,7 @@ async fn run_watch(
                     None => break,
                     Some(Err(e)) => {
                         errors.fetch_add(1, Ordering::Relaxed);
+                        metrics.watch_error(watch_error_type(&e));
                         tracing::warn!(watch = ?key, "watch error (retrying): {e}");
                     }
                     Some(Ok(ev)) => send(&subscribers, match ev {
@@ -216,7 +260,7 @@ async fn run_watch(
                         watcher::Event::InitDone => WatchEvent::ListDone,
                         watcher::Event::Apply(o) => WatchEvent::Applied(to_value(o)),
                         watcher::Event::Delete(o) => WatchEvent::Deleted(to_value(o)),
-                    }),
+                    }).await,
                 },
             }
         }

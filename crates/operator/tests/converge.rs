@@ -144,8 +144,7 @@ async fn start(client: &Client) -> operator::Operator {
             config: operator::config::ConfigSource::ModuleConfigs,
             tmp_dir: tmp,
             hook_timeout: Some(Duration::from_secs(30)),
-            history_max: 10,
-            install_crds: true,
+            ..Default::default()
         },
     )
     .await

@@ -11,7 +11,8 @@ use operator::config::ConfigSource;
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  deckmod operator --modules-dir ./modules\n  \
-deckmod operator --modules-dir ./modules --config-map addon-operator --namespace ops\n\n\
+deckmod operator --modules-dir ./modules --config-map addon-operator --namespace ops\n  \
+deckmod operator --hooks-dir ./hooks   (shell-operator hooks, no modules)\n\n\
 Every flag can also be set through the environment variable shown. The cluster is the \
 kubeconfig's current context (KUBECONFIG, ~/.kube/config), or the in-cluster service account."
 )]
@@ -24,6 +25,18 @@ pub struct OperatorArgs {
         value_delimiter = ':'
     )]
     pub modules_dirs: Vec<PathBuf>,
+    /// addon-operator's global hooks: they run first, read and patch the
+    /// global values, and may enable modules (`/<valuesKey>Enabled`).
+    #[arg(
+        long = "global-hooks-dir",
+        value_name = "DIR",
+        env = "DECKMOD_GLOBAL_HOOKS_DIR"
+    )]
+    pub global_hooks_dir: Option<PathBuf>,
+    /// A shell-operator hooks folder: its hooks run unchanged (no values;
+    /// onStartup, kubernetes and schedule bindings, object operations).
+    #[arg(long = "hooks-dir", value_name = "DIR", env = "DECKMOD_HOOKS_DIR")]
+    pub hooks_dir: Option<PathBuf>,
     /// The operator's namespace.
     #[arg(
         long,
@@ -61,6 +74,18 @@ pub struct OperatorArgs {
     /// Do not install deckmod's CRDs (they are installed when missing).
     #[arg(long = "no-install-crds", env = "DECKMOD_NO_INSTALL_CRDS")]
     pub no_install_crds: bool,
+    /// Serve /metrics, /metrics/hooks, /healthz and /readyz on this
+    /// address (addon-operator's is 0.0.0.0:9650).
+    #[arg(long, value_name = "ADDR", env = "DECKMOD_LISTEN")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Prefix of the metric names (addon-operator's; shell_operator_ for
+    /// shell-operator's dashboards).
+    #[arg(
+        long = "metrics-prefix",
+        env = "DECKMOD_METRICS_PREFIX",
+        default_value = "addon_operator_"
+    )]
+    pub metrics_prefix: String,
     /// Log format: text or json.
     #[arg(long = "log-format", env = "DECKMOD_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -71,6 +96,8 @@ pub fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
     init_logging(&args.log_format);
     let opts = operator::Options {
         modules_dirs: args.modules_dirs,
+        global_hooks_dir: args.global_hooks_dir,
+        hooks_dir: args.hooks_dir,
         namespace: args.namespace.clone(),
         config: match args.config_map {
             Some(name) => ConfigSource::ConfigMap {
@@ -83,6 +110,8 @@ pub fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
         hook_timeout: Some(Duration::from_secs(args.hook_timeout)),
         history_max: args.history_max,
         install_crds: !args.no_install_crds,
+        listen: args.listen,
+        metrics_prefix: args.metrics_prefix,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,0 +1,406 @@
+//! Hooks that belong to no module, on a queue of their own:
+//!
+//! - addon-operator's **global hooks** (`--global-hooks-dir`): they run
+//!   before any module (onStartup in ORDER, then their kubernetes
+//!   bindings' Synchronization, waited for when `waitForSynchronization`,
+//!   then beforeAll), read and patch the global values, and may enable or
+//!   disable modules by patching `/<valuesKey>Enabled` (the
+//!   DynamicallyEnabled extender). A change of the global values by a
+//!   later run reaches every module, which re-runs;
+//! - a plain **shell-operator hooks folder** (`--hooks-dir`): the same
+//!   queue with no modules: onStartup, kubernetes and schedule bindings,
+//!   object operations; no values.
+//!
+//! The worker says when it is ready (start-up hooks done and waited
+//! Synchronizations done): the operator starts the modules' configuration
+//! only then, so module runs always see the global hooks' values.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use hooks::config::LifecycleBinding;
+use hooks::context::BindingContext;
+use hooks::discovery::Hook;
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::hook_call::{self, HookCall};
+use crate::hook_set::{self, HookRun, HookSet, HookSetMsg, jitter};
+use crate::module_worker::{ModuleHandle, ModuleMsg, Shared};
+use crate::patches::PatchLog;
+
+/// Which hooks the worker runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// addon-operator global hooks: global values, dynamic enables.
+    Global,
+    /// shell-operator hooks: no values.
+    Shell,
+}
+
+/// A message to the global worker.
+#[derive(Debug)]
+pub enum GlobalMsg {
+    /// A message of the hooks' bindings.
+    Hooks(HookSetMsg),
+    /// The global settings changed (the `global` ModuleConfig or the
+    /// ConfigMap's `global` key), already validated.
+    Settings(Value),
+    /// Report the state.
+    Inspect(oneshot::Sender<GlobalSnapshot>),
+    /// Stop after the running task.
+    Shutdown,
+}
+
+impl From<HookSetMsg> for GlobalMsg {
+    fn from(m: HookSetMsg) -> GlobalMsg {
+        GlobalMsg::Hooks(m)
+    }
+}
+
+/// A read-only view of the global worker.
+#[derive(Clone, Debug)]
+pub struct GlobalSnapshot {
+    /// The values global hooks see (`{"global": …, "<key>Enabled": …}`).
+    pub values: Value,
+    /// Snapshots by hook and binding.
+    pub snapshots: BTreeMap<String, BTreeMap<String, Vec<Value>>>,
+    /// Queued tasks, head first.
+    pub queue: Vec<String>,
+    /// The last error.
+    pub last_error: Option<String>,
+    /// Whether start-up is done.
+    pub ready: bool,
+}
+
+/// Handle to the running global worker.
+#[derive(Clone)]
+pub struct GlobalHandle {
+    /// Its messages.
+    pub tx: mpsc::UnboundedSender<GlobalMsg>,
+}
+
+impl GlobalHandle {
+    /// The worker's current state.
+    pub async fn inspect(&self) -> Option<GlobalSnapshot> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(GlobalMsg::Inspect(tx)).ok()?;
+        rx.await.ok()
+    }
+}
+
+#[derive(Debug)]
+enum Task {
+    /// onStartup hooks, then bindings and schedules.
+    Startup,
+    /// beforeAll hooks (once the waited Synchronizations are done).
+    BeforeAll,
+    /// One hook run for a binding.
+    HookRun(HookRun),
+}
+
+impl Task {
+    fn label(&self) -> String {
+        match self {
+            Task::Startup => "GlobalStartup".into(),
+            Task::BeforeAll => "GlobalBeforeAll".into(),
+            Task::HookRun(r) => format!("GlobalHookRun {} {}", r.hook, r.event.binding()),
+        }
+    }
+}
+
+/// Start the worker for `hooks`; `modules` receive the global values and
+/// dynamic enables; `ready` fires once start-up is done.
+pub fn spawn(
+    shared: Arc<Shared>,
+    mode: Mode,
+    hooks: Vec<Hook>,
+    modules: BTreeMap<String, ModuleHandle>,
+    ready: oneshot::Sender<()>,
+) -> (GlobalHandle, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let owner = match mode {
+        Mode::Global => "global",
+        Mode::Shell => "hooks",
+    };
+    let worker = GlobalWorker {
+        hooks: HookSet::new(owner, hooks, tx.clone(), shared.metrics.clone()),
+        shared,
+        mode,
+        modules,
+        settings: json!({}),
+        patches: PatchLog::default(),
+        published: None,
+        queue: VecDeque::from([Task::Startup, Task::BeforeAll]),
+        startup_done: false,
+        ready: Some(ready),
+        failures: 0,
+        retry_at: None,
+        last_error: None,
+    };
+    (GlobalHandle { tx }, tokio::spawn(worker.run(rx)))
+}
+
+struct GlobalWorker {
+    shared: Arc<Shared>,
+    mode: Mode,
+    hooks: HookSet<GlobalMsg>,
+    modules: BTreeMap<String, ModuleHandle>,
+    settings: Value,
+    patches: PatchLog,
+    /// What the modules were last sent.
+    published: Option<Value>,
+    queue: VecDeque<Task>,
+    startup_done: bool,
+    ready: Option<oneshot::Sender<()>>,
+    failures: u32,
+    retry_at: Option<Instant>,
+    last_error: Option<String>,
+}
+
+impl GlobalWorker {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<GlobalMsg>) {
+        loop {
+            let ready = self.next_ready();
+            let msg = match (ready, self.retry_at) {
+                (Some(_), Some(at)) if at > Instant::now() => {
+                    tokio::select! {
+                        m = rx.recv() => m,
+                        _ = tokio::time::sleep_until(at) => { self.retry_at = None; continue; }
+                    }
+                }
+                (Some(_), _) => match rx.try_recv() {
+                    Ok(m) => Some(m),
+                    Err(mpsc::error::TryRecvError::Empty) => {
+                        self.work().await;
+                        continue;
+                    }
+                    Err(mpsc::error::TryRecvError::Disconnected) => None,
+                },
+                (None, _) => rx.recv().await,
+            };
+            match msg {
+                None | Some(GlobalMsg::Shutdown) => break,
+                Some(m) => self.handle(m).await,
+            }
+        }
+        self.hooks.stop(&self.shared.hub);
+    }
+
+    async fn handle(&mut self, msg: GlobalMsg) {
+        match msg {
+            GlobalMsg::Hooks(m) => {
+                let runs = self
+                    .hooks
+                    .on_message(m, true, &self.shared.hub, &self.shared.cluster.resources)
+                    .await;
+                self.queue.extend(runs.into_iter().map(Task::HookRun));
+            }
+            GlobalMsg::Settings(s) => {
+                self.settings = s;
+                self.publish();
+            }
+            GlobalMsg::Inspect(reply) => {
+                let _ = reply.send(GlobalSnapshot {
+                    values: self.values(),
+                    snapshots: self.hooks.snapshot_view(),
+                    queue: self.queue.iter().map(Task::label).collect(),
+                    last_error: self.last_error.clone(),
+                    ready: self.ready.is_none(),
+                });
+            }
+            GlobalMsg::Shutdown => {}
+        }
+    }
+
+    /// The first task that can run: beforeAll waits for start-up and the
+    /// waited Synchronizations.
+    fn next_ready(&self) -> Option<usize> {
+        let syncing = self.hooks.syncing();
+        self.queue.iter().position(|t| match t {
+            Task::BeforeAll => self.startup_done && !syncing,
+            _ => true,
+        })
+    }
+
+    async fn work(&mut self) {
+        let Some(i) = self.next_ready() else { return };
+        let task = self.queue.remove(i).expect("index from next_ready");
+        let label = task.label();
+        let result = match &task {
+            Task::Startup => self.startup().await,
+            Task::BeforeAll => self
+                .lifecycle(LifecycleBinding::BeforeAll)
+                .await
+                .map(|_| ()),
+            Task::HookRun(run) => self.hook_run(run).await,
+        };
+        match result {
+            Ok(()) => {
+                self.failures = 0;
+                self.retry_at = None;
+                self.last_error = None;
+                if matches!(task, Task::BeforeAll) {
+                    self.publish();
+                    if let Some(ready) = self.ready.take() {
+                        tracing::info!(hooks = self.hooks.hooks.len(), "global hooks started");
+                        let _ = ready.send(());
+                    }
+                }
+            }
+            Err(e) if matches!(&task, Task::HookRun(r) if r.allow_failure) => {
+                tracing::warn!(task = label, "allowed failure: {e}");
+            }
+            Err(e) => {
+                let delay = hooks::queue::backoff::retry_delay(self.failures, jitter());
+                self.failures = self.failures.saturating_add(1);
+                tracing::error!(task = label, retry_in = ?delay, "global task failed: {e}");
+                self.last_error = Some(e);
+                self.retry_at = Some(Instant::now() + delay);
+                self.queue.insert(i.min(self.queue.len()), task);
+            }
+        }
+        self.shared.metrics.queue_length("main", self.queue.len());
+    }
+
+    async fn startup(&mut self) -> Result<(), String> {
+        if !self.startup_done {
+            self.lifecycle(LifecycleBinding::OnStartup).await?;
+            self.hooks
+                .start_bindings(&self.shared.hub, &self.shared.cluster.resources)
+                .await;
+            self.hooks.start_schedules();
+            self.startup_done = true;
+        }
+        Ok(())
+    }
+
+    async fn lifecycle(&mut self, binding: LifecycleBinding) -> Result<bool, String> {
+        let mut changed = false;
+        for hook in self.hooks.hooks_with(binding) {
+            let ctx = self.hooks.lifecycle_context(hook, binding)?;
+            changed |= self.call_hook(hook, vec![ctx], false).await?;
+        }
+        Ok(changed)
+    }
+
+    async fn hook_run(&mut self, run: &HookRun) -> Result<(), String> {
+        let (events, syncs) = hook_set::take_combined(run, &mut self.queue, |t| match t {
+            Task::HookRun(r) => Some(r),
+            _ => None,
+        });
+        let contexts = hook_set::combined_contexts(&self.hooks, run.hook, &events)?;
+        match self.call_hook(run.hook, contexts, run.allow_failure).await {
+            Ok(changed) => {
+                for s in syncs {
+                    self.hooks.synchronized(s);
+                }
+                if changed {
+                    self.publish();
+                }
+                Ok(())
+            }
+            Err(e) => {
+                if !run.allow_failure {
+                    for r in hook_set::put_back(run, events).into_iter().rev() {
+                        self.queue.push_front(Task::HookRun(r));
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The values global hooks see: the settings, then the hooks' patches.
+    fn values(&self) -> Value {
+        match self.mode {
+            Mode::Global => self.patches.apply(&json!({"global": self.settings})),
+            Mode::Shell => json!({}),
+        }
+    }
+
+    /// Send the global values and dynamic enables to every module whose
+    /// view changed.
+    fn publish(&mut self) {
+        if self.mode == Mode::Shell {
+            return;
+        }
+        let values = self.values();
+        if self.published.as_ref() == Some(&values) {
+            return;
+        }
+        for m in self.modules.values() {
+            let key = format!("{}Enabled", m.module.values_key);
+            let _ = m.tx.send(ModuleMsg::Global(values["global"].clone()));
+            let _ = m.tx.send(ModuleMsg::DynamicEnabled(
+                values.get(&key).and_then(Value::as_bool),
+            ));
+        }
+        self.published = Some(values);
+    }
+
+    /// Run one hook; apply its values patch and its object operations.
+    /// Returns whether the values changed.
+    async fn call_hook(
+        &mut self,
+        hook: usize,
+        contexts: Vec<BindingContext>,
+        allow_failure: bool,
+    ) -> Result<bool, String> {
+        let values = self.values();
+        let config_values = match self.mode {
+            Mode::Global => json!({"global": self.settings}),
+            Mode::Shell => json!({}),
+        };
+        let outcome = hook_call::run(HookCall {
+            hook: self.hooks.hooks[hook].clone(),
+            contexts,
+            values: values.clone(),
+            config_values,
+            module: None,
+            tmp_root: self.shared.tmp_root.clone(),
+            timeout: self.shared.hook_timeout,
+            run_dirs: Some(self.shared.run_dirs.clone()),
+            stop: self.shared.stop.clone(),
+        })
+        .await;
+        for log in &outcome.logs {
+            tracing::info!(hook = outcome.hook, binding = outcome.binding, output = ?log.stream, "{}", log.msg);
+        }
+        let owner = match self.mode {
+            Mode::Global => crate::metrics::HookOwner::Global,
+            Mode::Shell => crate::metrics::HookOwner::Shell,
+        };
+        let metrics = &self.shared.metrics;
+        metrics.hook_run(
+            owner,
+            &outcome.hook,
+            &outcome.binding,
+            "main",
+            outcome.duration,
+            crate::metrics::RunResult::of(outcome.error.is_none(), allow_failure),
+        );
+        metrics.hook_emitted(&outcome.hook, &outcome.metrics);
+        let failed = outcome.error.clone();
+        if let Err(e) = crate::kube_ops::execute(
+            &self.shared.cluster,
+            &outcome.kubernetes_operations,
+            "default",
+            failed.is_some(),
+        )
+        .await
+        {
+            return Err(format!("hook {}: object operations: {e}", outcome.hook));
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let changed =
+            self.mode == Mode::Global && outcome.values.as_ref().is_some_and(|v| *v != values);
+        if changed {
+            self.patches.record(&outcome.values_patch);
+        }
+        Ok(changed)
+    }
+}

@@ -1,0 +1,81 @@
+//! The operator's HTTP endpoints (`--listen`, addon-operator's port 9650
+//! by default): `/metrics` (the operator's own metrics), `/metrics/hooks`
+//! (what hooks emitted), `/healthz` (the process serves) and `/readyz`
+//! (ready once the first converge is done).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::metrics::Metrics;
+
+/// What the endpoints read.
+pub struct HttpState {
+    /// The metrics.
+    pub metrics: Arc<Metrics>,
+    /// Set once the first converge is done.
+    pub ready: Arc<AtomicBool>,
+}
+
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+fn respond(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    if let Ok(v) = content_type.parse() {
+        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+fn route(path: &str, state: &HttpState) -> Response<Full<Bytes>> {
+    match path {
+        "/metrics" => respond(StatusCode::OK, OPENMETRICS, state.metrics.encode()),
+        "/metrics/hooks" => respond(StatusCode::OK, OPENMETRICS, state.metrics.encode_hooks()),
+        "/healthz" => respond(StatusCode::OK, "text/plain", "ok\n".into()),
+        "/readyz" if state.ready.load(Ordering::Relaxed) => {
+            respond(StatusCode::OK, "text/plain", "ready\n".into())
+        }
+        "/readyz" => respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain",
+            "not ready: the first converge is not done\n".into(),
+        ),
+        _ => respond(StatusCode::NOT_FOUND, "text/plain", "not found\n".into()),
+    }
+}
+
+/// Serve on `listener` until the task is aborted; one task per
+/// connection, HTTP/1.1.
+pub async fn serve(listener: TcpListener, state: Arc<HttpState>) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of descriptors or similar: wait, do not spin.
+                tracing::warn!("http accept: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let r = route(req.uri().path(), &state);
+                async move { Ok::<_, Infallible>(r) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!("http connection: {e}");
+            }
+        });
+    }
+}
