@@ -8,56 +8,19 @@
 //! settings are refused in the ModuleConfig's status while the module
 //! keeps running; disabling removes the objects and the release.
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use kube::Client;
-use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
 use serde_json::{Value, json};
+
+mod common;
+use common::{client, ensure_namespace, eventually, helm};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/modules")
-}
-
-async fn client() -> Client {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(
-            std::env::var("DECKMOD_LOG").unwrap_or_else(|_| "info".into()),
-        ))
-        .with_test_writer()
-        .try_init();
-    assert!(
-        std::env::var("KUBECONFIG").is_ok(),
-        "KUBECONFIG is not set: run the tests through scripts/test.sh, which starts the test environment"
-    );
-    operator::client().await.expect("a client from KUBECONFIG")
-}
-
-/// Poll `check` until it returns `Some`, for at most `secs` seconds.
-async fn eventually<T, F, Fut>(what: &str, secs: u64, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        if tokio::time::Instant::now() > deadline {
-            panic!("timed out after {secs}s waiting for: {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn ensure_namespace(client: &Client, name: &str) {
-    let api: Api<Namespace> = Api::all(client.clone());
-    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
-    let _ = api.create(&PostParams::default(), &ns).await;
 }
 
 async fn put_source(client: &Client, name: &str, value: &str, labelled: bool) {
@@ -119,19 +82,6 @@ fn data(cm: &ConfigMap, key: &str) -> String {
         .and_then(|d| d.get(key))
         .cloned()
         .unwrap_or_default()
-}
-
-fn helm(args: &[&str]) -> String {
-    let out = Command::new("helm")
-        .args(args)
-        .output()
-        .expect("helm runs (testenv PATH)");
-    assert!(
-        out.status.success(),
-        "helm {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 async fn start(client: &Client) -> operator::Operator {
