@@ -22,6 +22,7 @@ pub mod bindings;
 pub mod cluster;
 pub mod config;
 pub mod crds;
+pub mod enabled;
 pub mod global_worker;
 pub mod hook_call;
 pub mod hook_set;

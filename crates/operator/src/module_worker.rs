@@ -60,6 +60,12 @@ pub struct Shared {
     pub stop: Option<hooks::runner::StopSignal>,
     /// The operator's metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Every known module and whether it is enabled now (for
+    /// `requirements.modules` and the enabled scripts'
+    /// `global.enabledModules`).
+    pub enabled_modules: tokio::sync::watch::Sender<BTreeMap<String, bool>>,
+    /// The platform version `requirements.deckhouse` is checked against.
+    pub platform_version: Option<String>,
 }
 
 /// What a module's settings source says.
@@ -83,6 +89,9 @@ pub enum ModuleMsg {
     DynamicEnabled(Option<bool>),
     /// A message of the module's hook bindings (watches, schedules).
     Hooks(HookSetMsg),
+    /// Another module was enabled or disabled: decide again (the module
+    /// requires other modules).
+    Reconsider,
     /// An event of the drift watch over the release's objects.
     Drift {
         /// The enable generation it belongs to.
@@ -190,6 +199,7 @@ pub fn spawn(
         tx,
         config: None,
         global,
+        disabled_reason: String::new(),
         dynamic_enabled: None,
         enabled: false,
         generation: 0,
@@ -205,6 +215,32 @@ pub fn spawn(
         drift_subs: Vec::new(),
         reported: None,
     };
+    // A module that requires other modules, or whose enabled script reads
+    // which are enabled, decides again when one of them changes.
+    let depends = worker
+        .module
+        .definition
+        .requirements
+        .as_ref()
+        .is_some_and(|r| !r.modules.is_empty())
+        || worker.module.root.join("enabled").is_file();
+    if depends {
+        let mut changes = worker.shared.enabled_modules.subscribe();
+        let tx = worker.tx.clone();
+        let name = worker.module.name().to_string();
+        tokio::spawn(async move {
+            let mut last = changes.borrow_and_update().clone();
+            while changes.changed().await.is_ok() {
+                let mut now = changes.borrow_and_update().clone();
+                now.remove(&name);
+                last.remove(&name);
+                if now != last && tx.send(ModuleMsg::Reconsider).is_err() {
+                    break;
+                }
+                last = now;
+            }
+        });
+    }
     let task = tokio::spawn(worker.run(rx));
     (handle, task)
 }
@@ -216,6 +252,8 @@ struct Worker {
     tx: mpsc::UnboundedSender<ModuleMsg>,
     config: Option<ModuleConfigState>,
     global: Value,
+    /// Why the module is disabled (the extender or requirement).
+    disabled_reason: String,
     dynamic_enabled: Option<bool>,
     enabled: bool,
     generation: u64,
@@ -279,6 +317,7 @@ impl Worker {
                     self.reconsider().await;
                 }
             }
+            ModuleMsg::Reconsider if self.config.is_some() => self.reconsider().await,
             ModuleMsg::DynamicEnabled(e) if e != self.dynamic_enabled => {
                 self.dynamic_enabled = e;
                 // Before the configuration source has spoken the module
@@ -333,29 +372,61 @@ impl Worker {
         }
     }
 
-    /// Enabled resolution (addon-operator's extenders, in order; the
-    /// last that has an opinion wins): the static `<valuesKey>Enabled`,
-    /// the global hooks' `/<valuesKey>Enabled` (DynamicallyEnabled), the
-    /// ModuleConfig's `spec.enabled`, then the module's `enabled` script
-    /// while the module is still enabled.
+    /// Enabled resolution: the extender chain of [`crate::enabled`]
+    /// (static, global hooks, configuration, the `enabled` script, then
+    /// the requirements); keeps why the module is disabled.
     async fn resolve_enabled(&mut self) -> bool {
-        let mut enabled = self.module.static_enabled().unwrap_or(false);
-        if let Some(e) = self.dynamic_enabled {
-            enabled = e;
+        let opinions = crate::enabled::Opinions {
+            static_enabled: self.module.static_enabled(),
+            dynamic: self.dynamic_enabled,
+            config: self.config.as_ref().and_then(|c| c.enabled),
+        };
+        let before = crate::enabled::before_script(&opinions);
+        let mut script = None;
+        if before.enabled
+            && let Some(path) = self.enabled_script()
+        {
+            let values = self.enabled_script_values();
+            script =
+                Some(run_enabled_script(&path, &self.shared.tmp_root, self.name(), &values).await);
         }
-        if let Some(e) = self.config.as_ref().and_then(|c| c.enabled) {
-            enabled = e;
+        let modules = self.shared.enabled_modules.borrow().clone();
+        let kube = self.shared.kube_version.clone();
+        let env = crate::enabled::Environment {
+            kubernetes: kube.as_deref(),
+            platform: self.shared.platform_version.as_deref(),
+            modules: &modules,
+        };
+        let decision = crate::enabled::resolve(
+            before,
+            script,
+            self.module.definition.requirements.as_ref(),
+            &env,
+        );
+        self.disabled_reason = decision.reason;
+        decision.enabled
+    }
+
+    /// The values an `enabled` script reads (`VALUES_PATH`): the module's
+    /// values and the global values with `enabledModules`: every other
+    /// module enabled now, by name (addon-operator lists those before the
+    /// module in its graph order; deckmod's modules converge side by side,
+    /// so there is no "before").
+    fn enabled_script_values(&self) -> Value {
+        let mut global = self.global_values();
+        let before: Vec<String> = self
+            .shared
+            .enabled_modules
+            .borrow()
+            .iter()
+            .filter(|(name, on)| **on && name.as_str() != self.name())
+            .map(|(name, _)| name.clone())
+            .collect();
+        if let Some(g) = global.as_object_mut() {
+            g.insert("enabledModules".into(), json!(before));
         }
-        if enabled && let Some(script) = self.enabled_script() {
-            match run_enabled_script(&script, &self.shared.tmp_root, self.name()).await {
-                Ok(e) => enabled = e,
-                Err(e) => {
-                    self.last_error = Some(format!("enabled script: {e}"));
-                    enabled = false;
-                }
-            }
-        }
-        enabled
+        let module = self.module_values().unwrap_or_else(|_| json!({}));
+        self.module.values_document(global, module)
     }
 
     fn enabled_script(&self) -> Option<std::path::PathBuf> {
@@ -365,6 +436,12 @@ impl Worker {
 
     async fn reconsider(&mut self) {
         let want = self.resolve_enabled().await;
+        if want != self.enabled {
+            let name = self.name().to_string();
+            self.shared.enabled_modules.send_modify(|m| {
+                m.insert(name, want);
+            });
+        }
         match (self.enabled, want) {
             (false, true) => {
                 self.enabled = true;
@@ -471,6 +548,7 @@ impl Worker {
             namespace: self.module.namespace(),
             enabled: self.enabled,
             enabled_by_config: self.config.as_ref().and_then(|c| c.enabled),
+            disabled_reason: self.disabled_reason.clone(),
             phase: self.phase,
             message: match (&self.last_error, waiting.is_empty()) {
                 (Some(e), _) => e.clone(),
@@ -892,13 +970,19 @@ async fn run_enabled_script(
     script: &std::path::Path,
     tmp_root: &std::path::Path,
     module: &str,
+    values: &Value,
 ) -> Result<bool, String> {
     tokio::fs::create_dir_all(tmp_root)
         .await
         .map_err(|e| e.to_string())?;
     let result = tmp_root.join(format!("{module}.enabled-result"));
+    let values_path = tmp_root.join(format!("{module}.enabled-values.json"));
+    tokio::fs::write(&values_path, values.to_string())
+        .await
+        .map_err(|e| format!("{}: {e}", values_path.display()))?;
     let status = tokio::process::Command::new(script)
         .env("MODULE_ENABLED_RESULT", &result)
+        .env("VALUES_PATH", &values_path)
         .current_dir(script.parent().unwrap_or(std::path::Path::new(".")))
         .kill_on_drop(true)
         .status();

@@ -44,6 +44,9 @@ pub struct Options {
     pub listen: Option<std::net::SocketAddr>,
     /// The metric names' prefix (`addon_operator_`).
     pub metrics_prefix: String,
+    /// The platform (DKP) version modules' `requirements.deckhouse` is
+    /// checked against; `None`: not checked.
+    pub platform_version: Option<String>,
 }
 
 impl Default for Options {
@@ -61,6 +64,7 @@ impl Default for Options {
             install_crds: true,
             listen: None,
             metrics_prefix: "addon_operator_".into(),
+            platform_version: None,
         }
     }
 }
@@ -147,6 +151,8 @@ impl Operator {
                 .map_err(|e| StartError::Io(opts.tmp_dir.clone(), e))
                 .ok(),
             metrics: metrics.clone(),
+            enabled_modules: tokio::sync::watch::Sender::new(BTreeMap::new()),
+            platform_version: opts.platform_version.clone(),
         });
         let ready = Arc::new(AtomicBool::new(false));
         let mut background = Vec::new();
@@ -178,6 +184,10 @@ impl Operator {
             for path in module_dirs(dir)? {
                 match load(&path).await {
                     Ok((m, hooks)) => {
+                        let name = m.name().to_string();
+                        shared.enabled_modules.send_modify(|known| {
+                            known.insert(name, false);
+                        });
                         let (handle, task) =
                             module_worker::spawn(shared.clone(), Arc::new(m), hooks, json!({}));
                         modules.insert(handle.name.clone(), handle);
@@ -191,6 +201,7 @@ impl Operator {
                             namespace: String::new(),
                             enabled: false,
                             enabled_by_config: None,
+                            disabled_reason: String::new(),
                             phase: ModulePhase::Error,
                             message,
                         };

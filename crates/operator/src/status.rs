@@ -47,6 +47,8 @@ pub struct ModuleReport {
     pub enabled: bool,
     /// What the ModuleConfig says (`None`: nothing).
     pub enabled_by_config: Option<bool>,
+    /// Why it is disabled (the extender or requirement that decided).
+    pub disabled_reason: String,
     /// Phase.
     pub phase: ModulePhase,
     /// Why it is failing or waiting ("" when fine).
@@ -121,10 +123,10 @@ impl StatusWriter {
         let manager = if r.enabled {
             condition("EnabledByModuleManager", true, "", "")
         } else {
-            let why = match r.enabled_by_config {
-                Some(false) => "disabled by its ModuleConfig",
-                None => "not enabled by default and no ModuleConfig enables it",
-                Some(true) => "turned off by an enabled script or a requirement",
+            let why = match (r.disabled_reason.as_str(), r.enabled_by_config) {
+                ("", Some(false)) => "disabled by its ModuleConfig",
+                ("", _) => "not enabled by default and no ModuleConfig enables it",
+                (reason, _) => reason,
             };
             condition("EnabledByModuleManager", false, "Disabled", why)
         };

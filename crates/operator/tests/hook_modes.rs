@@ -63,6 +63,19 @@ fn metric_line<'a>(text: &'a str, name_and_labels: &str) -> Option<&'a str> {
     text.lines().find(|l| l.starts_with(name_and_labels))
 }
 
+/// The message of a Module's `EnabledByModuleManager` condition when it
+/// is False.
+async fn module_reason(client: &Client, name: &str) -> Option<String> {
+    let api: Api<DynamicObject> = Api::all_with(client.clone(), &operator::crds::module_resource());
+    let m = api.get_opt(name).await.ok()??;
+    let conditions = m.data.pointer("/status/conditions")?.as_array()?.clone();
+    conditions
+        .iter()
+        .find(|c| c["type"] == "EnabledByModuleManager" && c["status"] == "False")
+        .and_then(|c| c["message"].as_str())
+        .map(str::to_string)
+}
+
 fn widget_crd() -> Value {
     json!({
         "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
@@ -409,6 +422,26 @@ async fn global_hooks_configure_and_enable_a_module_configured_by_configmap() {
     .await;
     let list = helm(&["list", "-n", "test-gl", "-q"]);
     assert!(!list.lines().any(|l| l == "gmod"), "{list}");
+    for (name, why) in [
+        (
+            "needs-gmod",
+            "requirement not met: module gmod is not enabled",
+        ),
+        ("scripted", "disabled by its enabled script"),
+    ] {
+        eventually(&format!("{name} is disabled with gmod"), 60, || async {
+            cm_data(&client, "test-gl", name)
+                .await
+                .is_none()
+                .then_some(())
+        })
+        .await;
+        let reason = eventually(&format!("{name} says why"), 30, || {
+            module_reason(&client, name)
+        })
+        .await;
+        assert_eq!(reason, why);
+    }
 
     op.shutdown(Duration::from_secs(5)).await;
 }

@@ -86,6 +86,14 @@ pub struct OperatorArgs {
         default_value = "addon_operator_"
     )]
     pub metrics_prefix: String,
+    /// The platform (DKP) version that modules' `requirements.deckhouse`
+    /// is checked against (unchecked when not given).
+    #[arg(
+        long = "platform-version",
+        value_name = "VERSION",
+        env = "DECKMOD_PLATFORM_VERSION"
+    )]
+    pub platform_version: Option<String>,
     /// Log format: text or json.
     #[arg(long = "log-format", env = "DECKMOD_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -112,6 +120,7 @@ pub fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
         install_crds: !args.no_install_crds,
         listen: args.listen,
         metrics_prefix: args.metrics_prefix,
+        platform_version: args.platform_version,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
