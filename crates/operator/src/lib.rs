@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod module_worker;
 pub mod objects;
 pub mod operator;
+pub mod order;
 pub mod patches;
 pub mod release;
 pub mod resources;

@@ -33,6 +33,7 @@ use crate::cluster::Cluster;
 use crate::hook_call::{self, HookCall};
 use crate::hook_set::{self, HookRun, HookSet, HookSetMsg, jitter};
 use crate::objects::ObjectKey;
+use crate::order::Stage;
 use crate::patches::PatchLog;
 use crate::release::{self, ReleaseOutcome, ReleaseRequest};
 use crate::status::{ModulePhase, ModuleReport, StatusWriter};
@@ -60,10 +61,11 @@ pub struct Shared {
     pub stop: Option<hooks::runner::StopSignal>,
     /// The operator's metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
-    /// Every known module and whether it is enabled now (for
+    /// Every known module's [`Stage`]: whether it is enabled (for
     /// `requirements.modules` and the enabled scripts'
-    /// `global.enabledModules`).
-    pub enabled_modules: tokio::sync::watch::Sender<BTreeMap<String, bool>>,
+    /// `global.enabledModules`) and whether its first converge ended (for
+    /// the modules' order, [`crate::order`]).
+    pub stages: tokio::sync::watch::Sender<BTreeMap<String, Stage>>,
     /// The platform version `requirements.deckhouse` is checked against.
     pub platform_version: Option<String>,
 }
@@ -92,6 +94,9 @@ pub enum ModuleMsg {
     /// Another module was enabled or disabled: decide again (the module
     /// requires other modules).
     Reconsider,
+    /// A predecessor in the modules' order moved on: a first run waiting
+    /// for it may start.
+    Wake,
     /// An event of the drift watch over the release's objects.
     Drift {
         /// The enable generation it belongs to.
@@ -178,12 +183,14 @@ impl ModuleHandle {
     }
 }
 
-/// Start a worker for `module` with its discovered `hooks`.
+/// Start a worker for `module` with its discovered `hooks`; its first run
+/// waits for the modules in `before` ([`crate::order::predecessors`]).
 pub fn spawn(
     shared: Arc<Shared>,
     module: Arc<module::Module>,
     hooks: Vec<Hook>,
     global: Value,
+    before: Vec<String>,
 ) -> (ModuleHandle, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let handle = ModuleHandle {
@@ -214,6 +221,7 @@ pub fn spawn(
         applied: HashMap::new(),
         drift_subs: Vec::new(),
         reported: None,
+        before,
     };
     // A module that requires other modules, or whose enabled script reads
     // which are enabled, decides again when one of them changes.
@@ -224,20 +232,40 @@ pub fn spawn(
         .as_ref()
         .is_some_and(|r| !r.modules.is_empty())
         || worker.module.root.join("enabled").is_file();
-    if depends {
-        let mut changes = worker.shared.enabled_modules.subscribe();
+    // A module with predecessors is woken when they move on.
+    if depends || !worker.before.is_empty() {
+        let mut changes = worker.shared.stages.subscribe();
         let tx = worker.tx.clone();
         let name = worker.module.name().to_string();
+        let before = worker.before.clone();
         tokio::spawn(async move {
-            let mut last = changes.borrow_and_update().clone();
+            let others = |m: &BTreeMap<String, Stage>| -> BTreeMap<String, bool> {
+                m.iter()
+                    .filter(|(n, _)| **n != name)
+                    .map(|(n, s)| (n.clone(), s.enabled()))
+                    .collect()
+            };
+            let preds = |m: &BTreeMap<String, Stage>| -> Vec<Option<Stage>> {
+                before.iter().map(|p| m.get(p).copied()).collect()
+            };
+            let (mut last_enabled, mut last_preds) = {
+                let m = changes.borrow_and_update();
+                (others(&m), preds(&m))
+            };
             while changes.changed().await.is_ok() {
-                let mut now = changes.borrow_and_update().clone();
-                now.remove(&name);
-                last.remove(&name);
-                if now != last && tx.send(ModuleMsg::Reconsider).is_err() {
+                let (now_enabled, now_preds) = {
+                    let m = changes.borrow_and_update();
+                    (others(&m), preds(&m))
+                };
+                if depends && now_enabled != last_enabled && tx.send(ModuleMsg::Reconsider).is_err()
+                {
                     break;
                 }
-                last = now;
+                if now_preds != last_preds && tx.send(ModuleMsg::Wake).is_err() {
+                    break;
+                }
+                last_enabled = now_enabled;
+                last_preds = now_preds;
             }
         });
     }
@@ -271,6 +299,8 @@ struct Worker {
     applied: HashMap<ObjectKey, (Value, String)>,
     drift_subs: Vec<(WatchKey, u64)>,
     reported: Option<ModuleReport>,
+    /// Modules whose first converge this one's first run waits for.
+    before: Vec<String>,
 }
 
 impl Worker {
@@ -390,7 +420,13 @@ impl Worker {
             script =
                 Some(run_enabled_script(&path, &self.shared.tmp_root, self.name(), &values).await);
         }
-        let modules = self.shared.enabled_modules.borrow().clone();
+        let modules: BTreeMap<String, bool> = self
+            .shared
+            .stages
+            .borrow()
+            .iter()
+            .map(|(n, s)| (n.clone(), s.enabled()))
+            .collect();
         let kube = self.shared.kube_version.clone();
         let env = crate::enabled::Environment {
             kubernetes: kube.as_deref(),
@@ -416,10 +452,10 @@ impl Worker {
         let mut global = self.global_values();
         let before: Vec<String> = self
             .shared
-            .enabled_modules
+            .stages
             .borrow()
             .iter()
-            .filter(|(name, on)| **on && name.as_str() != self.name())
+            .filter(|(name, s)| s.enabled() && name.as_str() != self.name())
             .map(|(name, _)| name.clone())
             .collect();
         if let Some(g) = global.as_object_mut() {
@@ -429,6 +465,29 @@ impl Worker {
         self.module.values_document(global, module)
     }
 
+    fn stage(&self) -> Stage {
+        self.shared
+            .stages
+            .borrow()
+            .get(self.name())
+            .copied()
+            .unwrap_or(Stage::Undecided)
+    }
+
+    fn set_stage(&self, stage: Stage) {
+        let name = self.name().to_string();
+        self.shared
+            .stages
+            .send_if_modified(|m| m.insert(name, stage) != Some(stage));
+    }
+
+    /// Whether the first run after an enable may start: the modules
+    /// before this one are disabled or done ([`crate::order`]).
+    fn order_allows(&self) -> bool {
+        self.stage() != Stage::Pending
+            || crate::order::may_start(&self.before, &self.shared.stages.borrow())
+    }
+
     fn enabled_script(&self) -> Option<std::path::PathBuf> {
         let p = self.module.root.join("enabled");
         p.is_file().then_some(p)
@@ -436,10 +495,12 @@ impl Worker {
 
     async fn reconsider(&mut self) {
         let want = self.resolve_enabled().await;
-        if want != self.enabled {
-            let name = self.name().to_string();
-            self.shared.enabled_modules.send_modify(|m| {
-                m.insert(name, want);
+        let stage = self.stage();
+        if want != stage.enabled() || stage == Stage::Undecided {
+            self.set_stage(if want {
+                Stage::Pending
+            } else {
+                Stage::Disabled
             });
         }
         match (self.enabled, want) {
@@ -479,7 +540,8 @@ impl Worker {
     fn next_ready(&self) -> Option<usize> {
         let syncing = self.hooks.syncing();
         self.queue.iter().position(|t| match t {
-            Task::ModuleRun => self.startup_done && !syncing,
+            Task::Startup => self.order_allows(),
+            Task::ModuleRun => self.startup_done && !syncing && self.order_allows(),
             Task::Reapply(_) => self.startup_done,
             _ => true,
         })
@@ -506,6 +568,13 @@ impl Worker {
             }
             (Task::Delete, Err(_)) => metrics.module_delete_failed(self.module.name()),
             _ => {}
+        }
+        // The first attempt ended (well or not): modules after this one in
+        // the order may start.
+        if (matches!(task, Task::ModuleRun) || matches!((&task, &result), (Task::Startup, Err(_))))
+            && self.stage() == Stage::Pending
+        {
+            self.set_stage(Stage::Done);
         }
         match result {
             Ok(()) => {

@@ -151,7 +151,7 @@ impl Operator {
                 .map_err(|e| StartError::Io(opts.tmp_dir.clone(), e))
                 .ok(),
             metrics: metrics.clone(),
-            enabled_modules: tokio::sync::watch::Sender::new(BTreeMap::new()),
+            stages: tokio::sync::watch::Sender::new(BTreeMap::new()),
             platform_version: opts.platform_version.clone(),
         });
         let ready = Arc::new(AtomicBool::new(false));
@@ -180,19 +180,11 @@ impl Operator {
         }));
         let mut modules = BTreeMap::new();
         let mut workers = Vec::new();
+        let mut loaded = Vec::new();
         for dir in &opts.modules_dirs {
             for path in module_dirs(dir)? {
                 match load(&path).await {
-                    Ok((m, hooks)) => {
-                        let name = m.name().to_string();
-                        shared.enabled_modules.send_modify(|known| {
-                            known.insert(name, false);
-                        });
-                        let (handle, task) =
-                            module_worker::spawn(shared.clone(), Arc::new(m), hooks, json!({}));
-                        modules.insert(handle.name.clone(), handle);
-                        workers.push(task);
-                    }
+                    Ok(found) => loaded.push(found),
                     Err((name, message)) => {
                         tracing::error!(module = name, "cannot load the module: {message}");
                         let report = ModuleReport {
@@ -211,6 +203,35 @@ impl Operator {
                     }
                 }
             }
+        }
+        // Every module is known (undecided) before any decides, so that
+        // requirements and the order see the whole set.
+        let entries: Vec<crate::order::Entry> = loaded
+            .iter()
+            .map(|(m, _)| crate::order::Entry {
+                name: m.name().to_string(),
+                weight: m.definition.weight.unwrap_or(900),
+                critical: m.definition.critical.unwrap_or(false),
+                requires: m
+                    .definition
+                    .requirements
+                    .as_ref()
+                    .map(|r| r.modules.keys().cloned().collect())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let mut before = crate::order::predecessors(&entries);
+        shared.stages.send_modify(|stages| {
+            for e in &entries {
+                stages.insert(e.name.clone(), crate::order::Stage::Undecided);
+            }
+        });
+        for (m, hooks) in loaded {
+            let preds = before.remove(m.name()).unwrap_or_default();
+            let (handle, task) =
+                module_worker::spawn(shared.clone(), Arc::new(m), hooks, json!({}), preds);
+            modules.insert(handle.name.clone(), handle);
+            workers.push(task);
         }
         let mut global = Vec::new();
         let mut router = ConfigRouter::new(modules.clone(), status);
