@@ -276,6 +276,28 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
         match resources.resolve(k.api_version.as_deref(), &k.kind).await {
             Ok(info) => {
                 self.bindings[i].waiting = None;
+                // Namespaces chosen by labels: one watch over every
+                // namespace, its events kept only for the namespaces that
+                // match now; a change of that set relists the watch.
+                let ns_labels = k
+                    .namespace
+                    .as_ref()
+                    .and_then(|n| n.label_selector.as_ref())
+                    .filter(|_| info.namespaced)
+                    .map(crate::selectors::label_selector);
+                let namespaces = match ns_labels {
+                    Some(labels) => match resources.resolve(Some("v1"), "Namespace").await {
+                        Ok(ns_info) => Some((labels, ns_info)),
+                        Err(e) => {
+                            tracing::warn!(
+                                owner = self.owner,
+                                "binding {binding_name}: namespaces: {e}"
+                            );
+                            None
+                        }
+                    },
+                    None => None,
+                };
                 let (watches, _) = crate::selectors::watches_of(&k);
                 for (part, (namespace, labels, fields)) in watches.into_iter().enumerate() {
                     let key = WatchKey {
@@ -286,8 +308,25 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
                         fields,
                     };
                     let sub = hub.subscribe(key.clone(), &info);
-                    self.bindings[i].subs.push((key, sub.id));
-                    self.forward_binding(sub, i, part);
+                    self.bindings[i].subs.push((key.clone(), sub.id));
+                    let members = match &namespaces {
+                        Some((labels, ns_info)) => {
+                            let ns_key = WatchKey {
+                                api_version: "v1".into(),
+                                resource: ns_info.api.plural.clone(),
+                                namespace: None,
+                                labels: labels.clone(),
+                                fields: String::new(),
+                            };
+                            let ns_sub = hub.subscribe(ns_key.clone(), ns_info);
+                            self.bindings[i].subs.push((ns_key, ns_sub.id));
+                            let members = Arc::new(Mutex::new(None));
+                            follow_namespaces(ns_sub, members.clone(), hub.clone(), key);
+                            Some(members)
+                        }
+                        None => None,
+                    };
+                    self.forward_binding(sub, i, part, members);
                 }
                 self.report_bindings(hook, false);
             }
@@ -319,7 +358,13 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
     /// the binding's snapshot as events arrive, and pass what they mean
     /// on to the owner. Runs beside the owner's queue, so the watch is
     /// read (and each object filtered and dropped) even while a hook runs.
-    fn forward_binding(&self, mut sub: crate::watch::Subscription, i: usize, part: usize) {
+    fn forward_binding(
+        &self,
+        mut sub: crate::watch::Subscription,
+        i: usize,
+        part: usize,
+        members: Option<Namespaces>,
+    ) {
         let tx = self.tx.clone();
         let generation = self.generation;
         let state = self.bindings[i].state.clone();
@@ -327,6 +372,9 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
         let owner = self.owner.clone();
         tokio::spawn(async move {
             while let Some(event) = sub.events.recv().await {
+                let Some(event) = only_members(event, members.as_ref()) else {
+                    continue;
+                };
                 let result =
                     state
                         .lock()
@@ -530,6 +578,85 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
             s.abort();
         }
         self.generation += 1;
+    }
+}
+
+/// The namespaces a namespace label selector matches now (`None` until
+/// the namespaces have been listed once).
+type Namespaces = Arc<Mutex<Option<std::collections::BTreeSet<String>>>>;
+
+/// Keep `members` in step with the namespace watch `sub`; each change of
+/// the set relists the object watch `objects`, whose subscribers then see
+/// the objects of a namespace that now matches (Added) and miss those of
+/// one that no longer does (Deleted).
+fn follow_namespaces(
+    mut sub: crate::watch::Subscription,
+    members: Namespaces,
+    hub: WatchHub,
+    objects: WatchKey,
+) {
+    use crate::watch::WatchEvent;
+    tokio::spawn(async move {
+        let name = |o: &Value| {
+            o.pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let mut listing: Option<std::collections::BTreeSet<String>> = None;
+        while let Some(event) = sub.events.recv().await {
+            let changed = {
+                let mut m = members.lock().expect("namespaces lock");
+                match event {
+                    WatchEvent::ListStart => {
+                        listing = Some(Default::default());
+                        false
+                    }
+                    WatchEvent::Listed(o) => {
+                        if let Some(l) = &mut listing {
+                            l.insert(name(&o));
+                        }
+                        false
+                    }
+                    WatchEvent::ListDone => {
+                        let now = listing.take().unwrap_or_default();
+                        let changed = m.as_ref() != Some(&now);
+                        *m = Some(now);
+                        changed
+                    }
+                    WatchEvent::Applied(o) => m.as_mut().is_some_and(|set| set.insert(name(&o))),
+                    WatchEvent::Deleted(o) => m.as_mut().is_some_and(|set| set.remove(&name(&o))),
+                }
+            };
+            if changed {
+                hub.relist(&objects);
+            }
+        }
+    });
+}
+
+/// `event` as a binding restricted to `members` sees it: nothing until
+/// the namespaces are known, then only objects in a member namespace.
+fn only_members(
+    event: crate::watch::WatchEvent,
+    members: Option<&Namespaces>,
+) -> Option<crate::watch::WatchEvent> {
+    use crate::watch::WatchEvent;
+    let Some(members) = members else {
+        return Some(event);
+    };
+    let m = members.lock().expect("namespaces lock");
+    let set = m.as_ref()?;
+    let inside = |o: &Value| {
+        o.pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .is_some_and(|ns| set.contains(ns))
+    };
+    match &event {
+        WatchEvent::Listed(o) | WatchEvent::Applied(o) | WatchEvent::Deleted(o) if !inside(o) => {
+            None
+        }
+        _ => Some(event),
     }
 }
 

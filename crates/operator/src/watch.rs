@@ -148,6 +148,15 @@ impl WatchHub {
         }
     }
 
+    /// Make the watch `key` list again (its subscribers see the complete
+    /// state once more; those that filter by something that changed, such
+    /// as a namespace selector, find their differences in it).
+    pub fn relist(&self, key: &WatchKey) {
+        if let Some(e) = self.entries.lock().expect("watch table lock").get(key) {
+            e.restart.notify_one();
+        }
+    }
+
     /// End a subscription; the watch stops with its last subscriber.
     pub fn unsubscribe(&self, key: &WatchKey, id: u64) {
         let mut entries = self.entries.lock().expect("watch table lock");

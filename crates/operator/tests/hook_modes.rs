@@ -219,6 +219,36 @@ async fn a_shell_operator_hooks_folder_runs_unchanged() {
     })
     .await;
 
+    // Namespaces chosen by labels: a ConfigMap is seen while its
+    // namespace matches, and only then; one in another namespace never.
+    let team_cm = |ns: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "team-cm", "namespace": ns}});
+    let in_team: Api<ConfigMap> = Api::namespaced(client.clone(), &ns_name);
+    apply(&in_team, "team-cm", team_cm(&ns_name)).await;
+    let elsewhere: Api<ConfigMap> = Api::namespaced(client.clone(), "test-sh-src");
+    apply(&elsewhere, "team-cm", team_cm("test-sh-src")).await;
+    let seen = || async {
+        cm_data(&client, "test-sh-dst", "team-cms")
+            .await
+            .and_then(|d| d.get("seen").cloned())
+            .unwrap_or_default()
+    };
+    let mine = format!("{ns_name}/team-cm");
+    apply(&namespaces, &ns_name, labelled("green")).await;
+    eventually(
+        "a namespace that starts to match brings its ConfigMap",
+        60,
+        || async { seen().await.split(',').any(|s| s == mine).then_some(()) },
+    )
+    .await;
+    assert!(!seen().await.contains("test-sh-src/"), "{}", seen().await);
+    apply(&namespaces, &ns_name, labelled("blue")).await;
+    eventually(
+        "a namespace that stops matching takes its ConfigMap away",
+        60,
+        || async { (!seen().await.split(',').any(|s| s == mine)).then_some(()) },
+    )
+    .await;
+
     // The endpoints: health, readiness, the operator's metrics with the
     // chosen prefix, the hooks' own metrics.
     assert_eq!(http_get(addr, "/healthz").0, 200);
