@@ -312,10 +312,16 @@ impl GlobalWorker {
         }
     }
 
-    /// The values global hooks see: the settings, then the hooks' patches.
+    /// The values global hooks see: the platform's default globals (as
+    /// module renders get them) with the settings over them, then the
+    /// hooks' patches.
     fn values(&self) -> Value {
         match self.mode {
-            Mode::Global => self.patches.apply(&json!({"global": self.settings})),
+            Mode::Global => {
+                let mut global = module::globals::default_globals();
+                module::values::merge(&mut global, self.settings.clone());
+                self.patches.apply(&json!({ "global": global }))
+            }
             Mode::Shell => json!({}),
         }
     }
