@@ -13,7 +13,7 @@ use kube::runtime::{WatchStreamExt as _, watcher};
 use serde_json::{Value, json};
 
 use crate::global_worker::{GlobalHandle, GlobalMsg};
-use crate::module_worker::{ModuleConfigState, ModuleHandle, ModuleMsg};
+use crate::module_worker::{ModuleConfigState, ModuleHandle, ModuleMsg, ModuleTable};
 use crate::status::StatusWriter;
 
 /// The name of the ModuleConfig holding global settings.
@@ -37,7 +37,12 @@ pub enum ConfigSource {
 /// Sends configuration to module workers (and the global settings to the
 /// global hooks, when there are any: they pass global values on).
 pub struct ConfigRouter {
-    modules: BTreeMap<String, ModuleHandle>,
+    modules: ModuleTable,
+    /// The last ModuleConfig seen per name, or the ConfigMap's last data:
+    /// what a module added later is given.
+    last_configs: BTreeMap<String, Value>,
+    last_data: Option<BTreeMap<String, String>>,
+    control: Option<tokio::sync::mpsc::UnboundedReceiver<RouterMsg>>,
     status: StatusWriter,
     global: Value,
     global_worker: Option<GlobalHandle>,
@@ -45,6 +50,28 @@ pub struct ConfigRouter {
     /// hooks' start-up is done), latest per module.
     held: Option<BTreeMap<String, ModuleConfigState>>,
     gate: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+/// What the operator asks of the router while it runs.
+#[derive(Debug)]
+pub enum RouterMsg {
+    /// A module was added or replaced: give it its configuration.
+    Replay(String),
+}
+
+async fn next_control(
+    control: &mut Option<tokio::sync::mpsc::UnboundedReceiver<RouterMsg>>,
+) -> RouterMsg {
+    match control {
+        Some(rx) => match rx.recv().await {
+            Some(m) => m,
+            None => {
+                *control = None;
+                std::future::pending().await
+            }
+        },
+        None => std::future::pending().await,
+    }
 }
 
 /// Wait for `gate` to open (at once when there is none left to wait for;
@@ -103,15 +130,44 @@ pub fn check(module: Option<&module::Module>, enabled: Option<bool>, settings: &
 
 impl ConfigRouter {
     /// A router to `modules`.
-    pub fn new(modules: BTreeMap<String, ModuleHandle>, status: StatusWriter) -> ConfigRouter {
+    pub fn new(modules: ModuleTable, status: StatusWriter) -> ConfigRouter {
         ConfigRouter {
             modules,
+            last_configs: BTreeMap::new(),
+            last_data: None,
+            control: None,
             status,
             global: json!({}),
             global_worker: None,
             held: None,
             gate: None,
         }
+    }
+
+    /// Take [`RouterMsg`]s from `control`.
+    pub fn with_control(
+        mut self,
+        control: tokio::sync::mpsc::UnboundedReceiver<RouterMsg>,
+    ) -> ConfigRouter {
+        self.control = Some(control);
+        self
+    }
+
+    fn handle(&self, name: &str) -> Option<ModuleHandle> {
+        self.modules
+            .read()
+            .expect("module table lock")
+            .get(name)
+            .cloned()
+    }
+
+    fn handles(&self) -> Vec<(String, ModuleHandle)> {
+        self.modules
+            .read()
+            .expect("module table lock")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     /// Send the global settings to the global hooks' worker (which
@@ -136,7 +192,7 @@ impl ConfigRouter {
                     let _ = w.tx.send(GlobalMsg::Settings(global));
                 }
                 None => {
-                    for m in self.modules.values() {
+                    for (_, m) in self.handles() {
                         let _ = m.tx.send(ModuleMsg::Global(global.clone()));
                     }
                 }
@@ -150,7 +206,7 @@ impl ConfigRouter {
                 held.insert(name.to_string(), state);
             }
             None => {
-                if let Some(h) = self.modules.get(name) {
+                if let Some(h) = self.handle(name) {
                     let _ = h.tx.send(ModuleMsg::Config(state));
                 }
             }
@@ -178,7 +234,11 @@ impl ConfigRouter {
             }
             return;
         }
-        let handle = self.modules.get(name);
+        match mc {
+            Some(v) => self.last_configs.insert(name.to_string(), v.clone()),
+            None => self.last_configs.remove(name),
+        };
+        let handle = self.handle(name);
         let enabled = mc
             .and_then(|m| m.pointer("/spec/enabled"))
             .and_then(Value::as_bool);
@@ -189,7 +249,11 @@ impl ConfigRouter {
         let version = mc
             .and_then(|m| m.pointer("/spec/version"))
             .and_then(Value::as_i64);
-        let verdict = check(handle.map(|h| h.module.as_ref()), enabled, &settings);
+        let verdict = check(
+            handle.as_ref().map(|h| h.module.as_ref()),
+            enabled,
+            &settings,
+        );
         let message = match &verdict {
             Verdict::Accept(state) => {
                 let state = state.clone();
@@ -218,10 +282,16 @@ impl ConfigRouter {
         let mut listing: Option<BTreeSet<String>> = None;
         let mut present: BTreeSet<String> = BTreeSet::new();
         let mut gate = self.gate.take();
+        let mut control = self.control.take();
         loop {
             let next = tokio::select! {
                 next = stream.next() => next,
                 _ = gate_opens(&mut gate) => { self.release_held(); continue; }
+                RouterMsg::Replay(name) = next_control(&mut control) => {
+                    let mc = self.last_configs.get(&name).cloned();
+                    self.module_config(&name, mc.as_ref()).await;
+                    continue;
+                }
             };
             let Some(ev) = next else { break };
             let ev = match ev {
@@ -251,7 +321,7 @@ impl ConfigRouter {
                     let listed = listing.take().unwrap_or_default();
                     // Modules without a ModuleConfig start from their defaults;
                     // a ModuleConfig gone during a relist is a deletion.
-                    let names: Vec<String> = self.modules.keys().cloned().collect();
+                    let names: Vec<String> = self.handles().into_iter().map(|(n, _)| n).collect();
                     for name in names {
                         if !listed.contains(&name) {
                             present.remove(&name);
@@ -274,10 +344,17 @@ impl ConfigRouter {
         let mut stream = watcher(api, cfg).default_backoff().boxed();
         let mut seen = false;
         let mut gate = self.gate.take();
+        let mut control = self.control.take();
         loop {
             let next = tokio::select! {
                 next = stream.next() => next,
                 _ = gate_opens(&mut gate) => { self.release_held(); continue; }
+                RouterMsg::Replay(_) = next_control(&mut control) => {
+                    if let Some(data) = self.last_data.clone() {
+                        self.apply_config_map(&data);
+                    }
+                    continue;
+                }
             };
             let Some(ev) = next else { break };
             let data = match ev {
@@ -310,12 +387,8 @@ impl ConfigRouter {
             Ok(g) => self.set_global(g),
             Err(e) => tracing::error!("config map: {e}"),
         }
-        let modules: Vec<(String, ModuleHandle)> = self
-            .modules
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (name, h) in modules {
+        self.last_data = Some(data.clone());
+        for (name, h) in self.handles() {
             let key = &h.module.values_key;
             let enabled = data
                 .get(&format!("{key}Enabled"))

@@ -27,7 +27,7 @@ use tokio::time::Instant;
 
 use crate::hook_call::{self, HookCall};
 use crate::hook_set::{self, HookRun, HookSet, HookSetMsg, jitter};
-use crate::module_worker::{ModuleHandle, ModuleMsg, Shared};
+use crate::module_worker::{ModuleMsg, ModuleTable, Shared};
 use crate::patches::PatchLog;
 
 /// Which hooks the worker runs.
@@ -49,6 +49,8 @@ pub enum GlobalMsg {
     Settings(Value),
     /// Report the state.
     Inspect(oneshot::Sender<GlobalSnapshot>),
+    /// A module was added: send every module the global values again.
+    Republish,
     /// Stop after the running task.
     Shutdown,
 }
@@ -116,7 +118,7 @@ pub fn spawn(
     shared: Arc<Shared>,
     mode: Mode,
     hooks: Vec<Hook>,
-    modules: BTreeMap<String, ModuleHandle>,
+    modules: ModuleTable,
     ready: oneshot::Sender<()>,
 ) -> (GlobalHandle, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::unbounded_channel();
@@ -146,7 +148,7 @@ struct GlobalWorker {
     shared: Arc<Shared>,
     mode: Mode,
     hooks: HookSet<GlobalMsg>,
-    modules: BTreeMap<String, ModuleHandle>,
+    modules: ModuleTable,
     settings: Value,
     patches: PatchLog,
     /// What the modules were last sent.
@@ -196,6 +198,10 @@ impl GlobalWorker {
                     .on_message(m, true, &self.shared.hub, &self.shared.cluster.resources)
                     .await;
                 self.queue.extend(runs.into_iter().map(Task::HookRun));
+            }
+            GlobalMsg::Republish => {
+                self.published = None;
+                self.publish();
             }
             GlobalMsg::Settings(s) => {
                 self.settings = s;
@@ -336,7 +342,14 @@ impl GlobalWorker {
         if self.published.as_ref() == Some(&values) {
             return;
         }
-        for m in self.modules.values() {
+        let modules: Vec<_> = self
+            .modules
+            .read()
+            .expect("module table lock")
+            .values()
+            .cloned()
+            .collect();
+        for m in &modules {
             let key = format!("{}Enabled", m.module.values_key);
             let _ = m.tx.send(ModuleMsg::Global(values["global"].clone()));
             let _ = m.tx.send(ModuleMsg::DynamicEnabled(

@@ -97,6 +97,9 @@ pub enum ModuleMsg {
     /// A predecessor in the modules' order moved on: a first run waiting
     /// for it may start.
     Wake,
+    /// The module is removed from the operator: disable it (its release is
+    /// uninstalled), then end.
+    Remove,
     /// An event of the drift watch over the release's objects.
     Drift {
         /// The enable generation it belongs to.
@@ -163,6 +166,11 @@ impl Task {
     }
 }
 
+/// The running module workers by name, shared by the operator (which
+/// adds and removes modules while it runs), the configuration router and
+/// the global hooks' worker.
+pub type ModuleTable = Arc<std::sync::RwLock<BTreeMap<String, ModuleHandle>>>;
+
 /// Handle to a running module worker.
 #[derive(Clone)]
 pub struct ModuleHandle {
@@ -222,6 +230,7 @@ pub fn spawn(
         drift_subs: Vec::new(),
         reported: None,
         before,
+        removing: false,
     };
     // A module that requires other modules, or whose enabled script reads
     // which are enabled, decides again when one of them changes.
@@ -301,6 +310,8 @@ struct Worker {
     reported: Option<ModuleReport>,
     /// Modules whose first converge this one's first run waits for.
     before: Vec<String>,
+    /// Removed from the operator: end once the queue is empty.
+    removing: bool,
 }
 
 impl Worker {
@@ -311,6 +322,14 @@ impl Worker {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<ModuleMsg>) {
         self.report().await;
         loop {
+            if self.removing && self.queue.is_empty() {
+                // Removed: gone from the order and the requirements too.
+                let name = self.name().to_string();
+                self.shared.stages.send_modify(|m| {
+                    m.remove(&name);
+                });
+                break;
+            }
             // Take every message that is there, then work.
             let ready = self.next_ready();
             let msg = match (ready, self.retry_at) {
@@ -332,6 +351,14 @@ impl Worker {
             };
             match msg {
                 None | Some(ModuleMsg::Shutdown) => break,
+                Some(ModuleMsg::Remove) => {
+                    self.removing = true;
+                    if self.enabled || self.config.is_some() {
+                        self.enabled = false;
+                        self.queue.clear();
+                        self.queue.push_back(Task::Delete);
+                    }
+                }
                 Some(m) => self.handle(m).await,
             }
         }

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::global_worker::{self, GlobalHandle, GlobalMsg};
 use crate::metrics::Metrics;
-use crate::module_worker::{self, ModuleHandle, ModuleMsg, Shared};
+use crate::module_worker::{self, ModuleHandle, ModuleMsg, ModuleTable, Shared};
 use crate::status::{ModulePhase, ModuleReport, StatusWriter};
 use crate::watch::WatchHub;
 
@@ -90,8 +90,7 @@ pub enum StartError {
 /// A running operator.
 pub struct Operator {
     shared: Arc<Shared>,
-    modules: BTreeMap<String, ModuleHandle>,
-    workers: Vec<tokio::task::JoinHandle<()>>,
+    manager: ModuleManager,
     config: tokio::task::JoinHandle<()>,
     global: Vec<(GlobalHandle, tokio::task::JoinHandle<()>)>,
     hub: WatchHub,
@@ -178,8 +177,15 @@ impl Operator {
                 }
             }
         }));
-        let mut modules = BTreeMap::new();
-        let mut workers = Vec::new();
+        let table: ModuleTable = Arc::default();
+        let (router_tx, router_rx) = tokio::sync::mpsc::unbounded_channel();
+        let manager = ModuleManager {
+            shared: shared.clone(),
+            table: table.clone(),
+            workers: Arc::default(),
+            router: router_tx,
+            global: Arc::default(),
+        };
         let mut loaded = Vec::new();
         for dir in &opts.modules_dirs {
             for path in module_dirs(dir)? {
@@ -228,13 +234,10 @@ impl Operator {
         });
         for (m, hooks) in loaded {
             let preds = before.remove(m.name()).unwrap_or_default();
-            let (handle, task) =
-                module_worker::spawn(shared.clone(), Arc::new(m), hooks, json!({}), preds);
-            modules.insert(handle.name.clone(), handle);
-            workers.push(task);
+            manager.spawn(m, hooks, preds);
         }
         let mut global = Vec::new();
-        let mut router = ConfigRouter::new(modules.clone(), status);
+        let mut router = ConfigRouter::new(table.clone(), status).with_control(router_rx);
         let mut global_ready = None;
         if let Some(dir) = &opts.global_hooks_dir {
             let hooks = discover(dir, "global/").await?;
@@ -255,9 +258,10 @@ impl Operator {
                 shared.clone(),
                 global_worker::Mode::Global,
                 hooks,
-                modules.clone(),
+                table.clone(),
                 ready_tx,
             );
+            *manager.global.lock().expect("global handle lock") = Some(handle.clone());
             router = router.with_global_hooks(handle.clone(), ready_rx);
             global.push((handle, task));
         }
@@ -268,7 +272,7 @@ impl Operator {
                 shared.clone(),
                 global_worker::Mode::Shell,
                 hooks,
-                BTreeMap::new(),
+                Arc::default(),
                 ready_tx,
             );
             global.push((handle, task));
@@ -280,14 +284,13 @@ impl Operator {
             }
         };
         background.push(tokio::spawn(watch_readiness(
-            modules.values().cloned().collect(),
+            manager.handles().into_values().collect(),
             global_ready,
             ready.clone(),
         )));
         Ok(Operator {
             shared,
-            modules,
-            workers,
+            manager,
             config,
             global,
             hub,
@@ -304,9 +307,14 @@ impl Operator {
         self.global.iter().map(|(h, _)| h)
     }
 
-    /// The module workers, by module name.
-    pub fn modules(&self) -> &BTreeMap<String, ModuleHandle> {
-        &self.modules
+    /// The module workers now, by module name.
+    pub fn modules(&self) -> BTreeMap<String, ModuleHandle> {
+        self.manager.handles()
+    }
+
+    /// Adds, replaces and removes modules while the operator runs.
+    pub fn manager(&self) -> ModuleManager {
+        self.manager.clone()
     }
 
     /// The shared watches.
@@ -339,7 +347,7 @@ impl Operator {
         for b in &self.background {
             b.abort();
         }
-        for m in self.modules.values() {
+        for m in self.manager.handles().values() {
             let _ = m.tx.send(ModuleMsg::Shutdown);
         }
         for (g, _) in &self.global {
@@ -348,7 +356,11 @@ impl Operator {
         if let Some(stop) = &self.shared.stop {
             stop.stop(grace);
         }
-        for w in self.workers {
+        let workers: Vec<_> =
+            std::mem::take(&mut *self.manager.workers.lock().expect("workers lock"))
+                .into_values()
+                .collect();
+        for w in workers {
             let _ = w.await;
         }
         for (_, task) in self.global {
@@ -397,6 +409,93 @@ async fn load(
     })
     .await
     .unwrap_or_else(|e| Err((String::new(), format!("loading failed: {e}"))))
+}
+
+/// Adds, replaces and removes modules in a running operator (module
+/// sources activate downloaded versions through it): no restart, the
+/// other modules untouched.
+#[derive(Clone)]
+pub struct ModuleManager {
+    shared: Arc<Shared>,
+    table: ModuleTable,
+    workers: Arc<std::sync::Mutex<BTreeMap<String, tokio::task::JoinHandle<()>>>>,
+    router: tokio::sync::mpsc::UnboundedSender<crate::config::RouterMsg>,
+    global: Arc<std::sync::Mutex<Option<GlobalHandle>>>,
+}
+
+impl ModuleManager {
+    /// The module workers now, by name.
+    pub fn handles(&self) -> BTreeMap<String, ModuleHandle> {
+        self.table.read().expect("module table lock").clone()
+    }
+
+    fn spawn(&self, m: module::Module, hooks: Vec<hooks::discovery::Hook>, before: Vec<String>) {
+        let name = m.name().to_string();
+        self.shared.stages.send_modify(|stages| {
+            stages
+                .entry(name.clone())
+                .or_insert(crate::order::Stage::Undecided);
+        });
+        let (handle, task) =
+            module_worker::spawn(self.shared.clone(), Arc::new(m), hooks, json!({}), before);
+        self.table
+            .write()
+            .expect("module table lock")
+            .insert(name.clone(), handle);
+        self.workers
+            .lock()
+            .expect("workers lock")
+            .insert(name, task);
+    }
+
+    /// Load the module in `path` and run it: a module of the same name is
+    /// stopped first (its release stays: the new version upgrades it),
+    /// then the new one takes its configuration and converges. Returns the
+    /// module's name.
+    pub async fn activate(&self, path: &Path) -> Result<String, String> {
+        let (m, hooks) = load(path)
+            .await
+            .map_err(|(name, e)| format!("{name}: {e}"))?;
+        let name = m.name().to_string();
+        let old = self.table.write().expect("module table lock").remove(&name);
+        if let Some(old) = old {
+            let _ = old.tx.send(ModuleMsg::Shutdown);
+            let task = self.workers.lock().expect("workers lock").remove(&name);
+            if let Some(task) = task {
+                let _ = task.await;
+            }
+            self.shared.stages.send_modify(|s| {
+                s.insert(name.clone(), crate::order::Stage::Undecided);
+            });
+        }
+        self.spawn(m, hooks, Vec::new());
+        if let Some(g) = self.global.lock().expect("global handle lock").as_ref() {
+            let _ = g.tx.send(GlobalMsg::Republish);
+        }
+        let _ = self
+            .router
+            .send(crate::config::RouterMsg::Replay(name.clone()));
+        tracing::info!(module = name, path = %path.display(), "module activated");
+        Ok(name)
+    }
+
+    /// Remove module `name`: it is disabled (its release uninstalled, its
+    /// delete hooks run) and its worker ends.
+    pub async fn deactivate(&self, name: &str) -> Result<(), String> {
+        let handle = self
+            .table
+            .write()
+            .expect("module table lock")
+            .remove(name)
+            .ok_or_else(|| format!("no module {name}"))?;
+        let _ = handle.tx.send(ModuleMsg::Remove);
+        let task = self.workers.lock().expect("workers lock").remove(name);
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+        tracing::info!(module = name, "module removed");
+        Ok(())
+    }
 }
 
 /// Discover the hooks of a global or shell-operator hooks folder (each
