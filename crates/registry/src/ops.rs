@@ -137,6 +137,23 @@ pub struct SourceListing {
 /// discovers them: catalogue tags filtered to valid names, capped, sorted. One module's
 /// failure is reported on that module and never aborts the listing.
 pub async fn list_source(client: &RegistryClient, source: &SourceRef) -> Result<SourceListing> {
+    let (names, ignored) = list_module_names(client, source).await?;
+    let modules = join_all(names.iter().map(|name| list_module(client, source, name))).await;
+    Ok(SourceListing {
+        source: source.to_string(),
+        modules,
+        ignored_tags: ignored,
+    })
+}
+
+/// The module names of `source` as the platform discovers them (registry-layout §1,
+/// correction 27): the catalogue's tags in registry order capped at
+/// [`MAX_MODULES_PER_SOURCE`], then filtered to valid module names (DNS-1123, at most 64
+/// characters, not `modules`) and sorted. Returns the names and the tags left out.
+pub async fn list_module_names(
+    client: &RegistryClient,
+    source: &SourceRef,
+) -> Result<(Vec<String>, Vec<String>)> {
     // Listing ignores the tag; any tag names the catalogue repository.
     let mut tags = client
         .list_tags(&source.catalogue_ref("latest"))
@@ -147,19 +164,28 @@ pub async fn list_source(client: &RegistryClient, source: &SourceRef) -> Result<
             },
             other => other,
         })?;
-    tags.sort();
-    let (mut names, mut ignored): (Vec<String>, Vec<String>) = tags
-        .into_iter()
-        .partition(|tag| check_module_name(tag).is_ok());
-    if names.len() > MAX_MODULES_PER_SOURCE {
-        ignored.extend(names.split_off(MAX_MODULES_PER_SOURCE));
+    let mut ignored = Vec::new();
+    if tags.len() > MAX_MODULES_PER_SOURCE {
+        ignored.extend(tags.split_off(MAX_MODULES_PER_SOURCE));
     }
-    let modules = join_all(names.iter().map(|name| list_module(client, source, name))).await;
-    Ok(SourceListing {
-        source: source.to_string(),
-        modules,
-        ignored_tags: ignored,
-    })
+    let (mut names, rejected): (Vec<String>, Vec<String>) = tags
+        .into_iter()
+        .partition(|tag| check_module_name(tag).is_ok() && tag.len() <= 64 && tag != "modules");
+    ignored.extend(rejected);
+    names.sort();
+    ignored.sort();
+    Ok((names, ignored))
+}
+
+/// Every tag of the module image repository `<src>/<m>`: version tags, dev tags and
+/// component image tags alike (the release chain keeps the `vX.Y.Z` ones).
+pub async fn list_module_tags(
+    client: &RegistryClient,
+    source: &SourceRef,
+    module: &str,
+) -> Result<Vec<String>> {
+    check_module_name(module).map_err(Error::Invalid)?;
+    client.list_tags(&source.module_ref(module, "latest")).await
 }
 
 async fn list_module(client: &RegistryClient, source: &SourceRef, name: &str) -> ModuleListing {
@@ -252,7 +278,38 @@ pub async fn pull_module(
         }
     };
     let reference = source.module_version_ref(module, &version);
-    let image = client.pull_image(&reference, progress).await?;
+    let mut report = pull_reference(client, &reference, dest, progress).await?;
+    report.module = module.to_string();
+    report.version = version.tag();
+    Ok(report)
+}
+
+/// Downloads `<src>/<m>:<tag>` — any tag, such as a ModulePullOverride's dev tag — verifies
+/// every digest and extracts it safely and atomically into `dest`. The report's `version`
+/// is the tag.
+pub async fn pull_module_tag(
+    client: &RegistryClient,
+    source: &SourceRef,
+    module: &str,
+    tag: &str,
+    dest: &Path,
+    progress: &dyn Progress,
+) -> Result<PullReport> {
+    check_module_name(module).map_err(Error::Invalid)?;
+    let mut report =
+        pull_reference(client, &source.module_ref(module, tag), dest, progress).await?;
+    report.module = module.to_string();
+    report.version = tag.to_string();
+    Ok(report)
+}
+
+async fn pull_reference(
+    client: &RegistryClient,
+    reference: &oci_client::Reference,
+    dest: &Path,
+    progress: &dyn Progress,
+) -> Result<PullReport> {
+    let image = client.pull_image(reference, progress).await?;
     // Decompression and file writes are blocking work: keep them off the async workers so
     // a controller's other tasks are not starved while a large module unpacks.
     let stats = {
@@ -264,8 +321,8 @@ pub async fn pull_module(
             .map_err(|e| Error::Invalid(format!("extraction task failed: {e}")))??
     };
     Ok(PullReport {
-        module: module.to_string(),
-        version: version.tag(),
+        module: String::new(),
+        version: String::new(),
         digest: image.manifest_digest.to_string(),
         files: stats.files,
         bytes: stats.bytes,
