@@ -98,6 +98,31 @@ fn api(client: &kube::Client, resource: &ApiResource) -> Api<DynamicObject> {
     Api::all_with(client.clone(), resource)
 }
 
+/// A status for a JSON merge patch: empty strings become `null` (the field is removed, so an
+/// old message or error is cleared), and inside list items — which a merge patch replaces
+/// whole — empty fields are left out (the API server refuses a `null` where its schema
+/// says string).
+fn merge_status(mut status: Value) -> Value {
+    fn drop_empty(v: &mut Value) {
+        if let Some(m) = v.as_object_mut() {
+            m.retain(|_, x| x != "");
+            m.values_mut().for_each(drop_empty);
+        } else if let Some(a) = v.as_array_mut() {
+            a.iter_mut().for_each(drop_empty);
+        }
+    }
+    if let Some(m) = status.as_object_mut() {
+        for v in m.values_mut() {
+            if v == "" {
+                *v = Value::Null;
+            } else {
+                drop_empty(v);
+            }
+        }
+    }
+    status
+}
+
 fn now_text() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -457,7 +482,7 @@ impl Controller {
         api.patch_status(
             &source.name,
             &PatchParams::default(),
-            &Patch::Merge(&json!({ "status": status })),
+            &Patch::Merge(&json!({ "status": merge_status(status) })),
         )
         .await?;
         Ok(())
@@ -967,7 +992,7 @@ impl Controller {
         api.patch_status(
             name,
             &PatchParams::default(),
-            &Patch::Merge(&json!({"status": new_status})),
+            &Patch::Merge(&json!({"status": merge_status(new_status)})),
         )
         .await?;
         let label = phase.as_str().to_ascii_lowercase();
@@ -1446,7 +1471,7 @@ impl Controller {
             .patch_status(
                 name,
                 &PatchParams::default(),
-                &Patch::Merge(&json!({ "status": status })),
+                &Patch::Merge(&json!({ "status": merge_status(status) })),
             )
             .await;
     }
