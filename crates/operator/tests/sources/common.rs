@@ -287,6 +287,7 @@ pub fn dynamic(client: &Client, resource: &kube::core::ApiResource) -> Api<Dynam
 pub async fn apply(client: &Client, resource: &kube::core::ApiResource, object: Value) {
     let name = object["metadata"]["name"].as_str().unwrap().to_string();
     let api = dynamic(client, resource);
+    let mut last = None;
     for _ in 0..50 {
         match api
             .patch(
@@ -297,10 +298,11 @@ pub async fn apply(client: &Client, resource: &kube::core::ApiResource, object: 
             .await
         {
             Ok(_) => return,
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            Err(e) => last = Some(e),
         }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("cannot apply {name}");
+    panic!("cannot apply {name}: {last:?}");
 }
 
 /// Merge-patches the metadata of an object.
@@ -384,4 +386,77 @@ pub async fn source_entry(client: &Client, name: &str, module: &str) -> Option<V
         .iter()
         .find(|m| m["name"] == module)
         .cloned()
+}
+
+/// A TCP forwarder in front of the registry that can be stopped and started again on the
+/// same address: the registry "going down" and "coming back" for one test only.
+pub struct Proxy {
+    pub addr: std::net::SocketAddr,
+    target: String,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Proxy {
+    /// Starts forwarding a new loopback port to `target` (`host:port`).
+    pub async fn start(target: &str) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut proxy = Proxy {
+            addr,
+            target: target.to_string(),
+            task: None,
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let target = self.target.clone();
+        self.task = Some(tokio::spawn(async move {
+            // Connections live in this set: aborting the task drops them all.
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    continue;
+                };
+                let target = target.clone();
+                connections.spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        }));
+    }
+
+    /// The registry is down: the port refuses connections, open ones are cut.
+    pub fn stop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+
+    /// The registry is back on the same address.
+    pub async fn restart(&mut self) {
+        self.stop();
+        for _ in 0..50 {
+            if let Ok(l) = tokio::net::TcpListener::bind(self.addr).await {
+                self.serve(l);
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("cannot listen on {} again", self.addr);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A text field of a JSON object, "" when absent.
+pub fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or_default()
 }
