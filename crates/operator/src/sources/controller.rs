@@ -68,8 +68,11 @@ struct World {
     selector_policies: Vec<PolicyObject>,
     releases: Vec<ReleaseObject>,
     overrides: BTreeMap<String, OverrideObject>,
-    /// Module → sources that offered it at their last scan (from their status).
+    /// Module → sources that offered it at their last scan (from their status) or in
+    /// this pass's catalogue listing.
     offered_by: BTreeMap<String, BTreeSet<String>>,
+    /// Source → module names listed in this pass.
+    catalogues: HashMap<String, Vec<String>>,
 }
 
 /// The policy resolved for one module of one source.
@@ -210,6 +213,8 @@ impl Controller {
             }
         };
         let mut sleep = self.opts.recheck_interval;
+        let mut world = world;
+        self.list_due_catalogues(&mut world).await;
         for source in &world.sources {
             if let Some(due) = self.scan_if_due(source, &world).await {
                 sleep = sleep.min(due);
@@ -427,10 +432,42 @@ impl Controller {
     // Source scans
 
     fn scan_interval(&self, source: &Source) -> Duration {
-        let floor = self.opts.min_scan_interval;
-        match &source.scan_interval {
-            Ok(Some(d)) => (*d).max(floor),
-            _ => DEFAULT_SCAN.max(floor),
+        effective_scan_interval(
+            source.scan_interval.clone().ok().flatten(),
+            self.opts.min_scan_interval,
+        )
+    }
+
+    fn is_due(&self, source: &Source, world: &World) -> bool {
+        let interval = self.scan_interval(source);
+        self.sources.get(&source.name).is_none_or(|state| {
+            state.generation != source.generation
+                || state.configs != world.configs_fingerprint
+                || state.last_scan.is_none_or(|t| t.elapsed() >= interval)
+        })
+    }
+
+    /// Lists the catalogue of every source due for a scan before any of them is scanned,
+    /// so a module that two sources offer is seen as such in this very pass (the other
+    /// sources count by their last status).
+    async fn list_due_catalogues(&self, world: &mut World) {
+        for source in world.sources.iter().filter(|s| !s.deleting) {
+            if !self.is_due(source, world) {
+                continue;
+            }
+            let Ok((source_ref, client)) = self.registry_client(&source.registry) else {
+                continue;
+            };
+            if let Ok((names, _)) = ops::list_module_names(&client, &source_ref).await {
+                for name in &names {
+                    world
+                        .offered_by
+                        .entry(name.clone())
+                        .or_default()
+                        .insert(source.name.clone());
+                }
+                world.catalogues.insert(source.name.clone(), names);
+            }
         }
     }
 
@@ -554,9 +591,12 @@ impl Controller {
         {
             self.stamp_registry_change(source, world).await;
         }
-        let names = match ops::list_module_names(&client, &source_ref).await {
-            Ok((names, _ignored)) => names,
-            Err(e) => return fail(format!("cannot list the modules of {source_ref}: {e}")),
+        let names = match world.catalogues.get(&source.name) {
+            Some(names) => names.clone(),
+            None => match ops::list_module_names(&client, &source_ref).await {
+                Ok((names, _ignored)) => names,
+                Err(e) => return fail(format!("cannot list the modules of {source_ref}: {e}")),
+            },
         };
         let mut modules = Vec::new();
         let mut any_error = false;
@@ -1680,3 +1720,38 @@ impl Controller {
 
 /// The documented default of `spec.scanInterval`.
 const DEFAULT_SCAN: Duration = Duration::from_secs(180);
+
+/// How often a source is scanned: its `spec.scanInterval` (3 minutes when unset), never
+/// below `floor` (`--min-scan-interval`, the platform's 3 minutes by default): a source
+/// may lengthen the scan, never shorten it below the floor (correction 2).
+pub fn effective_scan_interval(spec: Option<Duration>, floor: Duration) -> Duration {
+    spec.unwrap_or(DEFAULT_SCAN).max(floor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_interval_has_a_floor() {
+        let min = |s| Duration::from_secs(s);
+        // The platform: 3m floor; a shorter request takes no effect, a longer one does.
+        assert_eq!(effective_scan_interval(Some(min(10)), min(180)), min(180));
+        assert_eq!(effective_scan_interval(Some(min(600)), min(180)), min(600));
+        assert_eq!(effective_scan_interval(None, min(180)), min(180));
+        // A lowered floor (tests, development) lets the source's own interval through.
+        assert_eq!(effective_scan_interval(Some(min(2)), min(1)), min(2));
+        assert_eq!(effective_scan_interval(Some(min(0)), min(1)), min(1));
+    }
+
+    #[test]
+    fn merge_status_clears_empty_fields() {
+        let status = merge_status(json!({
+            "message": "", "phase": "Active",
+            "modules": [{"name": "a", "error": ""}, {"name": "b", "error": "boom"}],
+        }));
+        assert_eq!(status["message"], Value::Null);
+        assert_eq!(status["modules"][0], json!({"name": "a"}));
+        assert_eq!(status["modules"][1]["error"], "boom");
+    }
+}
