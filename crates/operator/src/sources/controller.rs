@@ -458,7 +458,12 @@ impl Controller {
             let Ok((source_ref, client)) = self.registry_client(&source.registry) else {
                 continue;
             };
-            if let Ok((names, _)) = ops::list_module_names(&client, &source_ref).await {
+            let listed = tokio::time::timeout(
+                REQUEST_TIMEOUT,
+                ops::list_module_names(&client, &source_ref),
+            )
+            .await;
+            if let Ok(Ok((names, _))) = listed {
                 for name in &names {
                     world
                         .offered_by
@@ -489,7 +494,17 @@ impl Controller {
         state.generation = source.generation;
         state.configs = world.configs_fingerprint.clone();
         state.last_scan = Some(Instant::now());
-        let status = self.scan(source, world).await;
+        let status = match tokio::time::timeout(SCAN_TIMEOUT, self.scan(source, world)).await {
+            Ok(status) => status,
+            Err(_) => json!({
+                "phase": "Active",
+                "syncTime": now_text(),
+                "message": format!(
+                    "the scan did not finish within {}s (is the registry answering?)",
+                    SCAN_TIMEOUT.as_secs()
+                ),
+            }),
+        };
         if let Err(e) = self.write_source_status(source, status).await {
             tracing::warn!(
                 source = source.name,
@@ -1282,16 +1297,25 @@ impl Controller {
         let (source_ref, client) = self.registry_client(&source.registry)?;
         let version = ModuleVersion::parse(&r.version.to_string()).map_err(|e| e.to_string())?;
         let started = std::time::Instant::now();
-        match ops::pull_module(
-            &client,
-            &source_ref,
-            &r.module,
-            &VersionSelector::Version(version),
-            &dir,
-            &NoProgress,
+        let pulled = tokio::time::timeout(
+            DOWNLOAD_TIMEOUT,
+            ops::pull_module(
+                &client,
+                &source_ref,
+                &r.module,
+                &VersionSelector::Version(version),
+                &dir,
+                &NoProgress,
+            ),
         )
         .await
-        {
+        .unwrap_or_else(|_| {
+            Err(registry::Error::Invalid(format!(
+                "the download did not finish within {}s",
+                DOWNLOAD_TIMEOUT.as_secs()
+            )))
+        });
+        match pulled {
             Ok(report) => {
                 tracing::info!(
                     module = r.module,
@@ -1717,6 +1741,13 @@ impl Controller {
         }
     }
 }
+
+/// A whole source scan is given up after this long (the loop serves everything else too).
+const SCAN_TIMEOUT: Duration = Duration::from_secs(300);
+/// One registry request outside a scan.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// One module download (dropping it removes the partial tree: nothing half-unpacked stays).
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(1800);
 
 /// The documented default of `spec.scanInterval`.
 const DEFAULT_SCAN: Duration = Duration::from_secs(180);
