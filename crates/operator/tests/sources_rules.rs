@@ -235,6 +235,75 @@ async fn release_rules_against_the_cluster() {
             .is_none()
     );
 
+    // The registry values the operator injects come from the deployed release's source.
+    let values = operator::sources::registry_values(&client, &shared)
+        .await
+        .unwrap()
+        .expect("a deployed module from a source has registry values");
+    assert_eq!(values["base"], src_a.source.to_string());
+    assert_eq!(values["scheme"], "http");
+
+    // An experimental module is not released unless experimental modules are allowed.
+    let experimental = unique("exp");
+    publish_with_requirements(
+        &src_a,
+        &experimental,
+        "  kubernetes: \">= 1.0\"\nstage: Experimental\n",
+    )
+    .await;
+    apply(
+        &client,
+        &crds::module_config_resource(),
+        module_config(&experimental, json!({"enabled": true, "settings": {}})),
+    )
+    .await;
+    let entry = eventually("the experimental module is refused", 30, || async {
+        let e = source_entry(&client, &a, &experimental).await?;
+        text(&e, "error").contains("experimental").then_some(e)
+    })
+    .await;
+    assert_eq!(entry["version"], "v1.0.0");
+    assert!(
+        release(&client, &format!("{experimental}-v1.0.0"))
+            .await
+            .is_none()
+    );
+
+    // A pull override's renew annotation redeploys an unchanged tag, then is removed.
+    src_a.push_dev(&needy, "v5.0.0", "dev").await;
+    apply(
+        &client,
+        &crds::module_pull_override_resource(),
+        json!({
+            "apiVersion": "deckhouse.io/v1alpha2", "kind": "ModulePullOverride",
+            "metadata": {"name": needy}, "spec": {"imageTag": "dev", "scanInterval": "1h"},
+        }),
+    )
+    .await;
+    eventually("the override is active", 60, || async {
+        (recorder.versions(&needy) == ["v5.0.0"]).then_some(())
+    })
+    .await;
+    patch_metadata(
+        &client,
+        &crds::module_pull_override_resource(),
+        &needy,
+        json!({"annotations": {"modules.deckhouse.io/renew": "true"}}),
+    )
+    .await;
+    eventually(
+        "renew redeploys the same digest and is removed",
+        60,
+        || async {
+            let o = get(&client, &crds::module_pull_override_resource(), &needy).await?;
+            (recorder.versions(&needy).len() == 2
+                && o.pointer("/metadata/annotations/modules.deckhouse.io~1renew")
+                    .is_none())
+            .then_some(())
+        },
+    )
+    .await;
+
     // 6. The source is deleted: it waits while a release of it is deployed.
     dynamic(&client, &crds::module_source_resource())
         .delete(&a, &Default::default())

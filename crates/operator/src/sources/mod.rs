@@ -90,6 +90,41 @@ pub trait ModuleActivator: Send + Sync {
     fn deactivate<'a>(&'a self, module: &'a str) -> BoxFuture<'a, Result<(), String>>;
 }
 
+/// The `registry` values of `module` (correction 6: `base`, `dockercfg`, `scheme`, `ca`)
+/// from the source of its deployed release, for the operator to inject into the module's
+/// values when it activates it; `None` when the module has no deployed release from a
+/// source (an embedded module keeps its own settings: users' voice #30).
+pub async fn registry_values(
+    client: &kube::Client,
+    module: &str,
+) -> Result<Option<serde_json::Value>, kube::Error> {
+    use kube::api::{Api, DynamicObject, ListParams};
+    let releases: Api<DynamicObject> =
+        Api::all_with(client.clone(), &crate::crds::module_release_resource());
+    let deployed = releases
+        .list(&ListParams::default().labels(&format!(
+            "{}={module},{}=deployed",
+            model::LABEL_MODULE,
+            model::LABEL_STATUS
+        )))
+        .await?;
+    let Some(source) = deployed.items.iter().find_map(|r| {
+        r.metadata
+            .labels
+            .as_ref()?
+            .get(model::LABEL_SOURCE)
+            .cloned()
+    }) else {
+        return Ok(None);
+    };
+    let sources: Api<DynamicObject> =
+        Api::all_with(client.clone(), &crate::crds::module_source_resource());
+    Ok(sources
+        .get_opt(&source)
+        .await?
+        .map(|o| model::Source::from_object(&o).registry.module_values()))
+}
+
 /// Starts the module-sources controller: watches the distribution resources and
 /// ModuleConfigs, scans sources, deploys releases, follows pull overrides. Runs until the
 /// task is aborted. Call [`crate::crds::install`] (or `deckmod crds | kubectl apply`) first.

@@ -120,6 +120,27 @@ impl RegistrySpec {
         ))
     }
 
+    /// The `registry` values a module from this source is given (correction 6): `base`
+    /// (the repo), `dockercfg`, `scheme` (lowercase) and `ca`. An empty `dockerCfg` becomes
+    /// a config with an empty entry for the registry host, because modules cannot cope with
+    /// an empty string.
+    pub fn module_values(&self) -> Value {
+        use base64::Engine as _;
+        let dockercfg = if self.docker_cfg.trim().is_empty() {
+            let host = self.repo.split('/').next().unwrap_or_default();
+            base64::engine::general_purpose::STANDARD
+                .encode(serde_json::json!({"auths": {host: {}}}).to_string())
+        } else {
+            self.docker_cfg.clone()
+        };
+        serde_json::json!({
+            "base": self.repo,
+            "dockercfg": dockercfg,
+            "scheme": if self.scheme.is_empty() { "https".to_string() } else { self.scheme.to_ascii_lowercase() },
+            "ca": self.ca,
+        })
+    }
+
     /// A fingerprint of the whole spec (the registry-spec-checksum annotation).
     pub fn checksum(&self) -> String {
         let text = serde_json::json!({
@@ -491,6 +512,31 @@ mod tests {
         assert!(bad_cfg.connect().unwrap_err().contains("dockerCfg"));
         assert_ne!(spec.checksum(), bad_cfg.checksum());
         assert_eq!(spec.checksum().len(), 32);
+    }
+
+    #[test]
+    fn module_values_never_carry_an_empty_docker_config() {
+        use base64::Engine as _;
+        let spec = RegistrySpec {
+            repo: "r.example:5000/acme/modules".into(),
+            scheme: "HTTP".into(),
+            ..Default::default()
+        };
+        let values = spec.module_values();
+        assert_eq!(values["base"], "r.example:5000/acme/modules");
+        assert_eq!(values["scheme"], "http");
+        let cfg = base64::engine::general_purpose::STANDARD
+            .decode(values["dockercfg"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&cfg).unwrap(),
+            serde_json::json!({"auths": {"r.example:5000": {}}})
+        );
+        let with_cfg = RegistrySpec {
+            docker_cfg: "e30=".into(),
+            ..spec
+        };
+        assert_eq!(with_cfg.module_values()["dockercfg"], "e30=");
     }
 
     fn object(value: Value) -> DynamicObject {
