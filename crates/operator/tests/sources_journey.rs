@@ -328,4 +328,22 @@ async fn journey_from_push_to_rollback() {
     })
     .await;
     assert!(message.contains("UTC every day"), "{message}");
+
+    // `deckmod status` tells the story at a glance.
+    let stories = operator::sources::story::stories(&client, Some(&module))
+        .await
+        .unwrap();
+    assert_eq!(stories.len(), 1);
+    let story = &stories[0];
+    assert_eq!(story.sources, std::slice::from_ref(&source_name));
+    assert_eq!(story.deployed.as_deref(), Some("v1.4.0"));
+    assert_eq!(story.channel_version.as_deref(), Some("v1.4.1"));
+    assert_eq!(story.policy, window);
+    assert_eq!(story.enabled, Some(true));
+    let text = story.to_string();
+    assert!(
+        text.contains(&format!("  pending   v1.4.1: {message}")),
+        "{text}"
+    );
+    assert!(text.contains("  deployed  v1.4.0"), "{text}");
 }

@@ -15,6 +15,7 @@ pub mod controller;
 pub mod layout;
 pub mod model;
 pub mod policy;
+pub mod story;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
