@@ -172,13 +172,14 @@ async fn journey_from_push_to_rollback() {
         message,
         "Waiting for the 'modules.deckhouse.io/approved: \"true\"' annotation"
     );
-    let r = get(&client, &crds::module_release_resource(), &v13)
-        .await
-        .unwrap();
-    assert_eq!(
-        r["metadata"]["labels"]["modules.deckhouse.io/update-policy"],
-        manual.as_str()
-    );
+    // The release names the policy that rules it (refreshed by the next scan if it was
+    // made just before the ModuleConfig named the policy).
+    let r = eventually("v1.3.0 is labelled with its policy", 30, || async {
+        let r = get(&client, &crds::module_release_resource(), &v13).await?;
+        (r["metadata"]["labels"]["modules.deckhouse.io/update-policy"] == manual.as_str())
+            .then_some(r)
+    })
+    .await;
     assert_eq!(r["status"]["approved"], false);
     assert_eq!(
         recorder.versions(&module).len(),

@@ -356,3 +356,74 @@ fn base64_docker_cfg(host: &str) -> String {
     let b64 = base64::engine::general_purpose::STANDARD;
     b64.encode(json!({"auths": {host: {"auth": b64.encode("u:p")}}}).to_string())
 }
+
+/// A minor release waits until the running module is ready (its Module object, which the
+/// operator writes, says Ready); a patch does not wait.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_minor_waits_for_the_running_module_to_be_ready() {
+    let client = client().await;
+    install_crds(&client).await;
+    let label = unique("ready");
+    let module = unique("busy");
+    let source_name = unique("readysrc");
+    let src = TestSource::new("ready");
+    src.publish(&module, "v1.0.0", 1, &[Channel::Stable]).await;
+    apply(
+        &client,
+        &crds::module_config_resource(),
+        module_config(&module, json!({"enabled": true, "settings": {}})),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let recorder = Arc::new(Recorder::default());
+    let _c = start(&client, &label, dir.path(), recorder.clone());
+    apply(
+        &client,
+        &crds::module_source_resource(),
+        module_source(&source_name, &label, &src.source.to_string(), json!({})),
+    )
+    .await;
+    wait_phase(&client, &format!("{module}-v1.0.0"), "Deployed", 60).await;
+    // The operator reports the module as still reconciling.
+    apply(
+        &client,
+        &crds::module_resource(),
+        json!({"apiVersion": "deckhouse.io/v1alpha1", "kind": "Module", "metadata": {"name": module}}),
+    )
+    .await;
+    let set_phase = |phase: &'static str| {
+        let client = client.clone();
+        let module = module.clone();
+        async move {
+            dynamic(&client, &crds::module_resource())
+                .patch_status(
+                    &module,
+                    &kube::api::PatchParams::default(),
+                    &kube::api::Patch::Merge(&json!({"status": {"phase": phase}})),
+                )
+                .await
+                .unwrap();
+        }
+    };
+    set_phase("Reconciling").await;
+    src.publish(&module, "v1.1.0", 1, &[Channel::Stable]).await;
+    let v11 = format!("{module}-v1.1.0");
+    let message = eventually("v1.1.0 waits for the module", 60, || async {
+        match release(&client, &v11).await {
+            Some((p, m)) if p == "Pending" && m.contains("ready") => Some(m),
+            _ => None,
+        }
+    })
+    .await;
+    assert_eq!(
+        message,
+        "awaiting for module v1.0.0 to be ready (its Module phase is Reconciling)"
+    );
+    assert_eq!(recorder.versions(&module), ["v1.0.0"]);
+    set_phase("Ready").await;
+    wait_phase(&client, &v11, "Deployed", 60).await;
+    // A patch does not wait for readiness.
+    set_phase("Reconciling").await;
+    src.publish(&module, "v1.1.1", 1, &[Channel::Stable]).await;
+    wait_phase(&client, &format!("{module}-v1.1.1"), "Deployed", 60).await;
+}

@@ -71,6 +71,8 @@ struct World {
     /// Module → sources that offered it at their last scan (from their status) or in
     /// this pass's catalogue listing.
     offered_by: BTreeMap<String, BTreeSet<String>>,
+    /// Module → `status.phase` of its Module object (written by the operator).
+    module_phases: BTreeMap<String, String>,
     /// Source → module names listed in this pass.
     catalogues: HashMap<String, Vec<String>>,
 }
@@ -341,6 +343,14 @@ impl Controller {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!("{e}"),
+            }
+        }
+        for o in self.list(&crds::module_resource()).await? {
+            if let Some(phase) = o.data.pointer("/status/phase").and_then(Value::as_str) {
+                world.module_phases.insert(
+                    o.metadata.name.clone().unwrap_or_default(),
+                    phase.to_string(),
+                );
             }
         }
         for o in self.list(&crds::module_pull_override_resource()).await? {
@@ -827,6 +837,17 @@ impl Controller {
                 {
                     self.refresh_release(r, source, resolved, &meta).await?;
                 }
+                Some(r)
+                    if r.phase == Phase::Pending
+                        && r.labels.get(LABEL_POLICY) != Some(&resolved.policy.name) =>
+                {
+                    // The policy changed since the release was made: say which one rules it.
+                    self.patch_release_metadata(
+                        &r.name,
+                        json!({"labels": {LABEL_POLICY: resolved.policy.name}}),
+                    )
+                    .await?;
+                }
                 Some(_) => {}
                 None => {
                     self.create_release(source, module, resolved, &meta, false)
@@ -1199,7 +1220,28 @@ impl Controller {
                         }
                         continue;
                     }
+                    if let Some(d) = deployed
+                        && !view.force
+                        && (d.version.major, d.version.minor) != (r.version.major, r.version.minor)
+                        && let Some(phase) = world.module_phases.get(module)
+                        && phase != "Ready"
+                    {
+                        // Correction 36: a minor waits until the running one is ready.
+                        self.set_phase(
+                            &name,
+                            Phase::Pending,
+                            &format!(
+                                "awaiting for module v{} to be ready (its Module phase is {phase})",
+                                d.version
+                            ),
+                        )
+                        .await
+                        .map_err(|e| e.to_string())?;
+                        continue;
+                    }
                     self.deploy(r, deployed, &releases, world).await?;
+                    // One switch per pass: the next pass sees the new state.
+                    return Ok(());
                 }
             }
         }
