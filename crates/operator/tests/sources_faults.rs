@@ -89,6 +89,21 @@ async fn per_module_errors_clear_when_fixed() {
             .get("message")
             .is_none()
     );
+
+    // A channel pointing at a pre-release is reported, and nothing is released from it.
+    src.publish(&good, "v1.1.0-rc.1", 1, &[Channel::Stable])
+        .await;
+    let entry = eventually("the pre-release is reported", 30, || async {
+        let e = source_entry(&client, &source_name, &good).await?;
+        text(&e, "error").contains("pre-release").then_some(e)
+    })
+    .await;
+    assert_eq!(entry["version"], "v1.1.0-rc.1");
+    assert!(
+        release(&client, &format!("{good}-v1.1.0-rc.1"))
+            .await
+            .is_none()
+    );
 }
 
 /// The registry stopped between scans: the source says why, the deployed module is left

@@ -746,6 +746,18 @@ impl Controller {
         if !wanted {
             return entry;
         }
+        let semver = target.version.semver();
+        if !semver.pre.is_empty() || !semver.build.is_empty() {
+            set_error(
+                &mut entry,
+                format!(
+                    "channel {} points at the pre-release {}: pre-releases are never deployed automatically",
+                    resolved.channel.tag(),
+                    target.version.tag()
+                ),
+            );
+            return entry;
+        }
         if let Err(e) = self
             .ensure_chain(source, source_ref, client, name, &resolved, &target, world)
             .await
