@@ -394,6 +394,8 @@ pub struct Proxy {
     pub addr: std::net::SocketAddr,
     target: String,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// Pause after each 16 KiB sent back to the client (a slow registry).
+    throttle: Option<Duration>,
 }
 
 impl Proxy {
@@ -405,6 +407,21 @@ impl Proxy {
             addr,
             target: target.to_string(),
             task: None,
+            throttle: None,
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    /// Like [`Proxy::start`], with answers slowed to 16 KiB per `pause`.
+    pub async fn start_throttled(target: &str, pause: Duration) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut proxy = Proxy {
+            addr,
+            target: target.to_string(),
+            task: None,
+            throttle: Some(pause),
         };
         proxy.serve(listener);
         proxy
@@ -412,6 +429,7 @@ impl Proxy {
 
     fn serve(&mut self, listener: tokio::net::TcpListener) {
         let target = self.target.clone();
+        let throttle = self.throttle;
         self.task = Some(tokio::spawn(async move {
             // Connections live in this set: aborting the task drops them all.
             let mut connections = tokio::task::JoinSet::new();
@@ -421,9 +439,27 @@ impl Proxy {
                 };
                 let target = target.clone();
                 connections.spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    let Some(pause) = throttle else {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        return;
+                    };
+                    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+                    let (mut in_read, mut in_write) = inbound.into_split();
+                    let (mut out_read, mut out_write) = outbound.into_split();
+                    let up = tokio::spawn(async move {
+                        let _ = tokio::io::copy(&mut in_read, &mut out_write).await;
+                    });
+                    let mut buf = vec![0u8; 16 << 10];
+                    while let Ok(n) = out_read.read(&mut buf).await {
+                        if n == 0 || in_write.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                        tokio::time::sleep(pause).await;
                     }
+                    up.abort();
                 });
             }
         }));
