@@ -46,6 +46,8 @@ enum Command {
     Source(cmd::source::SourceCommand),
     /// Run modules in a cluster: hooks, values, rendering, apply, releases.
     Operator(cmd::operator::OperatorArgs),
+    /// Show modules from sources in the cluster: source, policy, deployed and pending releases.
+    Status(cmd::status::StatusArgs),
     /// Print the CustomResourceDefinitions of deckmod's resources.
     Crds,
     /// Print a shell completion script.
@@ -105,6 +107,7 @@ fn main() -> ExitCode {
         Command::Pull(a) => cmd::pull::run(a),
         Command::Source(c) => cmd::source::run(c),
         Command::Operator(a) => cmd::operator::run(a),
+        Command::Status(a) => cmd::status::run(a),
         Command::Crds => cmd::operator::crds(),
         Command::Completion { shell } => {
             clap_complete::generate(

@@ -37,6 +37,7 @@ pub mod patches;
 pub mod release;
 pub mod resources;
 pub mod selectors;
+pub mod sources;
 pub mod status;
 pub mod watch;
 

@@ -20,7 +20,9 @@ use tokio::io::AsyncWrite;
 use crate::auth::DockerConfig;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::image::{Blob, DOCKER_MANIFEST, Descriptor, Image, OCI_MANIFEST, parse_manifest};
+use crate::image::{
+    Blob, DOCKER_MANIFEST, Descriptor, Image, Manifest, OCI_MANIFEST, parse_manifest,
+};
 use crate::progress::Progress;
 
 /// How to reach a registry.
@@ -232,6 +234,69 @@ impl RegistryClient {
             config,
             layers,
         })
+    }
+
+    /// The verified manifest (with its digest) and config of `reference`: the small parts
+    /// of an image, read before its layers are streamed with [`RegistryClient::stream_blob`].
+    pub async fn pull_manifest_and_config(
+        &self,
+        reference: &Reference,
+    ) -> Result<(Manifest, Digest, Blob)> {
+        let (manifest_bytes, manifest_digest, _) = self.pull_manifest(reference).await?;
+        self.login(reference, RegistryOperation::Pull).await?;
+        let manifest = parse_manifest(&manifest_bytes, &reference.whole())?;
+        let config = self
+            .pull_blob(reference, &manifest.config, &crate::progress::NoProgress)
+            .await?;
+        Ok((manifest, manifest_digest, config))
+    }
+
+    /// Sends the blob `descriptor` of `reference` chunk by chunk into `sink` as it arrives.
+    /// The channel is bounded, so the download waits while the consumer is behind: memory
+    /// stays bounded whatever the blob's size. The consumer verifies the digest (this
+    /// function does not hold the bytes). A consumer that hung up ends the transfer
+    /// without an error: its own error is the one to report.
+    pub async fn stream_blob(
+        &self,
+        reference: &Reference,
+        descriptor: &Descriptor,
+        sink: &tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        use futures_util::StreamExt as _;
+        let oci_descriptor = OciDescriptor {
+            media_type: descriptor.media_type.clone(),
+            digest: descriptor.digest.clone(),
+            size: descriptor.size as i64,
+            ..OciDescriptor::default()
+        };
+        let what = format!("pull blob {}", descriptor.digest);
+        let mut stream = self
+            .oci
+            .pull_blob_stream(reference, &oci_descriptor)
+            .await
+            .map_err(|e| classify(e, reference, &what))?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let error = Error::Registry {
+                        registry: reference.registry().to_string(),
+                        operation: format!("{what} of {}", reference.whole()),
+                        detail: chain(&e),
+                    };
+                    let _ = sink
+                        .send(Err(std::io::Error::other(error.to_string())))
+                        .await;
+                    return Err(error);
+                }
+            };
+            progress.advance(chunk.len() as u64);
+            if sink.send(Ok(chunk)).await.is_err() {
+                return Ok(());
+            }
+        }
+        Ok(())
     }
 
     async fn pull_blob(

@@ -39,6 +39,99 @@ pub struct ExtractStats {
 /// Extracts `layers` in order (later layers override earlier ones, OCI whiteouts honoured)
 /// into `dest`, atomically replacing whatever was there.
 pub fn extract_layers(layers: &[LayerToExtract<'_>], dest: &Path) -> Result<ExtractStats> {
+    extract_into(dest, |staging| {
+        let mut stats = ExtractStats::default();
+        for (index, layer) in layers.iter().enumerate() {
+            let layer_stats = unpack_gzip_layer(layer.gzip, None, layer.diff_id, index, staging)?;
+            stats.files += layer_stats.files;
+            stats.bytes += layer_stats.bytes;
+        }
+        Ok(stats)
+    })
+}
+
+/// One compressed layer read from a stream (a download in progress), with the digests it
+/// must match.
+pub struct StreamedLayer {
+    /// The `tar+gzip` bytes as they arrive.
+    pub reader: Box<dyn Read + Send>,
+    /// The blob digest the compressed bytes must hash to.
+    pub digest: Digest,
+    /// The uncompressed digest (`diff_id`) from the image config, when known.
+    pub diff_id: Option<Digest>,
+}
+
+/// Like [`extract_layers`], but unpacks each layer while its bytes arrive. Nothing is
+/// trusted before it is verified: the tree grows in the temporary sibling, every blob
+/// digest and `diff_id` is checked once its stream ends, and only a tree whose every
+/// layer matched is renamed onto `dest`. A mismatch or a broken stream leaves `dest`
+/// untouched and removes the partial tree.
+pub fn extract_layer_streams(layers: Vec<StreamedLayer>, dest: &Path) -> Result<ExtractStats> {
+    extract_into(dest, |staging| {
+        let mut stats = ExtractStats::default();
+        for (index, layer) in layers.into_iter().enumerate() {
+            let layer_stats = unpack_gzip_layer(
+                layer.reader,
+                Some(&layer.digest),
+                layer.diff_id.as_ref(),
+                index,
+                staging,
+            )?;
+            stats.files += layer_stats.files;
+            stats.bytes += layer_stats.bytes;
+        }
+        Ok(stats)
+    })
+}
+
+/// Unpacks one gzip tar layer into `root`, checking the compressed digest (when given) and
+/// the uncompressed one (when known) after reading the stream to its end.
+fn unpack_gzip_layer(
+    gzip: impl Read,
+    digest: Option<&Digest>,
+    diff_id: Option<&Digest>,
+    index: usize,
+    root: &Path,
+) -> Result<ExtractStats> {
+    let mut compressed = HashingReader::new(gzip);
+    let (stats, actual_diff_id) = {
+        let mut reader = HashingReader::new(GzDecoder::new(&mut compressed));
+        let stats = unpack_tar(&mut reader, root)?;
+        let actual = reader
+            .finish()
+            .map_err(|e| Error::io(format!("<layer {index}>"), e))?;
+        (stats, actual)
+    };
+    let actual_digest = compressed
+        .finish()
+        .map_err(|e| Error::io(format!("<layer {index}>"), e))?;
+    if let Some(expected) = digest
+        && *expected != actual_digest
+    {
+        return Err(Error::DigestMismatch {
+            what: format!("layer {index} (blob digest)"),
+            expected: expected.to_string(),
+            actual: actual_digest.to_string(),
+        });
+    }
+    if let Some(expected) = diff_id
+        && *expected != actual_diff_id
+    {
+        return Err(Error::DigestMismatch {
+            what: format!("uncompressed layer {index} (diff_id)"),
+            expected: expected.to_string(),
+            actual: actual_diff_id.to_string(),
+        });
+    }
+    Ok(stats)
+}
+
+/// Runs `fill` on a temporary sibling of `dest` and renames the result onto `dest`; on
+/// any error the sibling is removed and `dest` is left as it was.
+fn extract_into(
+    dest: &Path,
+    fill: impl FnOnce(&Path) -> Result<ExtractStats>,
+) -> Result<ExtractStats> {
     let parent = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -52,25 +145,7 @@ pub fn extract_layers(layers: &[LayerToExtract<'_>], dest: &Path) -> Result<Extr
         .prefix(&format!(".{file_name}.pull-"))
         .tempdir_in(&parent)
         .map_err(|e| Error::io(&parent, e))?;
-    let mut stats = ExtractStats::default();
-    for (index, layer) in layers.iter().enumerate() {
-        let mut reader = HashingReader::new(GzDecoder::new(layer.gzip));
-        let layer_stats = unpack_tar(&mut reader, staging.path())?;
-        let diff_id = reader
-            .finish()
-            .map_err(|e| Error::io(format!("<layer {index}>"), e))?;
-        if let Some(expected) = layer.diff_id
-            && *expected != diff_id
-        {
-            return Err(Error::DigestMismatch {
-                what: format!("uncompressed layer {index} (diff_id)"),
-                expected: expected.to_string(),
-                actual: diff_id.to_string(),
-            });
-        }
-        stats.files += layer_stats.files;
-        stats.bytes += layer_stats.bytes;
-    }
+    let stats = fill(staging.path())?;
     // The staging dir was created 0700; the module tree itself is readable like any dir.
     fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))
         .map_err(|e| Error::io(staging.path(), e))?;
@@ -321,4 +396,65 @@ fn resolve_existing_file(root: &Path, parts: &[&str]) -> Option<PathBuf> {
         }
     }
     Some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{ArchiveEntry, EntrySource, pack};
+
+    fn layer() -> crate::archive::PackedLayer {
+        pack(vec![ArchiveEntry {
+            name: "module.yaml".into(),
+            source: EntrySource::Bytes(b"name: m\n".to_vec()),
+        }])
+        .unwrap()
+    }
+
+    fn streamed(gzip: Vec<u8>, digest: Digest, diff_id: Option<Digest>) -> StreamedLayer {
+        StreamedLayer {
+            reader: Box::new(std::io::Cursor::new(gzip)),
+            digest,
+            diff_id,
+        }
+    }
+
+    #[test]
+    fn streamed_layers_are_verified_before_the_tree_replaces_dest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("m");
+        fs::create_dir_all(&dest).unwrap();
+        fs::write(dest.join("old.txt"), "previous").unwrap();
+        let good = layer();
+        // A stream whose bytes do not match the announced blob digest: refused after it
+        // was unpacked in the sibling, and the old tree stays.
+        let err = extract_layer_streams(
+            vec![streamed(good.gzip.clone(), Digest::of(b"other"), None)],
+            &dest,
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::DigestMismatch { .. }), "{err}");
+        assert!(dest.join("old.txt").is_file() && !dest.join("module.yaml").exists());
+        // A wrong diff_id is refused too.
+        let err = extract_layer_streams(
+            vec![streamed(
+                good.gzip.clone(),
+                good.digest.clone(),
+                Some(Digest::of(b"x")),
+            )],
+            &dest,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("diff_id"), "{err}");
+        let leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no staging dir left behind");
+        // The genuine stream replaces the tree.
+        let stats = extract_layer_streams(
+            vec![streamed(good.gzip, good.digest, Some(good.diff_id))],
+            &dest,
+        )
+        .unwrap();
+        assert_eq!(stats.files, 1);
+        assert!(dest.join("module.yaml").is_file() && !dest.join("old.txt").exists());
+    }
 }

@@ -157,19 +157,25 @@ impl Image {
 
     /// The `diff_id` of each layer from the config, when the config lists them all.
     pub fn diff_ids(&self) -> Result<Option<Vec<Digest>>> {
-        let parsed: ImageConfigRootFs = serde_json::from_slice(&self.config.data)
-            .map_err(|e| Error::metadata("image config", e.to_string()))?;
-        if parsed.rootfs.diff_ids.len() != self.layers.len() {
-            return Ok(None);
-        }
-        parsed
-            .rootfs
-            .diff_ids
-            .iter()
-            .map(|d| Digest::parse(d))
-            .collect::<Result<Vec<_>>>()
-            .map(Some)
+        config_diff_ids(&self.config.data, self.layers.len())
     }
+}
+
+/// The `diff_id` of each of `layers` layers from image config bytes, when the config
+/// lists them all.
+pub fn config_diff_ids(config: &[u8], layers: usize) -> Result<Option<Vec<Digest>>> {
+    let parsed: ImageConfigRootFs = serde_json::from_slice(config)
+        .map_err(|e| Error::metadata("image config", e.to_string()))?;
+    if parsed.rootfs.diff_ids.len() != layers {
+        return Ok(None);
+    }
+    parsed
+        .rootfs
+        .diff_ids
+        .iter()
+        .map(|d| Digest::parse(d))
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
 }
 
 /// Parses manifest bytes, refusing image indexes and anything that is not a single image.

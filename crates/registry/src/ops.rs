@@ -137,6 +137,23 @@ pub struct SourceListing {
 /// discovers them: catalogue tags filtered to valid names, capped, sorted. One module's
 /// failure is reported on that module and never aborts the listing.
 pub async fn list_source(client: &RegistryClient, source: &SourceRef) -> Result<SourceListing> {
+    let (names, ignored) = list_module_names(client, source).await?;
+    let modules = join_all(names.iter().map(|name| list_module(client, source, name))).await;
+    Ok(SourceListing {
+        source: source.to_string(),
+        modules,
+        ignored_tags: ignored,
+    })
+}
+
+/// The module names of `source` as the platform discovers them (registry-layout §1,
+/// correction 27): the catalogue's tags in registry order capped at
+/// [`MAX_MODULES_PER_SOURCE`], then filtered to valid module names (DNS-1123, at most 64
+/// characters, not `modules`) and sorted. Returns the names and the tags left out.
+pub async fn list_module_names(
+    client: &RegistryClient,
+    source: &SourceRef,
+) -> Result<(Vec<String>, Vec<String>)> {
     // Listing ignores the tag; any tag names the catalogue repository.
     let mut tags = client
         .list_tags(&source.catalogue_ref("latest"))
@@ -147,19 +164,28 @@ pub async fn list_source(client: &RegistryClient, source: &SourceRef) -> Result<
             },
             other => other,
         })?;
-    tags.sort();
-    let (mut names, mut ignored): (Vec<String>, Vec<String>) = tags
-        .into_iter()
-        .partition(|tag| check_module_name(tag).is_ok());
-    if names.len() > MAX_MODULES_PER_SOURCE {
-        ignored.extend(names.split_off(MAX_MODULES_PER_SOURCE));
+    let mut ignored = Vec::new();
+    if tags.len() > MAX_MODULES_PER_SOURCE {
+        ignored.extend(tags.split_off(MAX_MODULES_PER_SOURCE));
     }
-    let modules = join_all(names.iter().map(|name| list_module(client, source, name))).await;
-    Ok(SourceListing {
-        source: source.to_string(),
-        modules,
-        ignored_tags: ignored,
-    })
+    let (mut names, rejected): (Vec<String>, Vec<String>) = tags
+        .into_iter()
+        .partition(|tag| check_module_name(tag).is_ok() && tag.len() <= 64 && tag != "modules");
+    ignored.extend(rejected);
+    names.sort();
+    ignored.sort();
+    Ok((names, ignored))
+}
+
+/// Every tag of the module image repository `<src>/<m>`: version tags, dev tags and
+/// component image tags alike (the release chain keeps the `vX.Y.Z` ones).
+pub async fn list_module_tags(
+    client: &RegistryClient,
+    source: &SourceRef,
+    module: &str,
+) -> Result<Vec<String>> {
+    check_module_name(module).map_err(Error::Invalid)?;
+    client.list_tags(&source.module_ref(module, "latest")).await
 }
 
 async fn list_module(client: &RegistryClient, source: &SourceRef, name: &str) -> ModuleListing {
@@ -252,25 +278,135 @@ pub async fn pull_module(
         }
     };
     let reference = source.module_version_ref(module, &version);
-    let image = client.pull_image(&reference, progress).await?;
+    let mut report = pull_reference(client, &reference, dest, progress).await?;
+    report.module = module.to_string();
+    report.version = version.tag();
+    Ok(report)
+}
+
+/// Downloads `<src>/<m>:<tag>` — any tag, such as a ModulePullOverride's dev tag — verifies
+/// every digest and extracts it safely and atomically into `dest`. The report's `version`
+/// is the tag.
+pub async fn pull_module_tag(
+    client: &RegistryClient,
+    source: &SourceRef,
+    module: &str,
+    tag: &str,
+    dest: &Path,
+    progress: &dyn Progress,
+) -> Result<PullReport> {
+    check_module_name(module).map_err(Error::Invalid)?;
+    let mut report =
+        pull_reference(client, &source.module_ref(module, tag), dest, progress).await?;
+    report.module = module.to_string();
+    report.version = tag.to_string();
+    Ok(report)
+}
+
+/// Streams the layers of `reference` into the extractor while they download: the
+/// archive is never held whole in memory, and unpacking overlaps the transfer. Every
+/// digest is verified before the tree is renamed into `dest` (see
+/// [`crate::extract::extract_layer_streams`]).
+async fn pull_reference(
+    client: &RegistryClient,
+    reference: &oci_client::Reference,
+    dest: &Path,
+    progress: &dyn Progress,
+) -> Result<PullReport> {
+    let what = reference.whole();
+    let (manifest, manifest_digest, config) = client.pull_manifest_and_config(reference).await?;
+    if let Some(layer) = manifest
+        .layers
+        .iter()
+        .find(|l| !is_gzip_layer(&l.media_type))
+    {
+        return Err(Error::metadata(
+            &what,
+            format!(
+                "unsupported layer media type {:?} (expected a gzip tar layer)",
+                layer.media_type
+            ),
+        ));
+    }
+    let diff_ids = crate::image::config_diff_ids(&config.data, manifest.layers.len())?;
+    let digests = manifest
+        .layers
+        .iter()
+        .map(|l| Digest::parse(&l.digest))
+        .collect::<Result<Vec<_>>>()?;
+    progress
+        .add_total(config.data.len() as u64 + manifest.layers.iter().map(|l| l.size).sum::<u64>());
+    progress.advance(config.data.len() as u64);
+    let mut senders = Vec::new();
+    let mut layers = Vec::new();
+    for (index, digest) in digests.into_iter().enumerate() {
+        // A few chunks in flight per layer: enough to keep the transfer busy, small enough
+        // to bound memory whatever the module's size.
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        senders.push(tx);
+        layers.push(crate::extract::StreamedLayer {
+            reader: Box::new(ChannelReader {
+                rx,
+                current: bytes::Bytes::new(),
+            }),
+            digest,
+            diff_id: diff_ids.as_ref().map(|ids| ids[index].clone()),
+        });
+    }
     // Decompression and file writes are blocking work: keep them off the async workers so
     // a controller's other tasks are not starved while a large module unpacks.
-    let stats = {
-        let image = image.clone();
+    let extractor = {
         let dest = dest.to_path_buf();
-        let what = reference.whole();
-        tokio::task::spawn_blocking(move || extract_image(&image, &dest, &what))
-            .await
-            .map_err(|e| Error::Invalid(format!("extraction task failed: {e}")))??
+        tokio::task::spawn_blocking(move || crate::extract::extract_layer_streams(layers, &dest))
     };
+    let mut download_error = None;
+    for (layer, tx) in manifest.layers.iter().zip(senders) {
+        if let Err(e) = client.stream_blob(reference, layer, &tx, progress).await {
+            download_error = Some(e);
+            break;
+        }
+    }
+    let extracted = extractor
+        .await
+        .map_err(|e| Error::Invalid(format!("extraction task failed: {e}")))?;
+    // A failed download is the cause of whatever the extractor then saw.
+    if let Some(e) = download_error {
+        return Err(e);
+    }
+    let stats = extracted?;
     Ok(PullReport {
-        module: module.to_string(),
-        version: version.tag(),
-        digest: image.manifest_digest.to_string(),
+        module: String::new(),
+        version: String::new(),
+        digest: manifest_digest.to_string(),
         files: stats.files,
         bytes: stats.bytes,
-        downloaded_bytes: image.blob_bytes(),
+        downloaded_bytes: config.data.len() as u64
+            + manifest.layers.iter().map(|l| l.size).sum::<u64>(),
     })
+}
+
+/// The blocking side of a streamed layer: reads the chunks the download sends.
+struct ChannelReader {
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>,
+    current: bytes::Bytes,
+}
+
+impl std::io::Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(Ok(chunk)) => self.current = chunk,
+                Some(Err(e)) => return Err(e),
+                // The sender is gone: the layer's bytes are all here (or the download
+                // failed and said so; the digest check catches a short stream either way).
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        bytes::Buf::advance(&mut self.current, n);
+        Ok(n)
+    }
 }
 
 /// Extracts a verified image's layers into `dest` (see [`extract_layers`]), checking each

@@ -13,5 +13,6 @@ pub mod release;
 pub mod render;
 pub mod runtime;
 pub mod source;
+pub mod status;
 pub mod template;
 pub mod values;
