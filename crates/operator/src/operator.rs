@@ -47,6 +47,9 @@ pub struct Options {
     /// The platform (DKP) version modules' `requirements.deckhouse` is
     /// checked against; `None`: not checked.
     pub platform_version: Option<String>,
+    /// Run the module-sources controller (ModuleSource → ModuleRelease →
+    /// download → activation in this process).
+    pub sources: Option<crate::sources::Options>,
 }
 
 impl Default for Options {
@@ -65,6 +68,7 @@ impl Default for Options {
             listen: None,
             metrics_prefix: "addon_operator_".into(),
             platform_version: None,
+            sources: None,
         }
     }
 }
@@ -189,7 +193,7 @@ impl Operator {
         let mut loaded = Vec::new();
         for dir in &opts.modules_dirs {
             for path in module_dirs(dir)? {
-                match load(&path).await {
+                match load(&path, None).await {
                     Ok(found) => loaded.push(found),
                     Err((name, message)) => {
                         tracing::error!(module = name, "cannot load the module: {message}");
@@ -278,11 +282,21 @@ impl Operator {
             global.push((handle, task));
         }
         let config = match opts.config.clone() {
-            ConfigSource::ModuleConfigs => tokio::spawn(router.run_module_configs(client)),
+            ConfigSource::ModuleConfigs => tokio::spawn(router.run_module_configs(client.clone())),
             ConfigSource::ConfigMap { namespace, name } => {
-                tokio::spawn(router.run_config_map(client, namespace, name))
+                tokio::spawn(router.run_config_map(client.clone(), namespace, name))
             }
         };
+        if let Some(mut sources) = opts.sources.clone() {
+            if sources.platform_version.is_none() {
+                sources.platform_version = opts.platform_version.clone();
+            }
+            background.push(crate::sources::spawn(
+                client.clone(),
+                sources,
+                Arc::new(manager.clone()),
+            ));
+        }
         background.push(tokio::spawn(watch_readiness(
             manager.handles().into_values().collect(),
             global_ready,
@@ -371,17 +385,21 @@ impl Operator {
 }
 
 /// Load a module folder and discover its hooks; errors name the module
-/// (from its folder when module.yaml is unreadable) and say what is wrong.
+/// (from `name`, else its folder, when module.yaml is unreadable) and say
+/// what is wrong. Hooks are named `<folder or name>/hooks/<file>`.
 async fn load(
     path: &Path,
+    name: Option<&str>,
 ) -> Result<(module::Module, Vec<hooks::discovery::Hook>), (String, String)> {
     let path = path.to_path_buf();
+    let name = name.map(str::to_string);
     tokio::task::spawn_blocking(move || {
-        let dir_name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
+        let dir_name = name.unwrap_or_else(|| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string()
+        });
         let fallback = module::name::split_dir_name(&dir_name).1.to_string();
         let m = module::Module::load(&path).map_err(|findings| {
             (
@@ -453,7 +471,14 @@ impl ModuleManager {
     /// then the new one takes its configuration and converges. Returns the
     /// module's name.
     pub async fn activate(&self, path: &Path) -> Result<String, String> {
-        let (m, hooks) = load(path)
+        self.activate_named(path, None).await
+    }
+
+    /// [`ModuleManager::activate`] for a folder not named after its module
+    /// (a downloaded version, `<root>/<module>/v1.2.3`): hooks are named
+    /// after `name`.
+    async fn activate_named(&self, path: &Path, name: Option<&str>) -> Result<String, String> {
+        let (m, hooks) = load(path, name)
             .await
             .map_err(|(name, e)| format!("{name}: {e}"))?;
         let name = m.name().to_string();
@@ -495,6 +520,37 @@ impl ModuleManager {
         }
         tracing::info!(module = name, "module removed");
         Ok(())
+    }
+}
+
+impl crate::sources::ModuleActivator for ModuleManager {
+    fn activate<'a>(
+        &'a self,
+        module: &'a str,
+        path: &'a Path,
+    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let name = self.activate_named(path, Some(module)).await?;
+            if name != module {
+                return Err(format!(
+                    "the release of {module} holds module {name} (module.yaml's name)"
+                ));
+            }
+            Ok(())
+        })
+    }
+
+    fn deactivate<'a>(
+        &'a self,
+        module: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            if self.handles().contains_key(module) {
+                ModuleManager::deactivate(self, module).await
+            } else {
+                Ok(())
+            }
+        })
     }
 }
 

@@ -94,9 +94,37 @@ pub struct OperatorArgs {
         env = "DECKMOD_PLATFORM_VERSION"
     )]
     pub platform_version: Option<String>,
+    /// Run module sources: ModuleSources found in the cluster are scanned,
+    /// their releases downloaded here and run without a restart (no
+    /// --modules-dir is needed when every module comes from a source).
+    #[arg(
+        long = "downloaded-modules-dir",
+        value_name = "DIR",
+        env = "DECKMOD_DOWNLOADED_MODULES_DIR"
+    )]
+    pub downloaded_modules_dir: Option<PathBuf>,
+    /// The shortest scan interval a ModuleSource may ask for (DKP's: 3m).
+    #[arg(
+        long = "min-scan-interval",
+        value_name = "DURATION",
+        env = "DECKMOD_MIN_SCAN_INTERVAL",
+        default_value = "3m",
+        value_parser = parse_interval
+    )]
+    pub min_scan_interval: Duration,
+    /// Release modules whose module.yaml says `stage: Experimental`.
+    #[arg(
+        long = "allow-experimental-modules",
+        env = "DECKMOD_ALLOW_EXPERIMENTAL_MODULES"
+    )]
+    pub allow_experimental_modules: bool,
     /// Log format: text or json.
     #[arg(long = "log-format", env = "DECKMOD_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
+}
+
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    operator::sources::model::parse_interval(text)
 }
 
 /// Run `deckmod operator`.
@@ -121,6 +149,14 @@ pub fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
         listen: args.listen,
         metrics_prefix: args.metrics_prefix,
         platform_version: args.platform_version,
+        sources: args
+            .downloaded_modules_dir
+            .map(|dir| operator::sources::Options {
+                downloaded_modules_dir: dir,
+                min_scan_interval: args.min_scan_interval,
+                allow_experimental_modules: args.allow_experimental_modules,
+                ..Default::default()
+            }),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
