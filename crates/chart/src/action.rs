@@ -197,7 +197,7 @@ pub fn render_keeping_scratch<'a>(
 ) -> Result<(Rendered, Scratch<'a>), Error> {
     validate_release_name(&opts.release_name)?;
     let mut warnings = Vec::new();
-    let user = Value::from_json(values);
+    let user = Value::from_json_user_values(values);
     let mut root = Node::new(chart);
     dependencies::process(&mut root, &user, &mut warnings).map_err(Error::Other)?;
 
