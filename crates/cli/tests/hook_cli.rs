@@ -122,3 +122,62 @@ fn hook_with_bad_config_is_reported_with_pointer() {
     assert!(err.contains("/kubernetes/0/kindd"), "{err}");
     assert!(err.contains("bad.sh"), "{err}");
 }
+
+fn write_hook(path: &Path, script: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+/// Issue 16 item 8: one hook whose `--config` fails does not hide the others.
+#[test]
+fn list_goes_on_past_a_failing_hook_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let hooks = dir.path().join("m/hooks");
+    write_hook(
+        &hooks.join("a-good.sh"),
+        "#!/bin/sh\nif [ \"$1\" = --config ]; then echo '{\"configVersion\":\"v1\",\"onStartup\":1}'; exit 0; fi\n",
+    );
+    write_hook(
+        &hooks.join("b-broken.sh"),
+        "#!/bin/sh\necho 'cannot import helpers' >&2\nexit 3\n",
+    );
+    write_hook(
+        &hooks.join("c-good.sh"),
+        "#!/bin/sh\nif [ \"$1\" = --config ]; then echo '{\"configVersion\":\"v1\",\"schedule\":[{\"name\":\"tick\",\"crontab\":\"* * * * *\"}]}'; exit 0; fi\n",
+    );
+    let out = deckmod(&["hook", "list", dir.path().join("m").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("a-good.sh") && table.contains("onStartup"),
+        "{table}"
+    );
+    assert!(
+        table.contains("c-good.sh") && table.contains("tick"),
+        "{table}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("b-broken.sh"), "{err}");
+    assert!(
+        err.contains("cannot import helpers"),
+        "the hook's output: {err}"
+    );
+
+    let out = deckmod(&[
+        "hook",
+        "list",
+        dir.path().join("m").to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let rows = json(&out);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows[2]["error"].as_str().unwrap().contains("b-broken.sh"));
+}

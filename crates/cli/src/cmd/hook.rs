@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use hooks::config::{LifecycleBinding, WatchEventType};
 use hooks::context::{HookEvent, SnapshotStore, build_context, collapse_groups};
 use hooks::discovery::{
-    DiscoveryOptions, Hook, discover_hooks, hook_file_for, load_batch, load_hook,
+    DiscoveryOptions, Hook, discover_each_hook, hook_file_for, load_batch, load_hook,
 };
 use hooks::engine::{RunEnv, run_hook};
 use hooks::outputs::PatchScope;
@@ -155,13 +155,23 @@ fn list(module: &Path, output: OutputFormat) -> anyhow::Result<ExitCode> {
         name_prefix: name_prefix(&hooks_dir),
         ..Default::default()
     };
-    let (hooks, skipped) = discover_hooks(&hooks_dir, &opts)?;
+    let (loaded, skipped) = discover_each_hook(&hooks_dir, &opts)?;
     for s in &skipped {
         eprintln!("warning: {}: skipped: {}", s.path.display(), s.reason);
     }
+    // Every hook that loads is listed; one whose --config fails is
+    // reported with what it printed, and the listing exits 1.
+    let mut hooks = Vec::new();
+    let mut failures = Vec::new();
+    for h in loaded {
+        match h {
+            Ok(h) => hooks.push(h),
+            Err(e) => failures.push(e),
+        }
+    }
     match output {
         OutputFormat::Json => {
-            let rows: Vec<Value> = hooks
+            let mut rows: Vec<Value> = hooks
                 .iter()
                 .map(|h| {
                     json!({
@@ -173,6 +183,7 @@ fn list(module: &Path, output: OutputFormat) -> anyhow::Result<ExitCode> {
                     })
                 })
                 .collect();
+            rows.extend(failures.iter().map(|e| json!({"error": e.to_string()})));
             println!("{}", serde_json::to_string_pretty(&rows)?);
         }
         OutputFormat::Table => {
@@ -193,7 +204,14 @@ fn list(module: &Path, output: OutputFormat) -> anyhow::Result<ExitCode> {
         }
         other => return Err(other.unsupported("hook list")),
     }
-    Ok(ExitCode::SUCCESS)
+    for e in &failures {
+        eprintln!("error: {e}");
+    }
+    Ok(if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The hooks dir containing `path`: the nearest ancestor named `hooks`,
