@@ -362,6 +362,9 @@ pub fn discover_hooks(
     Ok((hooks, skipped))
 }
 
+/// One hook's outcome in [`discover_each_hook`].
+pub type HookLoad = Result<Hook, DiscoveryError>;
+
 /// [`discover_hooks`] that goes on past a hook whose config cannot be
 /// loaded: each executable's outcome in path order (a batch binary gives
 /// one entry per hook, or one error). Only an unreadable folder fails it
@@ -369,7 +372,7 @@ pub fn discover_hooks(
 pub fn discover_each_hook(
     hooks_dir: &Path,
     opts: &DiscoveryOptions,
-) -> Result<(Vec<Result<Hook, DiscoveryError>>, Vec<Skipped>), DiscoveryError> {
+) -> Result<(Vec<HookLoad>, Vec<Skipped>), DiscoveryError> {
     // Absolute paths: hooks run with their own folder as working directory.
     let hooks_dir = &std::fs::canonicalize(hooks_dir)
         .map_err(|e| DiscoveryError::Io(hooks_dir.to_path_buf(), e))?;
