@@ -213,9 +213,11 @@ pub fn render_keeping_scratch<'a>(
     if !root.meta.kube_version.is_empty()
         && !is_compatible_range(&root.meta.kube_version, &caps.kube.version)
     {
-        return Err(Error::Render(format!(
-            "chart requires kubeVersion: {} which is incompatible with Kubernetes {}",
-            root.meta.kube_version, caps.kube.version
+        return Err(Error::Render(crate::error::TemplateError::message(
+            format!(
+                "chart requires kubeVersion: {} which is incompatible with Kubernetes {}",
+                root.meta.kube_version, caps.kube.version
+            ),
         )));
     }
 
@@ -244,7 +246,8 @@ pub fn render_keeping_scratch<'a>(
         }
         false
     });
-    let sorted = manifest::sort_manifests(&files).map_err(Error::Render)?;
+    let sorted = manifest::sort_manifests(&files)
+        .map_err(|e| Error::Render(crate::error::TemplateError::message(e)))?;
     warnings.extend(sorted.notices);
     let mut crds = Vec::new();
     collect_crds(&root, None, &mut crds)?;
