@@ -197,7 +197,7 @@ pub fn render_keeping_scratch<'a>(
 ) -> Result<(Rendered, Scratch<'a>), Error> {
     validate_release_name(&opts.release_name)?;
     let mut warnings = Vec::new();
-    let user = Value::from_json(values);
+    let user = Value::from_json_user_values(values);
     let mut root = Node::new(chart);
     dependencies::process(&mut root, &user, &mut warnings).map_err(Error::Other)?;
 
@@ -213,9 +213,11 @@ pub fn render_keeping_scratch<'a>(
     if !root.meta.kube_version.is_empty()
         && !is_compatible_range(&root.meta.kube_version, &caps.kube.version)
     {
-        return Err(Error::Render(format!(
-            "chart requires kubeVersion: {} which is incompatible with Kubernetes {}",
-            root.meta.kube_version, caps.kube.version
+        return Err(Error::Render(crate::error::TemplateError::message(
+            format!(
+                "chart requires kubeVersion: {} which is incompatible with Kubernetes {}",
+                root.meta.kube_version, caps.kube.version
+            ),
         )));
     }
 
@@ -244,7 +246,8 @@ pub fn render_keeping_scratch<'a>(
         }
         false
     });
-    let sorted = manifest::sort_manifests(&files).map_err(Error::Render)?;
+    let sorted = manifest::sort_manifests(&files)
+        .map_err(|e| Error::Render(crate::error::TemplateError::message(e)))?;
     warnings.extend(sorted.notices);
     let mut crds = Vec::new();
     collect_crds(&root, None, &mut crds)?;

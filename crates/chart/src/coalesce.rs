@@ -280,9 +280,8 @@ fn coalesce_chart_values(
 }
 
 /// [`coalesce_tables_full_key`] for a `src` that must stay as it is (a
-/// chart's own defaults): what `dst` takes from it is deep-copied, and the
-/// `null`s of `dst` are not written into it. The result in `dst` is the same
-/// as merging a deep copy of `src`.
+/// chart's own defaults): what `dst` takes from it is deep-copied. The
+/// result in `dst` is the same as merging a deep copy of `src`.
 fn coalesce_tables_from_shared(
     dst: &Table,
     src: &Table,
@@ -314,15 +313,12 @@ fn coalesce_tables_from_shared(
             ),
         }
     }
-    // Helm writes the `null`s of `dst` into its copy of `src`, which deletes
-    // them from `dst` when coalescing even where `src` lacks the key.
-    if !merge {
-        dst.borrow_mut().retain(|_, v| !matches!(v, Value::Nil));
-    }
 }
 
 /// Helm's `coalesceTablesFullKey`: `src` merged under `dst` (`dst` wins).
-/// Without `merge`, a `null` in `dst` deletes the key.
+/// Without `merge`, a `null` in `dst` deletes the key where `src` has it;
+/// a `null` over a key `src` lacks stays, a nil value (`kindOf` says
+/// `invalid`).
 pub(crate) fn coalesce_tables_full_key(
     dst: &Table,
     src: &Table,
@@ -332,15 +328,6 @@ pub(crate) fn coalesce_tables_full_key(
 ) {
     if Rc::ptr_eq(dst, src) {
         return;
-    }
-    let nil_keys: Vec<String> = dst
-        .borrow()
-        .iter()
-        .filter(|(_, v)| matches!(v, Value::Nil))
-        .map(|(k, _)| k.clone())
-        .collect();
-    for k in nil_keys {
-        src.borrow_mut().insert(k, Value::Nil);
     }
     for (key, val) in entries(src) {
         let full_key = concat_prefix(prefix, &key);
@@ -476,7 +463,8 @@ mod tests {
         let t = coalesce_values(&node, &Value::from_json(&user), &mut w).unwrap();
         assert_eq!(
             Value::Map(t.clone()).to_json(),
-            serde_json::json!({"a": {"b": 5, "n": {"x": 1.0}}, "l": [{"k": 1.0}]})
+            // `y` has no default: Helm 3.17 keeps the user's null.
+            serde_json::json!({"a": {"b": 5, "n": {"x": 1.0}, "y": null}, "l": [{"k": 1.0}]})
         );
         // Changing the result (as `set` in a template does) must not reach
         // the chart's defaults: what was taken from them is a copy.

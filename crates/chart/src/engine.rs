@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use gotmpl::{Map, Value};
 
-use crate::error::Error;
+use crate::error::{Error, TemplateCause, TemplateError};
 use crate::files::Files;
 use crate::funcs::{self, WARN_END, WARN_START};
 use crate::node::Node;
@@ -148,33 +148,49 @@ fn sort_parse_order(sources: &mut [Source]) {
 }
 
 /// Helm's `cleanupParseError`.
-fn parse_error(file: &str, err: &str) -> Error {
+fn parse_error(file: &str, err: &gotmpl::ParseError) -> Error {
+    let message = parse_error_text(file, &err.to_string());
+    Error::Render(TemplateError::with_cause(
+        message,
+        TemplateCause::Parse(err.clone()),
+    ))
+}
+
+fn parse_error_text(file: &str, err: &str) -> String {
     let tokens: Vec<&str> = err.split(": ").collect();
     if tokens.len() == 1 {
-        return Error::Render(format!("parse error in ({file}): {err}"));
+        return format!("parse error in ({file}): {err}");
     }
-    Error::Render(format!(
+    format!(
         "parse error at ({}): {}",
         tokens[1],
         tokens[tokens.len() - 1]
-    ))
+    )
 }
 
 /// Helm's `reformatExecErrorMsg`: `required`/`fail` messages become
 /// `execution error at (LOCATION): MESSAGE`; other errors stay Go's.
-fn exec_error(file: &str, err: &str) -> Error {
+fn exec_error(file: &str, err: &gotmpl::ExecError) -> Error {
+    let message = exec_error_text(file, &err.to_string());
+    Error::Render(TemplateError::with_cause(
+        message,
+        TemplateCause::Exec(err.clone()),
+    ))
+}
+
+fn exec_error_text(file: &str, err: &str) -> String {
     let tokens: Vec<&str> = err.splitn(3, ": ").collect();
     if tokens.len() != 3 {
-        return Error::Render(format!("execution error in ({file}): {err}"));
+        return format!("execution error in ({file}): {err}");
     }
     if let Some(start) = tokens[2].find(WARN_START)
         && let Some(end) = tokens[2].rfind(WARN_END)
         && end >= start + WARN_START.len()
     {
         let msg = &tokens[2][start + WARN_START.len()..end];
-        return Error::Render(format!("execution error at ({}): {msg}", tokens[1]));
+        return format!("execution error at ({}): {msg}", tokens[1]);
     }
-    Error::Render(err.to_string())
+    err.to_string()
 }
 
 /// The parsed templates of a tree, in the order Helm executes them.
@@ -196,7 +212,7 @@ pub(crate) fn parse(sources: Vec<Source>) -> Result<Parsed, Error> {
     for source in sources {
         let text = crate::chart::lossy(source.data.get()?);
         set.parse(&source.name, &text)
-            .map_err(|e| parse_error(&source.name, &e.to_string()))?;
+            .map_err(|e| parse_error(&source.name, &e))?;
         order.push(source.name);
     }
     Ok(Parsed { set, order })
@@ -232,7 +248,7 @@ pub(crate) fn execute(
         let out = parsed
             .set
             .execute(name, &r.context)
-            .map_err(|e| exec_error(name, &e.to_string()))?;
+            .map_err(|e| exec_error(name, &e))?;
         let out = if out.contains("<no value>") {
             out.replace("<no value>", "")
         } else {
@@ -274,7 +290,7 @@ mod tests {
 
     #[test]
     fn errors_are_reworded_like_helm() {
-        let e = exec_error(
+        let e = exec_error_text(
             "c/templates/x.yaml",
             "template: c/templates/x.yaml:3:4: executing \"c/templates/x.yaml\" at <required \"m\" .Values.x>: error calling required: HELM_ERR_STARTa value is requiredHELM_ERR_END",
         );
@@ -282,7 +298,7 @@ mod tests {
             e.to_string(),
             "execution error at (c/templates/x.yaml:3:4): a value is required"
         );
-        let e = parse_error(
+        let e = parse_error_text(
             "c/templates/x.yaml",
             "template: c/templates/x.yaml:1: function \"nope\" not defined",
         );

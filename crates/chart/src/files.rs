@@ -34,9 +34,18 @@ impl Files {
 
     fn get(&self, name: &str) -> Result<String, String> {
         match self.files.get(name) {
-            Some(c) => Ok(crate::chart::lossy(content(c)?).into_owned()),
+            Some(c) => Ok(gostd::bytestring::from_bytes(content(c)?).into_owned()),
             None => Ok(String::new()),
         }
+    }
+
+    /// `GetBytes`: the file's bytes as Go's `[]byte` (empty when absent).
+    fn get_bytes(&self, name: &str) -> Result<Value, String> {
+        let data: std::rc::Rc<[u8]> = match self.files.get(name) {
+            Some(c) => content(c)?.into(),
+            None => std::rc::Rc::from(&[][..]),
+        };
+        Ok(Value::Object(Rc::new(sprig::bytes::Bytes(data))))
     }
 
     /// `Glob`: the files whose path matches a gobwas-style glob (`*` within
@@ -60,7 +69,7 @@ impl Files {
         let Some(c) = self.files.get(name) else {
             return Ok(Value::list(Vec::new()));
         };
-        let mut s = crate::chart::lossy(content(c)?).into_owned();
+        let mut s = gostd::bytestring::from_bytes(content(c)?).into_owned();
         if s.ends_with('\n') {
             s.pop();
         }
@@ -76,7 +85,10 @@ impl Files {
             let text = if encode {
                 base64::engine::general_purpose::STANDARD.encode(data)
             } else {
-                crate::chart::lossy(data).into_owned()
+                // YAML is written through JSON, which replaces each byte
+                // that is not UTF-8 by U+FFFD.
+                let text = gostd::bytestring::from_bytes(data);
+                gostd::bytestring::to_valid_utf8(&text).into_owned()
             };
             m.insert(base, serde_json::Value::String(text));
         }
@@ -109,9 +121,10 @@ impl Object for Files {
 
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         Some(match name {
-            "Get" | "GetBytes" => string_arg(args, name)
+            "Get" => string_arg(args, name)
                 .and_then(|p| self.get(&p))
                 .map(Value::str),
+            "GetBytes" => string_arg(args, name).and_then(|p| self.get_bytes(&p)),
             "Glob" => string_arg(args, name).map(|p| Value::Object(Rc::new(self.glob(&p)))),
             "Lines" => string_arg(args, name).and_then(|p| self.lines(&p)),
             "AsConfig" => self.as_yaml(false).map(Value::str),
@@ -126,7 +139,7 @@ impl Object for Files {
         let mut m = Map::new();
         for (k, c) in self.files.iter() {
             let data = content(c).unwrap_or_default();
-            m.insert(k.clone(), Value::str(crate::chart::lossy(data)));
+            m.insert(k.clone(), Value::str(gostd::bytestring::from_bytes(data)));
         }
         Some(Value::map(m))
     }

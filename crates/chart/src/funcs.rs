@@ -117,32 +117,49 @@ pub fn helm_only_funcs() -> FuncMap {
             .map(Value::str)
             .map_err(FuncError::new)
     });
+    // Helm's fromJson / fromJsonArray: json.Unmarshal into a map or a
+    // slice, the error text in place of the result.
     f.insert_pure("fromJson", |args| {
         want_args(args, 1, "fromJson")?;
         let text = arg_str(args, 0)?;
-        Ok(match serde_json::from_str::<serde_json::Value>(text) {
+        let type_error = |kind: &str| {
+            format!("json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}")
+        };
+        Ok(match sprig::json::decode_json(text) {
             Ok(serde_json::Value::Object(m)) => {
                 Value::from_json_helm(&serde_json::Value::Object(m))
             }
-            Ok(serde_json::Value::Null) => Value::map(Map::new()),
-            Ok(other) => error_map(format!(
-                "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                json_kind(&other)
-            )),
+            // `null` leaves Go's map nil.
+            Ok(serde_json::Value::Null) => Value::Nil,
+            Ok(other) => error_map(type_error(json_kind(&other))),
+            Err(e @ sprig::json::DecodeError::NumberRange(_)) => {
+                match sprig::json::top_level_kind(text) {
+                    "object" => error_map(e.to_string()),
+                    kind => error_map(type_error(kind)),
+                }
+            }
             Err(e) => error_map(e.to_string()),
         })
     });
     f.insert_pure("fromJsonArray", |args| {
         want_args(args, 1, "fromJsonArray")?;
         let text = arg_str(args, 0)?;
-        Ok(match serde_json::from_str::<serde_json::Value>(text) {
+        let type_error = |kind: &str| {
+            format!("json: cannot unmarshal {kind} into Go value of type []interface {{}}")
+        };
+        let error = |message: String| Value::list(vec![Value::str(message)]);
+        Ok(match sprig::json::decode_json(text) {
             Ok(serde_json::Value::Array(a)) => Value::from_json_helm(&serde_json::Value::Array(a)),
-            Ok(serde_json::Value::Null) => Value::list(Vec::new()),
-            Ok(other) => Value::list(vec![Value::str(format!(
-                "json: cannot unmarshal {} into Go value of type []interface {{}}",
-                json_kind(&other)
-            ))]),
-            Err(e) => Value::list(vec![Value::str(e.to_string())]),
+            // `null` leaves Go's slice nil.
+            Ok(serde_json::Value::Null) => Value::Nil,
+            Ok(other) => error(type_error(json_kind(&other))),
+            Err(e @ sprig::json::DecodeError::NumberRange(_)) => {
+                match sprig::json::top_level_kind(text) {
+                    "array" => error(e.to_string()),
+                    kind => error(type_error(kind)),
+                }
+            }
+            Err(e) => error(e.to_string()),
         })
     });
     f.insert_pure("toToml", |args| {

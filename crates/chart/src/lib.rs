@@ -38,7 +38,7 @@ pub mod user_values;
 
 pub use action::{RenderOptions, Rendered, Scratch, render, render_keeping_scratch, template};
 pub use chart::{Chart, File};
-pub use error::Error;
+pub use error::{Error, TemplateCause, TemplateError};
 pub use loader::load;
 pub use objects::DEFAULT_KUBE_VERSION;
 pub use print::{OutputDir, PrintEffects, PrintError, PrintOptions, print, print_with};

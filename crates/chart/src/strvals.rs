@@ -167,7 +167,8 @@ fn go_type(v: &Value) -> &'static str {
     match v {
         Value::Nil => "nil",
         Value::Bool(_) => "bool",
-        Value::Int(_) => "int64",
+        Value::Int(_) => "int",
+        Value::Int64(_) => "int64",
         Value::Float(_) => "float64",
         Value::String(_) => "string",
         Value::List(_) => "[]interface {}",
@@ -610,14 +611,15 @@ pub fn typed_value(text: &str, force_string: bool) -> Value {
     if text.eq_ignore_ascii_case("null") {
         return Value::Nil;
     }
+    // strconv.ParseInt(text, 10, 64): Helm's `--set` integers are `int64`.
     if text == "0" {
-        return Value::Int(0);
+        return Value::Int64(0);
     }
     if !text.is_empty()
         && !text.starts_with('0')
         && let Ok(i) = gostd::strconv::parse_int(text, 10)
     {
-        return Value::Int(i);
+        return Value::Int64(i);
     }
     Value::str(text)
 }

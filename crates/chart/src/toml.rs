@@ -143,7 +143,7 @@ fn element(v: &Value) -> Result<String, String> {
     Ok(match v {
         Value::Nil => String::new(),
         Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
+        Value::Int(i) | Value::Int64(i) => i.to_string(),
         Value::Float(f) if f.is_nan() => "nan".to_string(),
         Value::Float(f) if f.is_infinite() => if *f > 0.0 { "inf" } else { "-inf" }.to_string(),
         Value::Float(f) => {

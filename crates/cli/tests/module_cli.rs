@@ -286,3 +286,207 @@ fn values_shows_internal_values_given_as_hooks_would() {
         text(&out.stderr)
     );
 }
+
+/// addon-operator style modules: no module.yaml, no openapi/.
+fn addon_operator_modules() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/addon-operator-modules")
+}
+
+/// Issue 16 item 7: a module without schemas takes its values as
+/// addon-operator layers them (`<modulesDir>/values.yaml`, the module's
+/// `values.yaml`, then config) in `values`, `render` and `hook run`, and
+/// lint warns about what DKP would need instead of failing.
+#[test]
+fn schema_less_module_layers_values_as_addon_operator() {
+    let echo = addon_operator_modules().join("001-echo");
+    let e = echo.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("settings.yaml");
+    std::fs::write(&settings, "message: from config\nextra: {any: thing}\n").unwrap();
+    let out = deckmod(
+        &[
+            "values",
+            e,
+            "-f",
+            settings.to_str().unwrap(),
+            "--set",
+            "replicas=3",
+            "-o",
+            "json",
+        ],
+        Path::new("."),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["echo"]["replicas"], 3, "config over static values");
+    assert_eq!(v["echo"]["message"], "from config");
+    assert_eq!(v["echo"]["extra"]["any"], "thing", "nothing is validated");
+    assert_eq!(
+        v["echo"]["labels"],
+        serde_json::json!({"tier": "common", "team": "web"}),
+        "the module's values.yaml merges over the modules folder's"
+    );
+    assert!(
+        v["echo"].get("registry").is_none(),
+        "no registry injection: {v}"
+    );
+    assert_eq!(
+        v["global"]["clusterName"], "demo",
+        "global: of the modules folder's values.yaml"
+    );
+
+    let out = deckmod(&["render", e], Path::new("."));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let manifests = text(&out.stdout);
+    assert!(
+        manifests.contains("message: \"from the module\""),
+        "{manifests}"
+    );
+    assert!(manifests.contains("cluster: \"demo\""), "{manifests}");
+
+    let hook = echo.join("hooks/10-startup.sh");
+    let out = deckmod(
+        &[
+            "hook",
+            "run",
+            hook.to_str().unwrap(),
+            "--binding",
+            "onStartup",
+        ],
+        Path::new("."),
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["values"]["echo"]["internal"]["readyPods"], 1);
+    assert_eq!(run["values"]["echo"]["message"], "from the module");
+
+    let out = deckmod(&["lint", e], Path::new("."));
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{report}{}", text(&out.stderr));
+    assert!(report.contains("openapi/schema: warning"), "{report}");
+    assert!(
+        report.contains("module/definition-file: warning"),
+        "{report}"
+    );
+    // The modules folder holding such modules lints each of them.
+    let out = deckmod(
+        &["lint", addon_operator_modules().to_str().unwrap()],
+        Path::new("."),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("001-echo"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// A DKP module with lib-helm that needs one platform image through a
+/// variable and one by its name.
+fn module_with_common_images(dir: &Path) -> PathBuf {
+    let m = dir.join("images-demo");
+    std::fs::create_dir_all(m.join("templates")).unwrap();
+    std::fs::create_dir_all(m.join("openapi")).unwrap();
+    std::fs::write(m.join("module.yaml"), "name: images-demo\n").unwrap();
+    std::fs::write(
+        m.join("openapi/config-values.yaml"),
+        "type: object\nproperties:\n  sidecar: {type: string, default: csiLivenessProbe}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("templates/pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: demo}\nspec:\n  containers:\n  - name: named\n    image: {{ include \"helm_lib_module_common_image\" (list . \"csiNodeDriverRegistrar\") }}\n  - name: through-a-variable\n    image: {{ include \"helm_lib_module_common_image\" (list . .Values.imagesDemo.sidecar) }}\n",
+    )
+    .unwrap();
+    let lib = corpus_modules().join("../charts/deckhouse-lib-helm/charts/helm_lib");
+    copy_dir(&lib, &m.join("charts/helm_lib"));
+    m
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// Issue 16 item 12: a platform image digest missing from the default
+/// globals is an error naming the key and showing the `-f` file that
+/// supplies it; images named literally get placeholders.
+#[test]
+fn missing_platform_image_digest_names_the_key_and_how_to_supply_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = module_with_common_images(dir.path());
+    let out = deckmod(&["render", m.to_str().unwrap()], Path::new("."));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("global.modulesImages.digests.common.csiLivenessProbe"),
+        "{err}"
+    );
+    assert!(
+        err.contains("global:\n    modulesImages:\n      digests:\n        common:\n          csiLivenessProbe: sha256:"),
+        "{err}"
+    );
+    let supply = dir.path().join("digests.yaml");
+    std::fs::write(
+        &supply,
+        "global:\n  modulesImages:\n    digests:\n      common:\n        csiLivenessProbe: sha256:1111\n",
+    )
+    .unwrap();
+    let out = deckmod(
+        &[
+            "render",
+            m.to_str().unwrap(),
+            "-f",
+            supply.to_str().unwrap(),
+        ],
+        Path::new("."),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let manifests = text(&out.stdout);
+    assert!(manifests.contains("@sha256:1111"), "{manifests}");
+    assert!(
+        manifests
+            .contains("@sha256:0000000000000000000000000000000000000000000000000000000000000000"),
+        "the literally named image gets a placeholder: {manifests}"
+    );
+}
+
+/// Issue 16 item 11: the platform's `registry` values win over what the
+/// module's schema says, and an anonymous source gets a Docker config with
+/// an empty auth entry for its host.
+#[test]
+fn registry_values_are_injected_over_the_module_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("reg-demo");
+    std::fs::create_dir_all(m.join("openapi")).unwrap();
+    std::fs::write(m.join("module.yaml"), "name: reg-demo\n").unwrap();
+    std::fs::write(
+        m.join("openapi/values.yaml"),
+        "type: object\nproperties:\n  registry:\n    type: object\n    default: {}\n    properties:\n      base: {type: string, default: my.own/registry}\n",
+    )
+    .unwrap();
+    let out = deckmod(
+        &["values", m.to_str().unwrap(), "-o", "json"],
+        Path::new("."),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reg = &v["regDemo"]["registry"];
+    assert_eq!(reg["base"], "registry.example.com/modules/reg-demo", "{v}");
+    assert_eq!(reg["scheme"], "https");
+    assert_eq!(reg["ca"], "");
+    let cfg = reg["dockercfg"].as_str().unwrap();
+    assert_eq!(cfg, "eyJhdXRocyI6eyJyZWdpc3RyeS5leGFtcGxlLmNvbSI6e319fQ==");
+}

@@ -8,6 +8,8 @@
 //! - [`strconv`]: Go literals and numbers (`Unquote`, `Quote`, `ParseInt`,
 //!   `ParseUint`, `ParseFloat` with hex floats and underscores, `ParseBool`,
 //!   `FormatFloat`);
+//! - [`bytestring`]: Go's byte strings carried in Rust `str` (binary file
+//!   contents, `b64dec` output) and converted back where Go sees bytes;
 //! - [`json`]: how `encoding/json` prints a `float64`;
 //! - [`regexp`]: Go RE2 patterns run on the `regex` crate, with Go's errors;
 //! - [`time`]: `time.ParseDuration` and `Duration.String`;
@@ -15,6 +17,7 @@
 //! - [`os`]: `os.ExpandEnv`, `exec.LookPath`, `os.MkdirAll`, and Go's
 //!   wording of I/O errors and exit statuses.
 
+pub mod bytestring;
 pub mod json;
 pub mod os;
 pub mod path;

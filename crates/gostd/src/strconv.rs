@@ -166,9 +166,11 @@ pub fn quote_to_ascii(s: &str) -> String {
 fn quote_with(s: &str, ascii: bool) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        push_escaped(&mut out, c, '"', ascii);
-    }
+    // A byte that is not UTF-8 is written as `\xNN`, as Go writes it.
+    crate::bytestring::for_each_rune(s, |r| match r {
+        Ok(c) => push_escaped(&mut out, c, '"', ascii),
+        Err(b) => out.push_str(&format!("\\x{b:02x}")),
+    });
     out.push('"');
     out
 }

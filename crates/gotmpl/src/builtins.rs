@@ -105,7 +105,7 @@ fn data_of(v: &Value) -> Value {
 fn length(v: &Value) -> Result<i64, String> {
     match data_of(v) {
         Value::Nil => Err("len of nil pointer".to_string()),
-        Value::String(s) => Ok(s.len() as i64),
+        Value::String(s) => Ok(gostd::bytestring::len(&s) as i64),
         Value::List(l) => Ok(l.len() as i64),
         Value::Map(m) => Ok(m.borrow().len() as i64),
         other => Err(format!("len of type {}", fmt::type_name(&other))),
@@ -115,7 +115,7 @@ fn length(v: &Value) -> Result<i64, String> {
 /// An index argument: an integer in `0..=cap`.
 fn index_arg(index: &Value, cap: usize) -> Result<usize, String> {
     let x = match index {
-        Value::Int(i) => *i,
+        Value::Int(i) | Value::Int64(i) => *i,
         Value::Nil => return Err("cannot index slice/array with nil".to_string()),
         other => {
             return Err(format!(
@@ -232,7 +232,7 @@ fn kind(v: &Value) -> Kind {
     match v {
         Value::Nil => Kind::Invalid,
         Value::Bool(_) => Kind::Bool,
-        Value::Int(_) => Kind::Int,
+        Value::Int(_) | Value::Int64(_) => Kind::Int,
         Value::Float(_) => Kind::Float,
         Value::String(_) => Kind::String,
         _ => Kind::Other,
@@ -261,7 +261,7 @@ pub fn eq(a: &Value, others: &[Value]) -> Result<bool, String> {
             match (&a, &b) {
                 (Value::Nil, Value::Nil) => true,
                 (Value::Bool(x), Value::Bool(y)) => x == y,
-                (Value::Int(x), Value::Int(y)) => x == y,
+                (Value::Int(x) | Value::Int64(x), Value::Int(y) | Value::Int64(y)) => x == y,
                 (Value::Float(x), Value::Float(y)) => x == y,
                 (Value::String(x), Value::String(y)) => x == y,
                 (Value::Object(x), Value::Object(y)) => std::rc::Rc::ptr_eq(x, y),
@@ -313,7 +313,7 @@ fn compare(a: &Value, b: &Value) -> Result<Ordering, String> {
         return Err(BAD_COMPARISON.to_string());
     }
     match (&a, &b) {
-        (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
+        (Value::Int(x) | Value::Int64(x), Value::Int(y) | Value::Int64(y)) => Ok(x.cmp(y)),
         (Value::Float(x), Value::Float(y)) => Ok(x.partial_cmp(y).unwrap_or(Ordering::Greater)),
         (Value::String(x), Value::String(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
         _ => Err(BAD_COMPARISON_TYPE.to_string()),

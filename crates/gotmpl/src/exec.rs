@@ -486,7 +486,7 @@ impl<'s> State<'s> {
                     .map(|(k, e)| (Value::str(k), e.clone()))
                     .collect(),
             ),
-            Value::Int(n) => {
+            Value::Int(n) | Value::Int64(n) => {
                 if r.pipe.decl.len() > 1 {
                     return Err(self
                         .error(format!(
@@ -947,7 +947,8 @@ fn print_slot(out: &mut String, v: &Slot) {
             out.push_str("<no value>")
         }
         Slot::Val(Value::String(s)) | Slot::Iface(Value::String(s)) => out.push_str(s),
-        Slot::Val(Value::Int(i)) | Slot::Iface(Value::Int(i)) => {
+        Slot::Val(Value::Int(i) | Value::Int64(i))
+        | Slot::Iface(Value::Int(i) | Value::Int64(i)) => {
             let _ = write!(out, "{i}");
         }
         Slot::Val(v) | Slot::Iface(v) => fmt::write_value(out, v),

@@ -61,6 +61,7 @@ pub fn type_name(v: &Value) -> String {
         Value::Nil => "<nil>".to_string(),
         Value::Bool(_) => "bool".to_string(),
         Value::Int(_) => "int".to_string(),
+        Value::Int64(_) => "int64".to_string(),
         Value::Float(_) => "float64".to_string(),
         Value::String(_) => "string".to_string(),
         Value::List(_) => "[]interface {}".to_string(),
@@ -273,7 +274,7 @@ fn digits(format: &str, mut i: usize) -> (usize, usize) {
 /// The integer of a `*` width or precision argument.
 fn int_arg(v: &Value) -> Option<i64> {
     match v {
-        Value::Int(i) => Some(*i),
+        Value::Int(i) | Value::Int64(i) => Some(*i),
         _ => None,
     }
 }
@@ -299,7 +300,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, spec: &Spec) {
             't' | 'v' => pad(out, if *b { "true" } else { "false" }, spec),
             _ => bad_verb(out, v, verb, spec),
         },
-        Value::Int(i) => fmt_int(out, v, *i, verb, spec),
+        Value::Int(i) | Value::Int64(i) => fmt_int(out, v, *i, verb, spec),
         Value::Float(f) => fmt_float_verb(out, v, *f, verb, spec),
         Value::String(s) => fmt_string(out, s, verb, spec),
         Value::List(items) => {
@@ -347,7 +348,7 @@ fn go_syntax(out: &mut String, v: &Value, top: bool) {
         Value::Nil if top => out.push_str("<nil>"),
         Value::Nil => out.push_str("interface {}(nil)"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
         Value::Float(f) => out.push_str(&format_float(*f, 'g', None)),
         Value::String(s) => out.push_str(&quote(s)),
         Value::List(items) => {

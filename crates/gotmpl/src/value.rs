@@ -28,9 +28,13 @@ pub enum Value {
     Nil,
     /// `bool`.
     Bool(bool),
-    /// Any Go integer kind (`int`, `int64`, ...); Helm's `--set` and most
-    /// Sprig arithmetic produce these.
+    /// Go's `int`: template number constants, `len`, Sprig's `int` and
+    /// `atoi`.
     Int(i64),
+    /// Go's `int64`: Helm's `--set` integers and Sprig's integer
+    /// arithmetic. It compares, prints and converts as `Int` does; only its
+    /// type name differs, and Go refuses it for an `int` parameter.
+    Int64(i64),
     /// `float64`; every number read from YAML or JSON by Helm is one.
     Float(f64),
     /// `string`.
@@ -41,6 +45,14 @@ pub enum Value {
     Map(Rc<RefCell<Map>>),
     /// A host object with fields and methods (`.Files`, `.Capabilities`, ...).
     Object(Rc<dyn Object>),
+}
+
+/// What JSON integers become (JSON floats are always `Float`).
+#[derive(Clone, Copy)]
+enum Numbers {
+    IntOrFloat,
+    Int64OrFloat,
+    Float,
 }
 
 /// A host object: something with Go fields and methods that is not plain data.
@@ -74,6 +86,11 @@ pub trait Object: fmt::Debug {
     fn truthy(&self) -> bool {
         true
     }
+    /// Go's `string(x)` for a type that converts to a string (`[]byte`),
+    /// as a Go string ([`gostd::bytestring`]); `None` for the others.
+    fn go_string(&self) -> Option<String> {
+        None
+    }
 }
 
 impl Value {
@@ -94,12 +111,19 @@ impl Value {
         match self {
             Value::Nil => false,
             Value::Bool(b) => *b,
-            Value::Int(i) => *i != 0,
+            Value::Int(i) | Value::Int64(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
             Value::String(s) => !s.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Map(m) => !m.borrow().is_empty(),
             Value::Object(o) => o.truthy(),
+        }
+    }
+    /// The integer inside, of either integer kind.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) | Value::Int64(i) => Some(*i),
+            _ => None,
         }
     }
     /// The string inside, if this is a string.
@@ -113,27 +137,33 @@ impl Value {
     /// carries it (`1` → `Int`, `1.0` → `Float`); callers that need Helm's
     /// "every YAML number is a float64" convert with [`Value::from_json_helm`].
     pub fn from_json(v: &serde_json::Value) -> Value {
-        Self::from_json_with(v, false)
+        Self::from_json_with(v, Numbers::IntOrFloat)
     }
     /// Convert a JSON value as Helm's values loader sees it: every number is a `float64`.
     pub fn from_json_helm(v: &serde_json::Value) -> Value {
-        Self::from_json_with(v, true)
+        Self::from_json_with(v, Numbers::Float)
     }
-    fn from_json_with(v: &serde_json::Value, floats: bool) -> Value {
+    /// Convert user values as Helm holds them: integers are the `int64`s
+    /// its `--set` parser makes (files' numbers arrive here as floats).
+    pub fn from_json_user_values(v: &serde_json::Value) -> Value {
+        Self::from_json_with(v, Numbers::Int64OrFloat)
+    }
+    fn from_json_with(v: &serde_json::Value, numbers: Numbers) -> Value {
         match v {
             serde_json::Value::Null => Value::Nil,
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => match (floats, n.as_i64()) {
-                (false, Some(i)) => Value::Int(i),
+            serde_json::Value::Number(n) => match (numbers, n.as_i64()) {
+                (Numbers::IntOrFloat, Some(i)) => Value::Int(i),
+                (Numbers::Int64OrFloat, Some(i)) => Value::Int64(i),
                 _ => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
             serde_json::Value::String(s) => Value::str(s),
             serde_json::Value::Array(a) => {
-                Value::list(a.iter().map(|x| Self::from_json_with(x, floats)).collect())
+                Value::list(a.iter().map(|x| Self::from_json_with(x, numbers)).collect())
             }
             serde_json::Value::Object(o) => Value::map(
                 o.iter()
-                    .map(|(k, x)| (k.clone(), Self::from_json_with(x, floats)))
+                    .map(|(k, x)| (k.clone(), Self::from_json_with(x, numbers)))
                     .collect(),
             ),
         }
@@ -144,10 +174,14 @@ impl Value {
         match self {
             Value::Nil => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Int(i) | Value::Int64(i) => serde_json::Value::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
-            Value::String(s) => serde_json::Value::String(s.to_string()),
+            // JSON text is UTF-8: a Go byte that is not becomes U+FFFD, as
+            // `encoding/json` writes it.
+            Value::String(s) => {
+                serde_json::Value::String(gostd::bytestring::to_valid_utf8(s).into_owned())
+            }
             Value::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect()),
             Value::Map(m) => serde_json::Value::Object(
                 m.borrow()
@@ -167,7 +201,7 @@ impl fmt::Debug for Value {
         match self {
             Value::Nil => f.write_str("nil"),
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Int(i) => write!(f, "{i}"),
+            Value::Int(i) | Value::Int64(i) => write!(f, "{i}"),
             Value::Float(x) => write!(f, "{x:?}"),
             Value::String(s) => write!(f, "{s:?}"),
             Value::List(l) => f.debug_list().entries(l.iter()).finish(),

@@ -357,6 +357,22 @@ pub fn discover_hooks(
     hooks_dir: &Path,
     opts: &DiscoveryOptions,
 ) -> Result<(Vec<Hook>, Vec<Skipped>), DiscoveryError> {
+    let (loaded, skipped) = discover_each_hook(hooks_dir, opts)?;
+    let hooks = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok((hooks, skipped))
+}
+
+/// One hook's outcome in [`discover_each_hook`].
+pub type HookLoad = Result<Hook, DiscoveryError>;
+
+/// [`discover_hooks`] that goes on past a hook whose config cannot be
+/// loaded: each executable's outcome in path order (a batch binary gives
+/// one entry per hook, or one error). Only an unreadable folder fails it
+/// all; tools that list hooks show every hook they can.
+pub fn discover_each_hook(
+    hooks_dir: &Path,
+    opts: &DiscoveryOptions,
+) -> Result<(Vec<HookLoad>, Vec<Skipped>), DiscoveryError> {
     // Absolute paths: hooks run with their own folder as working directory.
     let hooks_dir = &std::fs::canonicalize(hooks_dir)
         .map_err(|e| DiscoveryError::Io(hooks_dir.to_path_buf(), e))?;
@@ -365,7 +381,10 @@ pub fn discover_hooks(
     for path in paths {
         let name = relative_name(hooks_dir, &path, &opts.name_prefix);
         if probe_batch(&name, &path, opts.config_timeout).is_some() {
-            hooks.extend(load_batch(hooks_dir, &path, opts)?);
+            match load_batch(hooks_dir, &path, opts) {
+                Ok(batch) => hooks.extend(batch.into_iter().map(Ok)),
+                Err(e) => hooks.push(Err(e)),
+            }
             continue;
         }
         let file = HookFile {
@@ -373,7 +392,7 @@ pub fn discover_hooks(
             invocation: python_invocation(hooks_dir, &path),
             path,
         };
-        hooks.push(load_hook(file, opts.config_timeout)?);
+        hooks.push(load_hook(file, opts.config_timeout));
     }
     Ok((hooks, skipped))
 }

@@ -6,6 +6,7 @@ pub mod context;
 pub mod discovery;
 pub mod engine;
 pub mod jq;
+pub mod kinds;
 pub mod outputs;
 pub mod queue;
 pub mod run_dir;

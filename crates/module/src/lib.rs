@@ -28,7 +28,7 @@ pub mod yamlfile;
 pub use definition::ModuleDefinition;
 pub use diagnostic::{Finding, Severity};
 pub use hook_values::ModuleValuesValidator;
-pub use module::{Module, ValuesError};
+pub use module::{Module, Registry, ValuesError};
 pub use render::{RenderError, RenderTarget};
 pub use schema::{Schema, Violation};
 pub use settings::UserSettings;

@@ -28,8 +28,75 @@ pub struct Module {
     pub values_schema: Option<Schema>,
     /// The values schema with `x-required-for-helm`.
     pub helm_schema: Option<Schema>,
-    /// Static values from the module's `values.yaml` (under the values key).
+    /// Static values: the module's section of `<modulesDir>/values.yaml`
+    /// with the module's own `values.yaml` (under the values key) over it.
     pub static_values: Value,
+    /// The `global:` section of `<modulesDir>/values.yaml`, if there is one
+    /// (addon-operator's static global values).
+    pub common_global: Option<Value>,
+    /// The `registry` values DKP injects into a module with schemas
+    /// (`None` for a module without them). A placeholder source after
+    /// [`Module::load`]; set the real one with [`Registry::for_source`].
+    pub registry: Option<Registry>,
+}
+
+/// The `registry` values DKP gives a downloaded module (`.Values.<key>.registry`):
+/// where its images are and how to pull them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registry {
+    /// The module's image repository (`<source repo>/<module>`).
+    pub base: String,
+    /// Base64 Docker config with the pull credentials.
+    pub dockercfg: String,
+    /// `http` or `https`.
+    pub scheme: String,
+    /// The registry's CA certificate (PEM), or empty.
+    pub ca: String,
+}
+
+impl Registry {
+    /// The source's values as DKP injects them: `repo` is the ModuleSource
+    /// repository, the module's images under `<repo>/<module>`. An empty
+    /// `dockercfg` becomes a config with an empty auth entry for the
+    /// registry host, as the platform writes it.
+    pub fn for_source(
+        repo: &str,
+        module: &str,
+        dockercfg: &str,
+        scheme: &str,
+        ca: &str,
+    ) -> Registry {
+        let repo = repo.trim_end_matches('/');
+        let dockercfg = if dockercfg.is_empty() {
+            let host = repo.split('/').next().unwrap_or(repo);
+            base64_encode(json!({"auths": {host: {}}}).to_string().as_bytes())
+        } else {
+            dockercfg.to_string()
+        };
+        Registry {
+            base: format!("{repo}/{module}"),
+            dockercfg,
+            scheme: scheme.to_string(),
+            ca: ca.to_string(),
+        }
+    }
+
+    /// What deckmod assumes without a cluster: `registry.example.com/modules`
+    /// over HTTPS, anonymous.
+    pub fn placeholder(module: &str) -> Registry {
+        Registry::for_source("registry.example.com/modules", module, "", "https", "")
+    }
+
+    /// The values object (`{base, dockercfg, scheme, ca}`).
+    pub fn to_value(&self) -> Value {
+        json!({"base": self.base, "dockercfg": self.dockercfg, "scheme": self.scheme, "ca": self.ca})
+    }
+}
+
+/// Standard base64 with padding.
+fn base64_encode(data: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 /// Why effective values could not be computed.
@@ -127,6 +194,9 @@ impl Module {
             findings.push(f);
             None
         });
+        // addon-operator validates nothing it has no schema for: a module
+        // without openapi/ schemas takes its values unchecked.
+        let has_schemas = config_raw.is_some() || values_raw.is_some();
         let compile = |raw: &Value, parent: Option<&Value>, kind: SchemaKind, file: &str| {
             Schema::compile(schema::prepare(raw, parent, kind))
                 .map_err(|e| Finding::error("openapi/schema", openapi.join(file), e))
@@ -138,37 +208,52 @@ impl Module {
                 Err(f) => findings.push(f),
             }
         }
-        // External modules get `registry` injected into their values schema by DKP.
-        let mut values_raw = values_raw.unwrap_or_else(
-            || json!({"type": "object", "x-extend": {"schema": "config-values.yaml"}}),
-        );
-        inject_registry(&mut values_raw, &definition.name);
         let (mut values_schema, mut helm_schema) = (None, None);
-        match compile(
-            &values_raw,
-            config_raw.as_ref(),
-            SchemaKind::Values,
-            "values.yaml",
-        ) {
-            Ok(s) => values_schema = Some(s),
-            Err(f) => findings.push(f),
+        if has_schemas {
+            // External modules get `registry` injected into their values schema by DKP.
+            let mut values_raw = values_raw.unwrap_or_else(
+                || json!({"type": "object", "x-extend": {"schema": "config-values.yaml"}}),
+            );
+            inject_registry(&mut values_raw, &Registry::placeholder(&definition.name));
+            match compile(
+                &values_raw,
+                config_raw.as_ref(),
+                SchemaKind::Values,
+                "values.yaml",
+            ) {
+                Ok(s) => values_schema = Some(s),
+                Err(f) => findings.push(f),
+            }
+            match compile(
+                &values_raw,
+                config_raw.as_ref(),
+                SchemaKind::Helm,
+                "values.yaml",
+            ) {
+                Ok(s) => helm_schema = Some(s),
+                Err(f) => findings.push(f),
+            }
         }
-        match compile(
-            &values_raw,
-            config_raw.as_ref(),
-            SchemaKind::Helm,
-            "values.yaml",
-        ) {
-            Ok(s) => helm_schema = Some(s),
-            Err(f) => findings.push(f),
-        }
-        let static_values = read_static_values(root, &values_key).unwrap_or_else(|f| {
+        // Static values as addon-operator layers them: the module's section
+        // of `<modulesDir>/values.yaml`, then the module's own values.yaml.
+        let common = read_common_values(root).unwrap_or_else(|f| {
             findings.push(f);
             Value::Object(Map::new())
         });
+        let mut static_values = common
+            .get(&values_key)
+            .filter(|v| v.is_object())
+            .cloned()
+            .unwrap_or_else(|| Value::Object(Map::new()));
+        match read_static_values(root, &values_key) {
+            Ok(own) => values::merge(&mut static_values, own),
+            Err(f) => findings.push(f),
+        }
+        let common_global = common.get("global").filter(|v| v.is_object()).cloned();
         if !findings.is_empty() {
             return Err(findings);
         }
+        let registry = has_schemas.then(|| Registry::placeholder(&definition.name));
         Ok(Module {
             root: root.to_path_buf(),
             definition,
@@ -177,7 +262,16 @@ impl Module {
             values_schema,
             helm_schema,
             static_values,
+            common_global,
+            registry,
         })
+    }
+
+    /// Whether the module has OpenAPI schemas (`openapi/config-values.yaml`
+    /// or `openapi/values.yaml`). Without them it is taken as addon-operator
+    /// takes such a module: values unchecked, no registry injection.
+    pub fn has_schemas(&self) -> bool {
+        self.values_schema.is_some() || self.config_schema.is_some()
     }
 
     /// The module name.
@@ -224,6 +318,11 @@ impl Module {
         }
         if let Some(s) = &self.values_schema {
             s.apply_defaults(&mut v);
+            // The platform's registry values win over whatever the module's
+            // own schema default or static values say.
+            if let (Some(r), Some(obj)) = (&self.registry, v.as_object_mut()) {
+                obj.insert("registry".into(), r.to_value());
+            }
             let violations = s.validate(&v);
             if !violations.is_empty() {
                 return Err(ValuesError {
@@ -262,6 +361,9 @@ impl Module {
     /// module's images.
     pub fn global_values(&self, overrides: Option<&Value>) -> Value {
         let mut global = globals::default_globals();
+        if let Some(g) = &self.common_global {
+            values::merge(&mut global, g.clone());
+        }
         if let Some(g) = overrides {
             values::merge(&mut global, g.clone());
         }
@@ -326,13 +428,31 @@ impl Module {
             .unwrap_or_default();
         // Modules shipped without images/ (as in a source snapshot) still name
         // their images where templates call lib-helm: `(list . "name")`.
-        images.extend(referenced_images(&self.root.join("templates")));
+        let templates = self.root.join("templates");
+        images.extend(referenced_images(&templates, "helm_lib_module_image"));
         images.sort();
         images.dedup();
-        for image in images {
-            let ptr = format!("/modulesImages/digests/{}/{image}", self.values_key);
+        let mut wanted: Vec<(String, String)> = images
+            .into_iter()
+            .map(|i| (self.values_key.clone(), i))
+            .collect();
+        // The platform's common images the templates name literally; one
+        // named through a variable is reported by the render, with the key.
+        for helper in [
+            "helm_lib_module_common_image",
+            "helm_lib_module_common_image_no_fail",
+        ] {
+            wanted.extend(
+                referenced_images(&templates, helper)
+                    .into_iter()
+                    .map(|i| ("common".to_string(), i)),
+            );
+        }
+        for (owner, image) in wanted {
+            let ptr = format!("/modulesImages/digests/{owner}/{image}");
             if global.pointer(&ptr).is_none() {
-                let mut entry = json!({"modulesImages": {"digests": {self.values_key.clone(): {image: PLACEHOLDER_DIGEST}}}});
+                let mut entry =
+                    json!({"modulesImages": {"digests": {owner: {image: PLACEHOLDER_DIGEST}}}});
                 values::merge(&mut entry, global.clone());
                 *global = entry;
             }
@@ -340,8 +460,8 @@ impl Module {
     }
 }
 
-/// Image names passed to lib-helm's `helm_lib_module_image` in templates.
-fn referenced_images(dir: &Path) -> Vec<String> {
+/// Image names passed to the lib-helm image helper `helper` in templates.
+fn referenced_images(dir: &Path, helper: &str) -> Vec<String> {
     let mut out = Vec::new();
     let Ok(rd) = std::fs::read_dir(dir) else {
         return out;
@@ -349,13 +469,14 @@ fn referenced_images(dir: &Path) -> Vec<String> {
     for e in rd.filter_map(Result::ok) {
         let p = e.path();
         if p.is_dir() {
-            out.extend(referenced_images(&p));
+            out.extend(referenced_images(&p, helper));
             continue;
         }
         let Ok(text) = std::fs::read_to_string(&p) else {
             continue;
         };
-        for (i, _) in text.match_indices("\"helm_lib_module_image\"") {
+        let quoted = format!("\"{helper}\"");
+        for (i, _) in text.match_indices(&quoted) {
             let rest = &text[i..text[i..].find('\n').map_or(text.len(), |n| i + n)];
             if let Some(l) = rest.find("(list .") {
                 let after = &rest[l + 7..];
@@ -375,30 +496,59 @@ pub const PLACEHOLDER_DIGEST: &str =
     "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 /// DKP's registry injection for downloaded modules (module-layout §5.3):
-/// `properties.registry` with defaults `base`, `dockercfg`, `scheme`, `ca`.
-fn inject_registry(values_schema: &mut Value, module: &str) {
+/// `properties.registry` with defaults `base`, `dockercfg`, `scheme`, `ca`,
+/// replacing whatever the module's schema says of `registry`.
+fn inject_registry(values_schema: &mut Value, registry: &Registry) {
     let Some(obj) = values_schema.as_object_mut() else {
         return;
     };
     let props = obj
         .entry("properties")
         .or_insert_with(|| Value::Object(Map::new()));
-    if let Some(p) = props.as_object_mut()
-        && !p.contains_key("registry")
-    {
+    if let Some(p) = props.as_object_mut() {
         p.insert(
             "registry".into(),
             json!({
                 "type": "object",
                 "default": {},
                 "properties": {
-                    "base": {"type": "string", "default": format!("registry.example.com/modules/{module}")},
-                    "dockercfg": {"type": "string", "default": "eyJhdXRocyI6eyJyZWdpc3RyeS5leGFtcGxlLmNvbSI6e319fQ=="},
-                    "scheme": {"type": "string", "default": "https"},
-                    "ca": {"type": "string", "default": ""}
+                    "base": {"type": "string", "default": registry.base},
+                    "dockercfg": {"type": "string", "default": registry.dockercfg},
+                    "scheme": {"type": "string", "default": registry.scheme},
+                    "ca": {"type": "string", "default": registry.ca}
                 }
             }),
         );
+    }
+}
+
+/// `<modulesDir>/values.yaml`, addon-operator's common static values
+/// (`global:` and a section per module); empty when the file is absent.
+fn read_common_values(root: &Path) -> Result<Value, Finding> {
+    let dir = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let Some(path) = dir.parent().map(|p| p.join("values.yaml")) else {
+        return Ok(Value::Object(Map::new()));
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Value::Object(Map::new())),
+        Err(e) => {
+            return Err(Finding::error(
+                "module/values",
+                &path,
+                format!("cannot read: {e}"),
+            ));
+        }
+    };
+    match goyaml::from_str(&text) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Ok(Value::Object(Map::new())),
+        Err(e) => Err(Finding::error(
+            "module/values",
+            &path,
+            format!("invalid YAML: {}", e.message),
+        )
+        .at(e.pos)),
     }
 }
 
@@ -440,4 +590,28 @@ fn read_static_values(root: &Path, key: &str) -> Result<Value, Finding> {
             ));
         }
     })
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::Registry;
+
+    #[test]
+    fn an_anonymous_source_gets_an_empty_auth_entry_for_its_host() {
+        let r = Registry::for_source("reg.corp:5000/dkp/modules/", "echo", "", "http", "");
+        assert_eq!(r.base, "reg.corp:5000/dkp/modules/echo");
+        use base64::Engine as _;
+        let cfg = base64::engine::general_purpose::STANDARD
+            .decode(&r.dockercfg)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(cfg).unwrap(),
+            r#"{"auths":{"reg.corp:5000":{}}}"#
+        );
+        let given = Registry::for_source("reg.corp/m", "echo", "e30=", "https", "CA");
+        assert_eq!(
+            (given.dockercfg.as_str(), given.ca.as_str()),
+            ("e30=", "CA")
+        );
+    }
 }

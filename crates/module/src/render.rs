@@ -39,6 +39,46 @@ impl std::error::Error for RenderError {
     }
 }
 
+impl RenderError {
+    /// The values key of a platform image digest the render needed and
+    /// the values lack (`global.modulesImages.digests.common.kubeRbacProxy`):
+    /// lib-helm fails with `Image <module>.<image> has no digest`.
+    pub fn missing_image_digest(&self) -> Option<String> {
+        let RenderError::Chart(e) = self else {
+            return None;
+        };
+        let text = e.to_string();
+        let at = text.find("Image ")? + "Image ".len();
+        let (image, _) = text[at..].split_once(" has no digest")?;
+        let (module, name) = image.split_once('.')?;
+        let word =
+            |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        (word(module) && word(name))
+            .then(|| format!("global.modulesImages.digests.{module}.{name}"))
+    }
+
+    /// For a missing image digest: how to supply it (a values file with a
+    /// `global:` section, as `-f` takes it).
+    pub fn supply_hint(&self) -> Option<String> {
+        let key = self.missing_image_digest()?;
+        let parts: Vec<&str> = key.split('.').collect();
+        let mut yaml = String::new();
+        for (depth, part) in parts.iter().enumerate() {
+            yaml.push_str(&"  ".repeat(depth + 1));
+            yaml.push_str(part);
+            if depth + 1 == parts.len() {
+                yaml.push_str(": sha256:<digest of the image>\n");
+            } else {
+                yaml.push_str(":\n");
+            }
+        }
+        Some(format!(
+            "the render needs {key}, which deckmod's default global values lack \
+             (a cluster has it from the platform's images); supply it with -f FILE where FILE holds:\n{yaml}"
+        ))
+    }
+}
+
 impl From<ValuesError> for RenderError {
     fn from(e: ValuesError) -> Self {
         RenderError::Values(e)

@@ -56,7 +56,8 @@ pub fn string(v: &Value) -> Result<&str, FuncError> {
 }
 
 /// An `int` parameter. Template integer constants arrive as `Int`; a
-/// `float64` from values is refused, as Go refuses it.
+/// `float64` from values or an `int64` (from `--set` or Sprig arithmetic)
+/// is refused, as Go refuses it.
 pub fn int(v: &Value) -> Result<i64, FuncError> {
     match v {
         Value::Int(i) => Ok(*i),

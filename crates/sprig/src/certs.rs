@@ -201,7 +201,9 @@ fn base_params(
 ) -> Result<CertificateParams, FuncError> {
     let mut params = CertificateParams::default();
     params.distinguished_name = rcgen::DistinguishedName::new();
-    params.distinguished_name.push(DnType::CommonName, cn);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, go_name_string(cn));
     let mut serial = [0u8; 16];
     crate::random::fill(&mut serial)?;
     params.serial_number = Some(SerialNumber::from_slice(&serial));
@@ -238,6 +240,20 @@ fn base_params(
     ];
     params.is_ca = IsCa::ExplicitNoCa;
     Ok(params)
+}
+
+/// A name attribute as Go's `encoding/asn1` encodes a string:
+/// PrintableString when every byte is one (letters, digits, space and
+/// `'()+,-./:=?`; Go also lets `*` through, which ASN.1 and rcgen do not,
+/// so such a name stays UTF8String), else UTF8String.
+fn go_name_string(s: &str) -> rcgen::DnValue {
+    let printable = s
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b));
+    match rcgen::string::PrintableString::try_from(s) {
+        Ok(p) if printable => rcgen::DnValue::PrintableString(p),
+        _ => rcgen::DnValue::Utf8String(s.to_string()),
+    }
 }
 
 fn certificate(cert: String, key: String) -> Value {
@@ -302,7 +318,9 @@ fn gen_signed(a: &[Value], key: PrivateKey) -> FuncResult {
     let signer = parse_private_key(&ca.key).map_err(|e| err("error parsing private key", e))?;
     let issuer = Issuer::from_ca_cert_pem(&ca.cert, &signer.pair)
         .map_err(|e| err("error parsing certificate: decodedSignerCert.Bytes", e))?;
-    let params = base_params(cn, &ips, &dns, days)?;
+    let mut params = base_params(cn, &ips, &dns, days)?;
+    // Go's x509 names the signer's key when the CA has a key identifier.
+    params.use_authority_key_identifier_extension = true;
     let cert = params
         .signed_by(&key.pair, &issuer)
         .map_err(|e| err("error creating certificate", e))?;
@@ -376,4 +394,59 @@ pub fn register(m: &mut FuncMap) {
         parse_private_key(&key).map_err(|e| err("error parsing private key", e))?;
         Ok(certificate(cert, key))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn der_of(pem: &str) -> Vec<u8> {
+        pem_decode(pem).expect("PEM").1
+    }
+
+    /// Issue 16 item 6 (in part): names are PrintableString where Go's
+    /// asn1 uses it, and a signed certificate names its CA's key.
+    #[test]
+    fn names_and_key_identifiers_as_go_writes_them() {
+        let ca_key = rsa_key(2048).unwrap();
+        let Value::Object(ca) = gen_ca("foo-ca", 30, ca_key).unwrap() else {
+            panic!()
+        };
+        let ca_pem = ca.field("Cert").unwrap().as_str().unwrap().to_string();
+        let ca_value = Value::Object(ca);
+        let leaf_key = rsa_key(2048).unwrap();
+        let args = [
+            Value::str("svc"),
+            Value::list(vec![]),
+            Value::list(vec![Value::str("svc.example")]),
+            Value::Int(30),
+            ca_value,
+        ];
+        let Value::Object(leaf) = gen_signed(&args, leaf_key).unwrap() else {
+            panic!()
+        };
+        let leaf_pem = leaf.field("Cert").unwrap().as_str().unwrap().to_string();
+        let ca_der = der_of(&ca_pem);
+        let leaf_der = der_of(&leaf_pem);
+        let (_, ca_cert) = x509_parser::parse_x509_certificate(&ca_der).unwrap();
+        let (_, leaf_cert) = x509_parser::parse_x509_certificate(&leaf_der).unwrap();
+        for name in [ca_cert.subject(), leaf_cert.subject(), leaf_cert.issuer()] {
+            let cn = name.iter_common_name().next().unwrap();
+            assert_eq!(
+                cn.attr_value().header.tag(),
+                x509_parser::der_parser::asn1_rs::Tag::PrintableString,
+                "{name}"
+            );
+        }
+        let aki = leaf_cert
+            .extensions()
+            .iter()
+            .find(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER);
+        assert!(aki.is_some(), "the leaf names its CA's key");
+        // A name Go cannot write as PrintableString stays UTF8String.
+        assert!(matches!(
+            go_name_string("ünï"),
+            rcgen::DnValue::Utf8String(_)
+        ));
+    }
 }

@@ -12,7 +12,7 @@ use crate::args;
 /// `cast.ToInt64`: never fails, 0 for what does not convert.
 pub fn to_int64(v: &Value) -> i64 {
     match v {
-        Value::Int(i) => *i,
+        Value::Int(i) | Value::Int64(i) => *i,
         Value::Float(f) => go_float_to_int(*f),
         Value::Bool(b) => i64::from(*b),
         Value::String(s) => gostd::strconv::parse_int(trim_zero_decimal(s), 0).unwrap_or(0),
@@ -33,7 +33,7 @@ pub fn go_float_to_int(f: f64) -> i64 {
 /// `cast.ToFloat64`: never fails, 0 for what does not convert.
 pub fn to_float64(v: &Value) -> f64 {
     match v {
-        Value::Int(i) => *i as f64,
+        Value::Int(i) | Value::Int64(i) => *i as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => f64::from(u8::from(*b)),
         Value::String(s) => gostd::strconv::parse_float(s).unwrap_or(0.0),
@@ -54,6 +54,7 @@ fn trim_zero_decimal(s: &str) -> &str {
 pub fn strval(v: &Value) -> String {
     match v {
         Value::String(s) => s.to_string(),
+        Value::Object(o) if let Some(s) = o.go_string() => s,
         other => gotmpl::fmt::format_value(other),
     }
 }
@@ -89,7 +90,7 @@ pub fn register(m: &mut FuncMap) {
     });
     m.insert_pure("int64", |a| {
         args::exact("int64", a, 1)?;
-        Ok(Value::Int(to_int64(&a[0])))
+        Ok(Value::Int64(to_int64(&a[0])))
     });
     m.insert_pure("int", |a| {
         args::exact("int", a, 1)?;
@@ -103,7 +104,9 @@ pub fn register(m: &mut FuncMap) {
         args::exact("toDecimal", a, 1)?;
         // Octal text to its value: `toDecimal "0777"` is 511.
         let text = gotmpl::fmt::format_value(&a[0]);
-        Ok(Value::Int(gostd::strconv::parse_int(&text, 8).unwrap_or(0)))
+        Ok(Value::Int64(
+            gostd::strconv::parse_int(&text, 8).unwrap_or(0),
+        ))
     });
     m.insert_pure("toString", |a| {
         args::exact("toString", a, 1)?;

@@ -11,7 +11,7 @@ use ring::{digest, hmac};
 use crate::{FuncResult, args, define};
 
 fn hex_digest(alg: &'static digest::Algorithm, input: &str) -> String {
-    HEXLOWER.encode(digest::digest(alg, input.as_bytes()).as_ref())
+    HEXLOWER.encode(digest::digest(alg, &gostd::bytestring::to_bytes(input)).as_ref())
 }
 
 /// Adler-32 of `data`.
@@ -192,7 +192,7 @@ pub fn decrypt_aes(password: &str, encoded: &str) -> Result<String, FuncError> {
         )));
     }
     plain.truncate(plain.len() - pad);
-    Ok(String::from_utf8_lossy(&plain).into_owned())
+    Ok(gostd::bytestring::from_bytes(&plain).into_owned())
 }
 
 fn hash_fn(n: &'static str, a: &[Value], alg: &'static digest::Algorithm) -> FuncResult {
@@ -210,7 +210,7 @@ pub fn register(m: &mut FuncMap) {
     define(m, &["adler32sum"], |n, a| {
         args::exact(n, a, 1)?;
         Ok(Value::str(
-            adler32(args::string(&a[0])?.as_bytes()).to_string(),
+            adler32(&gostd::bytestring::to_bytes(args::string(&a[0])?)).to_string(),
         ))
     });
     define(m, &["bcrypt"], |n, a| {

@@ -11,7 +11,7 @@ use crate::{FuncResult, args, define};
 /// integer; anything else (a YAML float, a string) is the current time.
 fn time_arg(v: &Value) -> GoTime {
     match v {
-        Value::Int(secs) => GoTime::unix(*secs),
+        Value::Int(secs) | Value::Int64(secs) => GoTime::unix(*secs),
         other => GoTime::from_value(other).unwrap_or_else(GoTime::now),
     }
 }
@@ -133,6 +133,7 @@ pub fn register(m: &mut FuncMap) {
         // (typeOf says so) and YAML numbers float64: both give 0s, as in Helm.
         let secs = match &a[0] {
             Value::String(s) => s.parse::<i64>().unwrap_or(0),
+            Value::Int64(i) => *i,
             _ => 0,
         };
         Ok(Value::str(gostd::time::duration_string(
@@ -143,6 +144,7 @@ pub fn register(m: &mut FuncMap) {
         args::exact(n, a, 1)?;
         let nanos: i64 = match &a[0] {
             Value::String(s) => gostd::time::parse_duration(s).unwrap_or(0),
+            Value::Int64(i) => *i,
             // Template integers are `int`, not the `int64` Sprig reads: 0.
             other => match GoTime::from_value(other) {
                 Some(t) => (Utc::now() - t.instant)

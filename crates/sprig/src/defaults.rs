@@ -10,7 +10,7 @@ pub fn is_empty(v: &Value) -> bool {
     match v {
         Value::Nil => true,
         Value::Bool(b) => !b,
-        Value::Int(i) => *i == 0,
+        Value::Int(i) | Value::Int64(i) => *i == 0,
         Value::Float(f) => *f == 0.0,
         Value::String(s) => s.is_empty(),
         Value::List(l) => l.is_empty(),
@@ -104,7 +104,7 @@ pub fn register(m: &mut FuncMap) {
     });
     define(m, &["mustFromJson"], |n, a| {
         args::exact(n, a, 1)?;
-        json::decode(args::string(&a[0])?).map_err(FuncError::new)
+        Ok(json::decode(args::string(&a[0])?)?)
     });
     define(m, &["toJson"], |n, a| {
         to_json(n, a, false, |v| json::encode(v, true))

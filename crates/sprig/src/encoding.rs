@@ -1,5 +1,6 @@
 //! Base64 and base32 (standard alphabets, padded). Decoding errors are
-//! returned as the function's text, as Sprig does.
+//! returned as the function's text, as Sprig does. Encoding reads the Go
+//! string's bytes and decoding may give any bytes ([`gostd::bytestring`]).
 
 use data_encoding::{BASE32, BASE64};
 use gotmpl::{FuncMap, Value};
@@ -25,14 +26,16 @@ fn without_newlines(text: &str) -> String {
 pub fn register(m: &mut FuncMap) {
     define(m, &["b64enc"], |n, a| {
         args::exact(n, a, 1)?;
-        Ok(Value::str(BASE64.encode(args::string(&a[0])?.as_bytes())))
+        Ok(Value::str(BASE64.encode(&gostd::bytestring::to_bytes(
+            args::string(&a[0])?,
+        ))))
     });
     define(m, &["b64dec"], |n, a| {
         args::exact(n, a, 1)?;
         let text = args::string(&a[0])?;
         Ok(Value::str(
             match BASE64.decode(without_newlines(text).as_bytes()) {
-                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                Ok(bytes) => gostd::bytestring::from_bytes(&bytes).into_owned(),
                 Err(e) => corrupt(text, e.position, "base64", |b| {
                     b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
                 }),
@@ -41,14 +44,16 @@ pub fn register(m: &mut FuncMap) {
     });
     define(m, &["b32enc"], |n, a| {
         args::exact(n, a, 1)?;
-        Ok(Value::str(BASE32.encode(args::string(&a[0])?.as_bytes())))
+        Ok(Value::str(BASE32.encode(&gostd::bytestring::to_bytes(
+            args::string(&a[0])?,
+        ))))
     });
     define(m, &["b32dec"], |n, a| {
         args::exact(n, a, 1)?;
         let text = args::string(&a[0])?;
         Ok(Value::str(
             match BASE32.decode(without_newlines(text).as_bytes()) {
-                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                Ok(bytes) => gostd::bytestring::from_bytes(&bytes).into_owned(),
                 Err(e) => corrupt(text, e.position, "base32", |b| {
                     b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)
                 }),

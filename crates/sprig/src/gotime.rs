@@ -129,9 +129,10 @@ impl GoTime {
         if o.type_name() != "time.Time" {
             return None;
         }
-        let (Some(Value::Int(secs)), Some(Value::Int(nanos))) =
-            (o.field("Unix"), o.field("Nanosecond"))
-        else {
+        let (Some(secs), Some(nanos)) = (
+            o.field("Unix").and_then(|v| v.as_int()),
+            o.field("Nanosecond").and_then(|v| v.as_int()),
+        ) else {
             return None;
         };
         let instant = DateTime::from_timestamp(secs, u32::try_from(nanos).ok()?)?;
@@ -184,8 +185,8 @@ impl Object for GoTime {
     fn field(&self, name: &str) -> Option<Value> {
         let (t, _, _) = self.local_parts();
         Some(match name {
-            "Unix" => Value::Int(self.instant.timestamp()),
-            "UnixNano" => Value::Int(self.instant.timestamp_nanos_opt().unwrap_or(0)),
+            "Unix" => Value::Int64(self.instant.timestamp()),
+            "UnixNano" => Value::Int64(self.instant.timestamp_nanos_opt().unwrap_or(0)),
             "Nanosecond" => Value::Int(i64::from(self.instant.timestamp_subsec_nanos())),
             "Year" => Value::Int(i64::from(t.year())),
             "Month" => Value::Int(i64::from(t.month())),
@@ -206,7 +207,7 @@ impl Object for GoTime {
         match (name, args) {
             ("Format", [Value::String(layout)]) => Some(Ok(Value::str(self.format(layout)))),
             ("UTC", []) => Some(Ok(self.with_location(Location::Utc).into_value())),
-            ("Unix", []) => Some(Ok(Value::Int(self.instant.timestamp()))),
+            ("Unix", []) => Some(Ok(Value::Int64(self.instant.timestamp()))),
             _ => None,
         }
     }

@@ -18,10 +18,84 @@ pub fn encode_pretty(v: &Value) -> Result<String, String> {
     Ok(out)
 }
 
-/// Go's `json.Unmarshal` into `interface{}`: numbers become `float64`.
-pub fn decode(text: &str) -> Result<Value, String> {
-    let parsed: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    Ok(Value::from_json_helm(&parsed))
+/// Go's `json.Unmarshal` into `interface{}`: numbers become `float64`;
+/// a syntax error is worded as Go words it.
+pub fn decode(text: &str) -> Result<Value, DecodeError> {
+    decode_json(text).map(|parsed| Value::from_json_helm(&parsed))
+}
+
+/// Why Go's `json.Unmarshal` into `interface{}` failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Not JSON: Go's `SyntaxError` (`invalid character 'a' looking for
+    /// beginning of object key string`, `unexpected end of JSON input`).
+    Syntax(gostd::json::SyntaxError),
+    /// Valid JSON with a number beyond `float64` (Go's `UnmarshalTypeError`
+    /// for it); Go reports it only when it decodes that number.
+    NumberRange(String),
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::Syntax(e) => e.fmt(f),
+            DecodeError::NumberRange(n) => write!(
+                f,
+                "json: cannot unmarshal number {n} into Go value of type float64"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl From<DecodeError> for gotmpl::FuncError {
+    fn from(e: DecodeError) -> Self {
+        gotmpl::FuncError::new(e.to_string())
+    }
+}
+
+/// [`decode`] before the conversion to template values.
+pub fn decode_json(text: &str) -> Result<serde_json::Value, DecodeError> {
+    gostd::json::check_valid(text.as_bytes()).map_err(DecodeError::Syntax)?;
+    // Valid syntax that still fails is a number beyond float64.
+    serde_json::from_str(text).map_err(|e| {
+        DecodeError::NumberRange(
+            number_out_of_range(text, &e)
+                .unwrap_or_default()
+                .to_string(),
+        )
+    })
+}
+
+/// The JSON kind of valid JSON text's top-level value (`object`, `array`,
+/// `string`, `number`, `bool`, `null`), as Go's type errors name it.
+pub fn top_level_kind(text: &str) -> &'static str {
+    match text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .bytes()
+        .next()
+    {
+        Some(b'{') => "object",
+        Some(b'[') => "array",
+        Some(b'"') => "string",
+        Some(b't' | b'f') => "bool",
+        Some(b'n') => "null",
+        _ => "number",
+    }
+}
+
+/// The number literal serde_json stopped at when it was out of range.
+fn number_out_of_range<'a>(text: &'a str, e: &serde_json::Error) -> Option<&'a str> {
+    let line = text.lines().nth(e.line().checked_sub(1)?)?;
+    let end = line
+        .char_indices()
+        .nth(e.column())
+        .map_or(line.len(), |(i, _)| i);
+    let start = line[..end]
+        .rfind(|c: char| !(c.is_ascii_digit() || "+-.eE".contains(c)))
+        .map_or(0, |i| i + 1);
+    Some(&line[start..end]).filter(|n| !n.is_empty())
 }
 
 fn newline(out: &mut String, indent: Option<&str>, depth: usize) {
@@ -49,7 +123,7 @@ fn write_value(
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
         Value::Float(f) => {
             if !f.is_finite() {
                 return Err(format!(
@@ -126,22 +200,28 @@ fn json_form(v: &Value, o: &dyn gotmpl::Object) -> Value {
 /// A JSON string literal with Go's escapes.
 pub fn write_string(out: &mut String, s: &str, html: bool) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
-            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
+    // A byte that is not UTF-8: Go writes the replacement character.
+    gostd::bytestring::for_each_rune(s, |r| match r {
+        Ok(c) => write_char(out, c, html),
+        Err(_) => out.push_str("\\ufffd"),
+    });
     out.push('"');
+}
+
+fn write_char(out: &mut String, c: char, html: bool) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
+        '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+        c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+        c => out.push(c),
+    }
 }
 
 #[cfg(test)]

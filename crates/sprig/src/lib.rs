@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod args;
+pub mod bytes;
 pub mod certs;
 pub mod convert;
 pub mod crypto;

@@ -9,8 +9,9 @@ use crate::convert::{to_float64, to_int64};
 use crate::decimal::Decimal;
 use crate::{FuncResult, args, define};
 
+/// The `int64` Sprig's integer arithmetic returns.
 fn int(i: i64) -> FuncResult {
-    Ok(Value::Int(i))
+    Ok(Value::Int64(i))
 }
 
 /// Sprig's `execDecimalOp`: fold `rest` into `first` in decimal.
@@ -163,7 +164,10 @@ pub fn register(m: &mut FuncMap) {
             .checked_sub(min)
             .filter(|&s| s > 0)
             .ok_or_else(|| FuncError::new("invalid argument to Intn"))?;
-        int(min.wrapping_add(crate::random::below(span as u64)? as i64))
+        // randInt returns Go's `int`, unlike the arithmetic.
+        Ok(Value::Int(
+            min.wrapping_add(crate::random::below(span as u64)? as i64),
+        ))
     });
     define(m, &["add1f"], |n, a| {
         args::exact(n, a, 1)?;

@@ -10,11 +10,13 @@ pub fn kind_of(v: &Value) -> &'static str {
         Value::Nil => "invalid",
         Value::Bool(_) => "bool",
         Value::Int(_) => "int",
+        Value::Int64(_) => "int64",
         Value::Float(_) => "float64",
         Value::String(_) => "string",
         Value::List(_) => "slice",
         Value::Map(_) => "map",
         Value::Object(o) if o.type_name().starts_with('*') => "ptr",
+        Value::Object(o) if o.type_name().starts_with("[]") => "slice",
         Value::Object(_) => "struct",
     }
 }
@@ -32,7 +34,7 @@ fn equal_at(a: &Value, b: &Value, depth: usize) -> bool {
     match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) | (Value::Int64(x), Value::Int64(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::String(x), Value::String(y)) => x == y,
         (Value::List(x), Value::List(y)) => {

@@ -403,7 +403,7 @@ pub(crate) fn marshal_value(v: &Value, out: &mut String) {
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&go_json_float(*i as f64)),
+        Value::Int(i) | Value::Int64(i) => out.push_str(&go_json_float(*i as f64)),
         Value::Float(f) => out.push_str(&go_json_float(*f)),
         Value::String(s) => go_quote(out, s),
         Value::List(items) => {

@@ -146,7 +146,7 @@ fn kind(v: &Value) -> Kind<'_> {
     match v {
         Value::Nil | Value::Object(_) => Kind::Null,
         Value::Bool(_) => Kind::Bool,
-        Value::Int(i) => Kind::Number(Decimal::from_i64(*i)),
+        Value::Int(i) | Value::Int64(i) => Kind::Number(Decimal::from_i64(*i)),
         Value::Float(f) => Kind::Number(Decimal::from_f64(*f)),
         Value::String(s) => Kind::String(s),
         Value::List(l) => Kind::Array(l),

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use hooks::config::{LifecycleBinding, WatchEventType};
 use hooks::context::{HookEvent, SnapshotStore, build_context, collapse_groups};
 use hooks::discovery::{
-    DiscoveryOptions, Hook, discover_hooks, hook_file_for, load_batch, load_hook,
+    DiscoveryOptions, Hook, discover_each_hook, hook_file_for, load_batch, load_hook,
 };
 use hooks::engine::{RunEnv, run_hook};
 use hooks::outputs::PatchScope;
@@ -56,9 +56,18 @@ deckmod hook run hooks/pods.sh --binding pods --object pod-a.yaml --object pod-b
 deckmod hook run hooks/pods.sh --binding pods --event Deleted --object pod-a.yaml\n  \
 deckmod hook run hooks/nodes.py --binding every-5m --snapshot nodes=nodes.yaml\n\n\
 For a kubernetes binding, --object files are the binding's objects (a Synchronization run), or with \
---event the one object of an Event run. Object files hold one object, a list, or a Kubernetes List \
-(YAML or JSON); jqFilters are applied as the operator applies them. The exit code is 0 when the hook \
-succeeded and its outputs were valid, 1 otherwise."
+--event the one object of an Event run; an object of another kind or apiVersion than the binding watches \
+is an error (kinds match by Kind, plural or short name in any case). Object files hold one object, a \
+list, or a Kubernetes List (YAML or JSON); jqFilters are applied as the operator applies them.\n\n\
+For an admission binding, --object is the object under review: deckmod wraps it into the AdmissionReview \
+(a CREATE request) the hook receives, after checking the binding's rules cover it. For a conversion \
+binding, --object files are the objects to convert: deckmod wraps them into the ConversionReview for the \
+binding's step that converts from their version. A file holding a whole AdmissionReview or \
+ConversionReview is passed as it is.\n\n\
+With a module folder instead of a hook file and a lifecycle binding (onStartup, beforeHelm, ...), every \
+hook of the module that has the binding runs, in ORDER then path, each seeing the values the previous ones \
+patched, as the operator runs them; the output is a JSON array of the runs, stopping at the first failure.\n\n\
+The exit code is 0 when the hooks succeeded and their outputs were valid, 1 otherwise."
     )]
     Run(RunArgs),
 }
@@ -66,7 +75,8 @@ succeeded and its outputs were valid, 1 otherwise."
 /// Arguments of `deckmod hook run`.
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Hook file; batch hooks as FILE:NAME:INDEX (or FILE:INDEX).
+    /// Hook file; batch hooks as FILE:NAME:INDEX (or FILE:INDEX); or a
+    /// module folder, to run every hook with a lifecycle binding.
     pub hook: String,
     /// Binding name (or lifecycle binding: onStartup, beforeHelm, ...).
     #[arg(long)]
@@ -155,13 +165,23 @@ fn list(module: &Path, output: OutputFormat) -> anyhow::Result<ExitCode> {
         name_prefix: name_prefix(&hooks_dir),
         ..Default::default()
     };
-    let (hooks, skipped) = discover_hooks(&hooks_dir, &opts)?;
+    let (loaded, skipped) = discover_each_hook(&hooks_dir, &opts)?;
     for s in &skipped {
         eprintln!("warning: {}: skipped: {}", s.path.display(), s.reason);
     }
+    // Every hook that loads is listed; one whose --config fails is
+    // reported with what it printed, and the listing exits 1.
+    let mut hooks = Vec::new();
+    let mut failures = Vec::new();
+    for h in loaded {
+        match h {
+            Ok(h) => hooks.push(h),
+            Err(e) => failures.push(e),
+        }
+    }
     match output {
         OutputFormat::Json => {
-            let rows: Vec<Value> = hooks
+            let mut rows: Vec<Value> = hooks
                 .iter()
                 .map(|h| {
                     json!({
@@ -173,6 +193,7 @@ fn list(module: &Path, output: OutputFormat) -> anyhow::Result<ExitCode> {
                     })
                 })
                 .collect();
+            rows.extend(failures.iter().map(|e| json!({"error": e.to_string()})));
             println!("{}", serde_json::to_string_pretty(&rows)?);
         }
         OutputFormat::Table => {
@@ -193,7 +214,14 @@ fn list(module: &Path, output: OutputFormat) -> anyhow::Result<ExitCode> {
         }
         other => return Err(other.unsupported("hook list")),
     }
-    Ok(ExitCode::SUCCESS)
+    for e in &failures {
+        eprintln!("error: {e}");
+    }
+    Ok(if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The hooks dir containing `path`: the nearest ancestor named `hooks`,
@@ -285,12 +313,18 @@ fn read_objects(path: &Path) -> anyhow::Result<Vec<Value>> {
     Ok(out)
 }
 
-fn run_one(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let hook = load_one(&args.hook)?;
-    let hooks_dir = hooks_dir_containing(&hook.file.path);
+/// The module (if its folder loads as one), its name and values key, for
+/// hooks in `hooks_dir`.
+struct HookModule {
+    loaded: Option<module::Module>,
+    name: String,
+    key: String,
+}
+
+fn hook_module(hooks_dir: &Path, global: bool) -> HookModule {
     // The module's schemas validate values after patching; a folder that is
     // not a loadable module (or a global hook) runs without them.
-    let loaded_module = match (args.global, hooks_dir.parent()) {
+    let loaded = match (global, hooks_dir.parent()) {
         (false, Some(root)) => match module::Module::load(root) {
             Ok(m) => Some(m),
             Err(findings) => {
@@ -304,11 +338,90 @@ fn run_one(args: &RunArgs) -> anyhow::Result<ExitCode> {
         },
         _ => None,
     };
-    let module = module_name(&hooks_dir);
-    let key = match &loaded_module {
+    let name = module_name(hooks_dir);
+    let key = match &loaded {
         Some(m) => m.values_key.clone(),
-        None => module::name::values_key(&module),
+        None => module::name::values_key(&name),
     };
+    HookModule { loaded, name, key }
+}
+
+/// The values and config values a run starts from: the files given, else
+/// what the operator would give a module with no settings (schema defaults
+/// and static values).
+fn start_values(m: &HookModule, args: &RunArgs) -> anyhow::Result<(Value, Value)> {
+    let key = &m.key;
+    let (default_values, default_config) = match &m.loaded {
+        Some(l) => (
+            json!({"global": {}, key.clone(): l.module_values(&json!({}), None, false).map_err(|e| anyhow::anyhow!("{e}"))?}),
+            json!({"global": {}, key.clone(): l.config_values(&json!({})).map_err(|e| anyhow::anyhow!("{e}"))?}),
+        ),
+        None if args.global => (json!({"global": {}}), json!({"global": {}})),
+        None => (
+            json!({"global": {}, key.clone(): {}}),
+            json!({"global": {}, key.clone(): {}}),
+        ),
+    };
+    let values = match &args.values {
+        Some(p) => read_doc(p)?,
+        None => default_values,
+    };
+    let config_values = match &args.config_values {
+        Some(p) => read_doc(p)?,
+        None => default_config,
+    };
+    Ok((values, config_values))
+}
+
+/// Run `hook` with `contexts` from `values`, validating patches against
+/// the module's schemas.
+fn run_with(
+    hook: &Hook,
+    contexts: &[hooks::context::BindingContext],
+    m: &HookModule,
+    args: &RunArgs,
+    values: Value,
+    config_values: Value,
+) -> hooks::engine::RunOutcome {
+    let scope = if args.global {
+        PatchScope::Global
+    } else {
+        PatchScope::Module {
+            values_key: m.key.clone(),
+        }
+    };
+    let values_check = m.loaded.as_ref().map(module::Module::values_validator);
+    let config_check = m
+        .loaded
+        .as_ref()
+        .map(module::Module::config_values_validator);
+    let env = RunEnv {
+        values,
+        config_values,
+        scope,
+        module_name: (!args.global).then(|| m.name.clone()),
+        tmp_root: std::env::temp_dir().join("deckmod-hooks"),
+        run_dirs: None,
+        keep_tmp_files: std::env::var("DEBUG_KEEP_TMP_FILES").is_ok_and(|v| v == "true"),
+        timeout: Some(Duration::from_secs(args.timeout)),
+        stop: None,
+        values_validator: values_check
+            .as_ref()
+            .map_or(&NoValidation as &dyn ValuesValidator, |v| v),
+        config_values_validator: config_check
+            .as_ref()
+            .map_or(&NoValidation as &dyn ValuesValidator, |v| v),
+    };
+    run_hook(hook, contexts, &env)
+}
+
+fn run_one(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    if Path::new(&args.hook).is_dir() {
+        return run_module(args);
+    }
+    let hook = load_one(&args.hook)?;
+    let hooks_dir = hooks_dir_containing(&hook.file.path);
+    let m = hook_module(&hooks_dir, args.global);
 
     let mut store = SnapshotStore::default();
     for spec in &args.snapshots {
@@ -332,65 +445,93 @@ fn run_one(args: &RunArgs) -> anyhow::Result<ExitCode> {
         vec![build_context(&hook.config, &event, &store)?]
     };
     let contexts = collapse_groups(contexts);
-
-    // Without --values, start from what the operator would give a module
-    // with no settings: schema defaults and static values.
-    let (default_values, default_config) = match &loaded_module {
-        Some(m) => (
-            json!({"global": {}, key.clone(): m.module_values(&json!({}), None, false).map_err(|e| anyhow::anyhow!("{e}"))?}),
-            json!({"global": {}, key.clone(): m.config_values(&json!({})).map_err(|e| anyhow::anyhow!("{e}"))?}),
-        ),
-        None if args.global => (json!({"global": {}}), json!({"global": {}})),
-        None => (
-            json!({"global": {}, key.clone(): {}}),
-            json!({"global": {}, key.clone(): {}}),
-        ),
-    };
-    let values = match &args.values {
-        Some(p) => read_doc(p)?,
-        None => default_values,
-    };
-    let config_values = match &args.config_values {
-        Some(p) => read_doc(p)?,
-        None => default_config,
-    };
-    let scope = if args.global {
-        PatchScope::Global
-    } else {
-        PatchScope::Module {
-            values_key: key.clone(),
-        }
-    };
-    let tmp_root = std::env::temp_dir().join("deckmod-hooks");
-    let env = RunEnv {
-        values,
-        config_values,
-        scope,
-        module_name: (!args.global).then_some(module),
-        tmp_root,
-        run_dirs: None,
-        keep_tmp_files: std::env::var("DEBUG_KEEP_TMP_FILES").is_ok_and(|v| v == "true"),
-        timeout: Some(Duration::from_secs(args.timeout)),
-        stop: None,
-        values_validator: &NoValidation,
-        config_values_validator: &NoValidation,
-    };
-    let values_check = loaded_module.as_ref().map(module::Module::values_validator);
-    let config_check = loaded_module
-        .as_ref()
-        .map(module::Module::config_values_validator);
-    let env = RunEnv {
-        values_validator: values_check
-            .as_ref()
-            .map_or(&NoValidation as &dyn ValuesValidator, |v| v),
-        config_values_validator: config_check
-            .as_ref()
-            .map_or(&NoValidation as &dyn ValuesValidator, |v| v),
-        ..env
-    };
-    let outcome = run_hook(&hook, &contexts, &env);
+    let (values, config_values) = start_values(&m, args)?;
+    let outcome = run_with(&hook, &contexts, &m, args, values, config_values);
     println!("{}", serde_json::to_string_pretty(&outcome)?);
     Ok(if outcome.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `hook run MODULE --binding <lifecycle>`: every hook of the module with
+/// that binding, in ORDER then name, each run from the values the previous
+/// runs patched (as the operator runs them); stops at the first failure.
+fn run_module(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let Some(binding) = LifecycleBinding::from_name(&args.binding) else {
+        bail!(
+            "{}: a module folder runs a lifecycle binding ({}); for {:?} name one hook file",
+            args.hook,
+            LifecycleBinding::ALL
+                .iter()
+                .map(|b| b.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            args.binding
+        );
+    };
+    if !args.objects.is_empty() || !args.snapshots.is_empty() || args.context.is_some() {
+        bail!("--object, --snapshot and --context name one hook's input: give a hook file");
+    }
+    let hooks_dir = std::fs::canonicalize(hooks_dir_of(Path::new(&args.hook)))
+        .with_context(|| format!("{}: no hooks folder", args.hook))?;
+    let opts = DiscoveryOptions {
+        name_prefix: name_prefix(&hooks_dir),
+        ..Default::default()
+    };
+    let (hooks, skipped) = hooks::discovery::discover_hooks(&hooks_dir, &opts)?;
+    for s in &skipped {
+        eprintln!("warning: {}: skipped: {}", s.path.display(), s.reason);
+    }
+    let mut ordered: Vec<(f64, &Hook)> = hooks
+        .iter()
+        .filter_map(|h| h.config.config.order_of(binding).map(|o| (o, h)))
+        .collect();
+    ordered.sort_by(|a, b| {
+        a.0.total_cmp(&b.0)
+            .then_with(|| a.1.file.name.cmp(&b.1.file.name))
+    });
+    if ordered.is_empty() {
+        bail!(
+            "no hook in {} has the {} binding",
+            hooks_dir.display(),
+            binding.as_str()
+        );
+    }
+    let m = hook_module(&hooks_dir, args.global);
+    let (mut values, mut config_values) = start_values(&m, args)?;
+    let store = SnapshotStore::default();
+    let mut runs = Vec::new();
+    let mut success = true;
+    for (_, hook) in ordered {
+        let contexts = vec![build_context(
+            &hook.config,
+            &HookEvent::Lifecycle(binding),
+            &store,
+        )?];
+        let outcome = run_with(
+            hook,
+            &contexts,
+            &m,
+            args,
+            values.clone(),
+            config_values.clone(),
+        );
+        success = outcome.success();
+        if let Some(v) = &outcome.values {
+            values = v.clone();
+        }
+        if let Some(v) = &outcome.config_values {
+            config_values = v.clone();
+        }
+        runs.push(outcome);
+        if !success {
+            break;
+        }
+    }
+    println!("{}", serde_json::to_string_pretty(&runs)?);
+    Ok(if success {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -408,10 +549,15 @@ fn event_for(hook: &Hook, args: &RunArgs, store: &mut SnapshotStore) -> anyhow::
             binding: name.to_string(),
         });
     }
-    if config.kubernetes.iter().any(|k| k.name == name) {
+    if let Some(binding) = config.kubernetes.iter().find(|k| k.name == name) {
         let mut objects = Vec::new();
         for f in &args.objects {
-            objects.extend(read_objects(f)?);
+            for o in read_objects(f)? {
+                // An object the binding would never deliver is a mistake.
+                hooks::kinds::check_object(binding, &o)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+                objects.push(o);
+            }
         }
         return Ok(match args.event.as_deref() {
             None => {
@@ -437,16 +583,20 @@ fn event_for(hook: &Hook, args: &RunArgs, store: &mut SnapshotStore) -> anyhow::
             }
         });
     }
-    if config
+    if let Some(binding) = config
         .kubernetes_validating
         .iter()
         .chain(&config.kubernetes_mutating)
-        .any(|b| b.name == name)
+        .find(|b| b.name == name)
     {
-        let review = match args.objects.first() {
-            Some(f) => read_doc(f)?,
-            None => bail!("admission binding {name}: pass the AdmissionReview with --object FILE"),
+        let (file, object) = match args.objects.as_slice() {
+            [f] => (f, read_doc(f)?),
+            _ => bail!(
+                "admission binding {name}: pass the object under review (or a whole AdmissionReview) with one --object FILE"
+            ),
         };
+        let review = hooks::kinds::admission_review(binding, object)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         return Ok(HookEvent::Admission {
             binding: name.to_string(),
             review,
@@ -457,18 +607,22 @@ fn event_for(hook: &Hook, args: &RunArgs, store: &mut SnapshotStore) -> anyhow::
         .iter()
         .find(|c| c.name == name)
     {
-        let review = match args.objects.first() {
-            Some(f) => read_doc(f)?,
-            None => {
-                bail!("conversion binding {name}: pass the ConversionReview with --object FILE")
-            }
-        };
-        let first = c.conversions.first();
+        let mut objects = Vec::new();
+        for f in &args.objects {
+            objects.extend(read_objects(f)?);
+        }
+        if objects.is_empty() {
+            bail!(
+                "conversion binding {name}: pass the objects to convert (or a whole ConversionReview) with --object FILE"
+            );
+        }
+        let (review, from_version, to_version) =
+            hooks::kinds::conversion_review(c, objects).map_err(|e| anyhow::anyhow!("{e}"))?;
         return Ok(HookEvent::Conversion {
             binding: name.to_string(),
             review,
-            from_version: first.map(|c| c.from_version.clone()).unwrap_or_default(),
-            to_version: first.map(|c| c.to_version.clone()).unwrap_or_default(),
+            from_version,
+            to_version,
         });
     }
     bail!(

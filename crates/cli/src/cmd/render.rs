@@ -77,9 +77,13 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         show_only: args.show_only,
         ..Default::default()
     };
-    let (rendered, scratch) =
-        module::render::render_keeping_scratch(&module, &loaded, &values, &target)
-            .map_err(|e| anyhow::anyhow!("module {}: {e}", module.name()))?;
+    let (rendered, scratch) = module::render::render_keeping_scratch(
+        &module, &loaded, &values, &target,
+    )
+    .map_err(|e| match e.supply_hint() {
+        Some(hint) => anyhow::anyhow!("module {}: {e}\nhint: {hint}", module.name()),
+        None => anyhow::anyhow!("module {}: {e}", module.name()),
+    })?;
     for w in &rendered.warnings {
         eprintln!("{w}");
     }

@@ -58,8 +58,28 @@ pub fn lint_path(path: &Path) -> Vec<ModuleReport> {
 }
 
 fn is_module_dir(p: &Path) -> bool {
-    p.join("module.yaml").is_file() || p.join("Chart.yaml").is_file() || p.join("openapi").is_dir()
+    p.join("module.yaml").is_file()
+        || p.join("Chart.yaml").is_file()
+        || p.join("openapi").is_dir()
+        || is_addon_operator_module(p)
 }
+
+/// A module as addon-operator alone takes it: no `module.yaml`, no
+/// `openapi/`, but templates or hooks (its values in `values.yaml`).
+fn is_addon_operator_module(p: &Path) -> bool {
+    !p.join("module.yaml").exists()
+        && !p.join("openapi").exists()
+        && (p.join("templates").is_dir() || p.join("hooks").is_dir())
+}
+
+/// The files DKP requires of a module that addon-operator runs without:
+/// in an addon-operator style module their absence is a warning.
+const DKP_ONLY_RULES: &[&str] = &[
+    "module/definition-file",
+    "module/oss",
+    "module/helmignore",
+    "docs/readme",
+];
 
 /// Lint one module folder.
 pub fn lint_module(root: &Path) -> ModuleReport {
@@ -92,6 +112,19 @@ pub fn lint_module(root: &Path) -> ModuleReport {
     images::check(root, &mut findings);
     docs::check(root, &mut findings);
     files::check(root, &mut findings);
+    if is_addon_operator_module(root) {
+        for f in &mut findings {
+            if DKP_ONLY_RULES.contains(&f.rule.as_str()) {
+                f.severity = Severity::Warning;
+            }
+        }
+        findings.push(Finding::warning(
+            "openapi/schema",
+            root.join("openapi"),
+            "no openapi/config-values.yaml or openapi/values.yaml: values are not validated \
+             (addon-operator style); DKP needs both schemas to accept settings",
+        ));
+    }
     let mut findings = config.apply(findings);
     findings.sort_by(|a, b| {
         (&a.file, a.line, a.column, &a.rule, &a.message)
