@@ -22,6 +22,7 @@ pub mod config;
 pub mod crds;
 pub mod hook_call;
 pub mod kube_ops;
+pub mod leader;
 pub mod module_worker;
 pub mod objects;
 pub mod operator;
