@@ -247,6 +247,10 @@ impl LeaderElector {
         F: Future<Output = ()>,
     {
         tokio::pin!(stop);
+        // A standby polls every retry period: a lasting failure (RBAC, an
+        // unreachable server) is logged when it starts or changes, not on
+        // every poll.
+        let mut failing = String::new();
         let mut renewed_at = loop {
             let attempt = Instant::now();
             let acquired = tokio::select! {
@@ -254,15 +258,19 @@ impl LeaderElector {
                 () = &mut stop => return Outcome::Stopped { released: false },
                 r = tokio::time::timeout(self.config.renew_deadline, self.try_acquire()) => r,
             };
-            match acquired {
+            let failure = match acquired {
                 Ok(Ok(true)) => break attempt,
-                Ok(Ok(false)) => {}
-                Ok(Err(e)) => {
-                    tracing::warn!(lease = %self.config.name, "leader election: cannot read or take the Lease: {e}")
+                Ok(Ok(false)) => String::new(),
+                Ok(Err(e)) => format!("cannot read or take the Lease: {e}"),
+                Err(_) => "the API server did not answer within the renew deadline".to_string(),
+            };
+            if failure != failing {
+                if failure.is_empty() {
+                    tracing::info!(lease = %self.config.name, "leader election: the Lease can be read again");
+                } else {
+                    tracing::warn!(lease = %self.config.name, "leader election: {failure}");
                 }
-                Err(_) => {
-                    tracing::warn!(lease = %self.config.name, "leader election: the API server did not answer within the renew deadline")
-                }
+                failing = failure;
             }
             tokio::select! {
                 biased;
