@@ -28,6 +28,7 @@ pub mod hook_call;
 pub mod hook_set;
 pub mod http;
 pub mod kube_ops;
+pub mod leader;
 pub mod metrics;
 pub mod module_worker;
 pub mod objects;
