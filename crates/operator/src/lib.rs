@@ -24,6 +24,7 @@ pub mod config;
 pub mod crds;
 pub mod enabled;
 pub mod global_worker;
+pub mod ha;
 pub mod hook_call;
 pub mod hook_set;
 pub mod http;

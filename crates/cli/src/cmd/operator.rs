@@ -76,7 +76,7 @@ pub struct OperatorArgs {
     pub no_install_crds: bool,
     /// Serve /metrics, /metrics/hooks, /healthz and /readyz on this
     /// address (addon-operator's is 0.0.0.0:9650).
-    #[arg(long, value_name = "ADDR", env = "DECKMOD_LISTEN")]
+    #[arg(long, value_name = "ADDR", env = "DECKMOD_LISTEN", value_parser = parse_listen)]
     pub listen: Option<std::net::SocketAddr>,
     /// Prefix of the metric names (addon-operator's; shell_operator_ for
     /// shell-operator's dashboards).
@@ -118,9 +118,53 @@ pub struct OperatorArgs {
         env = "DECKMOD_ALLOW_EXPERIMENTAL_MODULES"
     )]
     pub allow_experimental_modules: bool,
+    /// Run only while holding a Lease (coordination.k8s.io) in --namespace:
+    /// replicas stand by (healthy, not ready) and the leader alone runs
+    /// hooks and applies.
+    #[arg(long = "leader-election", env = "DECKMOD_LEADER_ELECTION")]
+    pub leader_election: bool,
+    /// The Lease's name.
+    #[arg(
+        long = "leader-election-lease-name",
+        env = "DECKMOD_LEADER_ELECTION_LEASE_NAME",
+        default_value = "deckmod"
+    )]
+    pub lease_name: String,
+    /// How long a standby waits for an unrenewed Lease before it takes it.
+    #[arg(long = "leader-election-lease-duration", env = "DECKMOD_LEADER_ELECTION_LEASE_DURATION", default_value = "15s", value_parser = parse_go_duration)]
+    pub lease_duration: Duration,
+    /// How long the leader tries to renew before it steps down.
+    #[arg(long = "leader-election-renew-deadline", env = "DECKMOD_LEADER_ELECTION_RENEW_DEADLINE", default_value = "10s", value_parser = parse_go_duration)]
+    pub renew_deadline: Duration,
+    /// How often the leader renews and a standby looks.
+    #[arg(long = "leader-election-retry-period", env = "DECKMOD_LEADER_ELECTION_RETRY_PERIOD", default_value = "2s", value_parser = parse_go_duration)]
+    pub retry_period: Duration,
+    /// This replica's identity (default: host name and a random suffix).
+    #[arg(
+        long = "leader-election-identity",
+        env = "DECKMOD_LEADER_ELECTION_IDENTITY"
+    )]
+    pub identity: Option<String>,
     /// Log format: text or json.
     #[arg(long = "log-format", env = "DECKMOD_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
+}
+
+/// `HOST:PORT`, or `:PORT` for every address (as Go servers take it).
+fn parse_listen(text: &str) -> Result<std::net::SocketAddr, String> {
+    let full = match text.strip_prefix(':') {
+        Some(port) => format!("0.0.0.0:{port}"),
+        None => text.to_string(),
+    };
+    full.parse()
+        .map_err(|e| format!("{text:?}: {e} (expected HOST:PORT or :PORT)"))
+}
+
+fn parse_go_duration(text: &str) -> Result<Duration, String> {
+    let ns = gostd::time::parse_duration(text)?;
+    u64::try_from(ns)
+        .map(Duration::from_nanos)
+        .map_err(|_| format!("{text:?}: a duration must not be negative"))
 }
 
 fn parse_interval(text: &str) -> Result<Duration, String> {
@@ -137,7 +181,7 @@ pub fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
         namespace: args.namespace.clone(),
         config: match args.config_map {
             Some(name) => ConfigSource::ConfigMap {
-                namespace: args.namespace,
+                namespace: args.namespace.clone(),
                 name,
             },
             None => ConfigSource::ModuleConfigs,
@@ -158,11 +202,43 @@ pub fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
                 ..Default::default()
             }),
     };
+    let lease = args.leader_election.then(|| {
+        let mut lease = operator::leader::LeaseConfig::new(&args.namespace, &args.lease_name);
+        lease.lease_duration = args.lease_duration;
+        lease.renew_deadline = args.renew_deadline;
+        lease.retry_period = args.retry_period;
+        if let Some(id) = args.identity {
+            lease.identity = id;
+        }
+        lease
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
         let client = operator::client().await?;
+        if let Some(lease) = lease {
+            // The leader's work must stop before a standby may lead.
+            let grace = lease
+                .lease_duration
+                .saturating_sub(lease.renew_deadline)
+                .max(Duration::from_secs(1));
+            let outcome = operator::ha::run_with_leader_election(
+                client,
+                opts,
+                lease,
+                grace,
+                wait_for_stop_signal(),
+            )
+            .await?;
+            return Ok(match outcome {
+                operator::ha::HaOutcome::Stopped => ExitCode::SUCCESS,
+                operator::ha::HaOutcome::Lost(why) => {
+                    tracing::error!("leadership lost: {why:?}; exiting");
+                    ExitCode::FAILURE
+                }
+            });
+        }
         let op = operator::Operator::start(client, opts).await?;
         tracing::info!(modules = op.modules().len(), "operator started");
         wait_for_stop_signal().await;
