@@ -137,7 +137,8 @@ stop_operator
 # Ready again (marked otherwise first, so a phase left from before is not counted).
 for i in $(seq -w 1 "$modules"); do kubectl patch module "bench$i" --subresource status --type merge -p '{"status":{"phase":"Restarting"}}' >/dev/null 2>&1 || true; done
 all_ready() {
-  [ "$(kubectl get modules -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c '^Ready$')" = "$modules" ]
+  # Only the bench modules: the watcher module of part 1 may be Ready too.
+  [ "$(kubectl get modules -o jsonpath='{range .items[*]}{.metadata.name} {.status.phase}{"\n"}{end}' | grep -c '^bench[0-9]* Ready$')" = "$modules" ]
 }
 t0=$(now_ms)
 DECKMOD_LOG=warn "$deckmod" operator --modules-dir "$work/mods" --tmp-dir "$work/tmp3" >"$work/op3.log" 2>&1 &

@@ -164,27 +164,12 @@ struct GlobalWorker {
 impl GlobalWorker {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<GlobalMsg>) {
         loop {
-            let ready = self.next_ready();
-            let msg = match (ready, self.retry_at) {
-                (Some(_), Some(at)) if at > Instant::now() => {
-                    tokio::select! {
-                        m = rx.recv() => m,
-                        _ = tokio::time::sleep_until(at) => { self.retry_at = None; continue; }
-                    }
-                }
-                (Some(_), _) => match rx.try_recv() {
-                    Ok(m) => Some(m),
-                    Err(mpsc::error::TryRecvError::Empty) => {
-                        self.work().await;
-                        continue;
-                    }
-                    Err(mpsc::error::TryRecvError::Disconnected) => None,
-                },
-                (None, _) => rx.recv().await,
-            };
-            match msg {
-                None | Some(GlobalMsg::Shutdown) => break,
-                Some(m) => self.handle(m).await,
+            let ready = self.next_ready().is_some();
+            match hook_set::next(&mut rx, ready, &mut self.retry_at).await {
+                hook_set::Next::Work => self.work().await,
+                hook_set::Next::Again => {}
+                hook_set::Next::Closed | hook_set::Next::Message(GlobalMsg::Shutdown) => break,
+                hook_set::Next::Message(m) => self.handle(m).await,
             }
         }
         self.hooks.stop(&self.shared.hub);

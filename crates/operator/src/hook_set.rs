@@ -713,6 +713,44 @@ pub fn combined_contexts<M: From<HookSetMsg> + Send + 'static>(
     Ok(collapse_groups(contexts))
 }
 
+/// What a queue owner's loop does next.
+pub enum Next<M> {
+    /// Handle this message.
+    Message(M),
+    /// Nothing is waiting: run the next ready task.
+    Work,
+    /// The retry delay passed (or nothing changed): look again.
+    Again,
+    /// Every sender is gone.
+    Closed,
+}
+
+/// The owners' loop, one home for it: messages first (every one that is
+/// there is taken before work), then the ready task, but not before
+/// `retry_at` when the head task failed (the backoff); with nothing ready,
+/// wait for a message.
+pub async fn next<M>(
+    rx: &mut mpsc::UnboundedReceiver<M>,
+    ready: bool,
+    retry_at: &mut Option<tokio::time::Instant>,
+) -> Next<M> {
+    let closed_or = |m: Option<M>| m.map_or(Next::Closed, Next::Message);
+    match (ready, *retry_at) {
+        (true, Some(at)) if at > tokio::time::Instant::now() => {
+            tokio::select! {
+                m = rx.recv() => closed_or(m),
+                _ = tokio::time::sleep_until(at) => { *retry_at = None; Next::Again }
+            }
+        }
+        (true, _) => match rx.try_recv() {
+            Ok(m) => Next::Message(m),
+            Err(mpsc::error::TryRecvError::Empty) => Next::Work,
+            Err(mpsc::error::TryRecvError::Disconnected) => Next::Closed,
+        },
+        (false, _) => closed_or(rx.recv().await),
+    }
+}
+
 /// Sub-second jitter from the clock: enough to spread retries.
 pub fn jitter() -> f64 {
     f64::from(chrono::Utc::now().timestamp_subsec_nanos() % 1000) / 1000.0

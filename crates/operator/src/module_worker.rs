@@ -331,23 +331,15 @@ impl Worker {
                 break;
             }
             // Take every message that is there, then work.
-            let ready = self.next_ready();
-            let msg = match (ready, self.retry_at) {
-                (Some(_), Some(at)) if at > Instant::now() => {
-                    tokio::select! {
-                        m = rx.recv() => m,
-                        _ = tokio::time::sleep_until(at) => { self.retry_at = None; continue; }
-                    }
+            let ready = self.next_ready().is_some();
+            let msg = match hook_set::next(&mut rx, ready, &mut self.retry_at).await {
+                hook_set::Next::Work => {
+                    self.work().await;
+                    continue;
                 }
-                (Some(_), _) => match rx.try_recv() {
-                    Ok(m) => Some(m),
-                    Err(mpsc::error::TryRecvError::Empty) => {
-                        self.work().await;
-                        continue;
-                    }
-                    Err(mpsc::error::TryRecvError::Disconnected) => None,
-                },
-                (None, _) => rx.recv().await,
+                hook_set::Next::Again => continue,
+                hook_set::Next::Closed => None,
+                hook_set::Next::Message(m) => Some(m),
             };
             match msg {
                 None | Some(ModuleMsg::Shutdown) => break,
