@@ -35,6 +35,9 @@ fn start(lease: &str, id: &str, dir: &std::path::Path) -> Replica {
     let child = Command::new(env!("CARGO_BIN_EXE_deckmod"))
         .args(["operator", "--hooks-dir"])
         .arg(&hooks)
+        // Settings from a ConfigMap that does not exist: this operator then
+        // writes nothing on the other tests' ModuleConfigs.
+        .args(["--config-map", "deckmod-ha-none"])
         .args(["--namespace", "default", "--tmp-dir"])
         .arg(dir.join(format!("tmp-{id}")))
         .args(["--listen", &format!("127.0.0.1:{port}")])
