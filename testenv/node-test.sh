@@ -72,9 +72,11 @@ snapshot() {
   sysctl -a 2>/dev/null |
     grep -v -E '^(fs\.(dentry-state|file-nr|inode-nr|inode-state|quota\.[a-z_]+|aio-nr)|kernel\.(ns_last_pid|random\.[a-z_]+|pty\.nr)|net\.netfilter\.nf_conntrack_count) ' >"$d/sysctl"
   find /sys/fs/cgroup -maxdepth 3 -type d 2>/dev/null | sort >"$d/cgroups"
+  # /run/mount is libmount's own state (utab), made by the first mount(8) a
+  # freshly booted machine runs and kept for every later one: not ours.
   for p in /run /var/lib /var/log /etc /opt /usr/libexec; do
     find "$p" -mindepth 1 -maxdepth 1 2>/dev/null
-  done | sort >"$d/paths"
+  done | grep -v -x '/run/mount' | sort >"$d/paths"
 }
 same() { diff "$work/before/$1" "$work/$2/$1"; } # same NAME WHEN : snapshot NAME as before
 # as_before WHEN : one check per part of the snapshot WHEN
