@@ -198,7 +198,17 @@ EOF
       K logs "job/$1" | grep -qx "image-${1#run-}"
   }
   check "the node pulls the pushed image from the test registry and runs it" run_image run-pushed "$pushed_ref" Always
-  pulled() { "$DECKMOD_TE_BIN_DIR/ctr" images ls -q | grep -qxF "$pushed_ref"; }
+  # The CRI records the name a moment after the pull may be reported done:
+  # look for up to 10 s; on failure, show what containerd holds.
+  pulled() {
+    local i
+    for i in $(seq 50); do
+      "$DECKMOD_TE_BIN_DIR/ctr" images ls -q | grep -qxF "$pushed_ref" && return 0
+      sleep 0.2
+    done
+    "$DECKMOD_TE_BIN_DIR/ctr" images ls -q >&2
+    return 1
+  }
   check "containerd holds the pulled image under its registry name" pulled
   check "the node runs the imported image" run_image run-imported localhost/testenv/imported:1 Never
 
