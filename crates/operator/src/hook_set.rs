@@ -221,11 +221,6 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
             .any(|b| b.wait_for_sync && b.waiting.is_none() && !b.sync_done)
     }
 
-    /// Whether every kubernetes binding has finished its Synchronization.
-    pub fn all_synchronized(&self) -> bool {
-        self.bindings.iter().all(|b| b.sync_done)
-    }
-
     /// Start every kubernetes binding's watches (a binding already
     /// watching is left alone).
     pub async fn start_bindings(&mut self, hub: &WatchHub, resources: &Resources) {
@@ -555,14 +550,6 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
                 }
             }
         }));
-    }
-
-    /// The watch keys this set subscribes to (tests, debug).
-    pub fn watch_keys(&self) -> Vec<WatchKey> {
-        self.bindings
-            .iter()
-            .flat_map(|b| b.subs.iter().map(|(k, _)| k.clone()))
-            .collect()
     }
 
     /// Stop every watch and the schedules and forget the snapshots; later

@@ -78,7 +78,6 @@ pub struct WatchHub {
     cluster: Cluster,
     entries: Arc<Mutex<HashMap<WatchKey, Entry>>>,
     next_id: Arc<AtomicU64>,
-    errors: Arc<AtomicU64>,
     metrics: Arc<crate::metrics::Metrics>,
 }
 
@@ -100,7 +99,6 @@ impl WatchHub {
             cluster,
             entries: Arc::default(),
             next_id: Arc::new(AtomicU64::new(1)),
-            errors: Arc::default(),
             metrics,
         }
     }
@@ -128,7 +126,6 @@ impl WatchHub {
                     key.clone(),
                     subscribers.clone(),
                     restart.clone(),
-                    self.errors.clone(),
                     self.metrics.clone(),
                 ));
                 entries.insert(
@@ -183,11 +180,6 @@ impl WatchHub {
         keys
     }
 
-    /// Watch errors seen so far (every watch).
-    pub fn error_count(&self) -> u64 {
-        self.errors.load(Ordering::Relaxed)
-    }
-
     /// Stop every watch.
     pub fn shutdown(&self) {
         for (_, e) in self.entries.lock().expect("watch table lock").drain() {
@@ -240,7 +232,6 @@ async fn run_watch(
     key: WatchKey,
     subscribers: Subscribers,
     restart: Arc<Notify>,
-    errors: Arc<AtomicU64>,
     metrics: Arc<crate::metrics::Metrics>,
 ) {
     let api = cluster.api(&info, key.namespace.as_deref());
@@ -259,7 +250,6 @@ async fn run_watch(
                 next = stream.next() => match next {
                     None => break,
                     Some(Err(e)) => {
-                        errors.fetch_add(1, Ordering::Relaxed);
                         metrics.watch_error(watch_error_type(&e));
                         tracing::warn!(watch = ?key, "watch error (retrying): {e}");
                     }
