@@ -8,9 +8,12 @@
 # hook watches ConfigMaps in a namespace. A client (python, one keep-alive
 # HTTPS connection) creates EVENTS ConfigMaps one after another, each carrying
 # the time it was sent; the hook, a two-line /bin/sh script, records the time
-# it started and keeps its binding context. Per event:
-#   latency = hook process start - client send time
-# (the API server's write to etcd and its watch fan-out are inside it). The
+# it started and keeps its binding context. A second client (a python thread
+# on its own connection) watches the same ConfigMaps and records when each
+# event reaches it: the API server's event, as any watcher sees it. Per event:
+#   latency = hook process start - the event at the second watcher
+# (and, for reference, from the client's send: the API server's write to
+# etcd and its watch fan-out are then inside it). The
 # spawn itself is measured the same way without the operator: the same script
 # started EVENTS times by a plain fork/exec from python. "Beyond the spawn" is
 # latency minus the spawn's median. Events that the operator combined into one
@@ -57,7 +60,7 @@ op_pid=$!
 sleep 1
 
 python3 - "$events" "$gap_ms" "$work" <<'PY'
-import http.client, json, os, ssl, subprocess, sys, time, glob, statistics
+import http.client, json, os, ssl, subprocess, sys, time, glob, statistics, threading
 
 events, gap_ms, work = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 host, port = os.environ["KUBE_APISERVER"].removeprefix("https://").rsplit(":", 1)
@@ -72,6 +75,22 @@ def create(name):
     r = conn.getresponse(); r.read()
     if r.status != 201:
         raise SystemExit(f"create {name}: HTTP {r.status}")
+
+# The second watcher: when each event reaches a plain watch client.
+seen_at = {}
+def watch():
+    w = http.client.HTTPSConnection(host, int(port), context=ctx)
+    w.request("GET", "/api/v1/namespaces/bench-latency/configmaps?watch=1&resourceVersion=0", headers=headers)
+    r = w.getresponse()
+    while True:
+        line = r.readline()
+        if not line:
+            return
+        t = time.time_ns()
+        ev = json.loads(line)
+        if ev.get("type") == "ADDED":
+            seen_at.setdefault(ev["object"]["metadata"]["name"], t)
+threading.Thread(target=watch, daemon=True).start()
 
 # Wait until the hook sees events at all.
 deadline = time.time() + 120
@@ -91,13 +110,20 @@ for n in range(events):
 time.sleep(3)
 
 lat = []
+from_event = []
+apiserver = []
 runs = 0
 for f in glob.glob(os.path.join(work, "runs", "*.json")):
     started = int(os.path.basename(f)[:-5])
     runs += 1
     for c in json.load(open(f)):
         if c.get("type") == "Event" and c.get("filterResult"):
-            lat.append((started - int(c["filterResult"])) / 1e6)
+            sent = int(c["filterResult"])
+            lat.append((started - sent) / 1e6)
+            at = seen_at.get(c["object"]["metadata"]["name"]) if "object" in c else None
+            if at is not None:
+                from_event.append((started - at) / 1e6)
+                apiserver.append((at - sent) / 1e6)
 if len(lat) < events:
     print(f"warning: {events - len(lat)} of {events} events not seen", file=sys.stderr)
 
@@ -117,8 +143,10 @@ def line(name, xs):
     print(f"{name:<34} p50 {q(xs, 50):7.2f} ms   p90 {q(xs, 90):7.2f} ms   p99 {q(xs, 99):7.2f} ms   max {max(xs):7.2f} ms")
 
 print(f"{len(lat)} events in {runs} hook runs ({events} sent, {gap_ms} ms apart)")
-line("send -> hook start (operator)", lat)
+line("send -> hook start", lat)
+line("send -> event at a watch client", apiserver)
+line("event -> hook start (operator)", from_event)
 line("spawn alone (fork/exec + sh + date)", spawn)
 base = statistics.median(spawn)
-line("beyond the spawn's median", [x - base for x in lat])
+line("event -> hook, beyond the spawn", [x - base for x in from_event])
 PY

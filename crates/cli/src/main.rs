@@ -80,8 +80,9 @@ fn template_args_fast(
 fn main() -> ExitCode {
     // The one place the process's lifetime is chosen (the arena's
     // constructor asks the same `lifetime::of_first_arg`).
-    if lifetime::decide() == lifetime::Lifetime::OneShot {
-        alloc::tune_for_short_run();
+    match lifetime::decide() {
+        lifetime::Lifetime::OneShot => alloc::tune_for_short_run(),
+        lifetime::Lifetime::LongRunning => alloc::tune_for_long_run(),
     }
     if let Some(args) = template_args_fast(std::env::args_os()) {
         return finish(cmd::template::run(args));

@@ -80,20 +80,27 @@ fn spawn(n: u32, script: &str) {
     let tmp_root = std::env::temp_dir().join("deckmod-hooks-bench");
     let pool = RunDirs::new(tmp_root.join("pool"));
     let mut bare = Duration::ZERO;
+    let mut bare_cpu = Duration::ZERO;
     let mut fresh = Times::default();
     let mut pooled = Times::default();
     // Interleaved, so the machine's drift spreads over the three alike.
     for _ in 0..n {
+        let cpu = cpu_time();
         let t = Instant::now();
         let status = std::process::Command::new(&path).status().expect("spawn");
         assert!(status.success());
         bare += t.elapsed();
+        bare_cpu += cpu_time() - cpu;
         engine_run(&hook, &tmp_root, None, &mut fresh);
         engine_run(&hook, &tmp_root, Some(&pool), &mut pooled);
     }
     let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
     println!("runs:                        {n}");
     println!("bare spawn+wait:             {:8.1} us/run", per(bare));
+    println!(
+        "  its CPU time (this process): {:6.1} us/run",
+        per(bare_cpu)
+    );
     for (label, t) in [
         ("fresh run dirs", fresh),
         ("reused run dirs (RunDirs)", pooled),
@@ -111,6 +118,10 @@ fn spawn(n: u32, script: &str) {
             per(t.engine.saturating_sub(bare))
         );
         println!("  engine CPU time:           {:8.1} us/run", per(t.cpu));
+        println!(
+            "  engine CPU beyond the bare spawn's: {:5.1} us/run",
+            per(t.cpu.saturating_sub(bare_cpu))
+        );
     }
 }
 

@@ -176,6 +176,19 @@ pub fn tune_for_short_run() {
     unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
 }
 
+/// For a process that runs for weeks (the operator): no transparent huge
+/// pages. A 2 MiB page counts whole in the RSS as soon as one byte of it
+/// is used, and the machine's memory manager may back hot allocator
+/// regions with them even where THP is `madvise` only: the idle operator
+/// measured 43 MiB with them and 27 MiB without (BENCHMARKS.md, "Operator").
+/// The TLB gain matters to a render loop, not to a process that mostly
+/// waits. Done before anything large is allocated; a kernel without the
+/// setting leaves it as it is.
+pub fn tune_for_long_run() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
+
 /// The current purge delay in milliseconds (for the test below).
 #[cfg(test)]
 fn purge_delay() -> c_long {
