@@ -193,7 +193,10 @@ impl ConfigRouter {
                 }
                 None => {
                     for (_, m) in self.handles() {
-                        let _ = m.tx.send(ModuleMsg::Global(global.clone()));
+                        let _ = m.tx.send(ModuleMsg::Global {
+                            values: global.clone(),
+                            round: 0,
+                        });
                     }
                 }
             }

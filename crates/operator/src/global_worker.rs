@@ -14,6 +14,19 @@
 //! The worker says when it is ready (start-up hooks done and waited
 //! Synchronizations done): the operator starts the modules' configuration
 //! only then, so module runs always see the global hooks' values.
+//!
+//! In global mode the worker drives addon-operator's **converge rounds**
+//! (lifecycle spec §4): a round starts with the beforeAll hooks, sends
+//! every module the global values tagged with the round's number, waits
+//! until every module has settled that round (its run with those values
+//! ended, well or not, or it is disabled: a failing module never holds
+//! the round), then runs the afterAll hooks. A round starts at start-up
+//! (`OperatorStartup`), when the global values change (a hook's patch or
+//! the global settings: `GlobalValuesChanged`) and when a module is added
+//! (`ReloadAllModules`); a round asked for while one waits to start is the
+//! same round, and a new round supersedes one still waiting for modules
+//! (its afterAll runs once, for the newer round). afterAll hooks that
+//! change the global values start another round.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -49,8 +62,11 @@ pub enum GlobalMsg {
     Settings(Value),
     /// Report the state.
     Inspect(oneshot::Sender<GlobalSnapshot>),
-    /// A module was added: send every module the global values again.
+    /// A module was added: start a round (`ReloadAllModules`), so the new
+    /// module gets the global values and afterAll waits for it.
     Republish,
+    /// A module settled a round ([`Shared::settled`] changed).
+    Wake,
     /// Stop after the running task.
     Shutdown,
 }
@@ -74,6 +90,8 @@ pub struct GlobalSnapshot {
     pub last_error: Option<String>,
     /// Whether start-up is done.
     pub ready: bool,
+    /// The last round whose afterAll hooks ran (0: none yet).
+    pub converged: u64,
 }
 
 /// Handle to the running global worker.
@@ -96,8 +114,12 @@ impl GlobalHandle {
 enum Task {
     /// onStartup hooks, then bindings and schedules.
     Startup,
-    /// beforeAll hooks (once the waited Synchronizations are done).
-    BeforeAll,
+    /// beforeAll hooks (once the waited Synchronizations are done), then
+    /// the round's values to every module; the round's activation.
+    BeforeAll(&'static str),
+    /// afterAll hooks of the round with this number, once every module
+    /// settled it.
+    AfterAll(u64),
     /// One hook run for a binding.
     HookRun(HookRun),
 }
@@ -106,7 +128,8 @@ impl Task {
     fn label(&self) -> String {
         match self {
             Task::Startup => "GlobalStartup".into(),
-            Task::BeforeAll => "GlobalBeforeAll".into(),
+            Task::BeforeAll(_) => "GlobalBeforeAll".into(),
+            Task::AfterAll(_) => "GlobalAfterAll".into(),
             Task::HookRun(r) => format!("GlobalHookRun {} {}", r.hook, r.event.binding()),
         }
     }
@@ -122,6 +145,18 @@ pub fn spawn(
     ready: oneshot::Sender<()>,
 ) -> (GlobalHandle, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::unbounded_channel();
+    if mode == Mode::Global {
+        // Modules settling rounds wake the worker; ends with the worker.
+        let mut settled = shared.settled.subscribe();
+        let wake = tx.clone();
+        tokio::spawn(async move {
+            while settled.changed().await.is_ok() {
+                if wake.send(GlobalMsg::Wake).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     let owner = match mode {
         Mode::Global => "global",
         Mode::Shell => "hooks",
@@ -133,8 +168,10 @@ pub fn spawn(
         modules,
         settings: json!({}),
         patches: PatchLog::default(),
-        published: None,
-        queue: VecDeque::from([Task::Startup, Task::BeforeAll]),
+        queue: VecDeque::from([Task::Startup, Task::BeforeAll(activation::STARTUP)]),
+        round: 0,
+        converging: None,
+        converged: 0,
         startup_done: false,
         ready: Some(ready),
         failures: 0,
@@ -144,6 +181,26 @@ pub fn spawn(
     (GlobalHandle { tx }, tokio::spawn(worker.run(rx)))
 }
 
+/// The `activation` of a converge round (the label of addon-operator's
+/// convergence metrics).
+mod activation {
+    /// The first round after start-up.
+    pub const STARTUP: &str = "OperatorStartup";
+    /// The global values changed.
+    pub const GLOBAL_VALUES: &str = "GlobalValuesChanged";
+    /// A module was added or replaced.
+    pub const RELOAD_ALL: &str = "ReloadAllModules";
+}
+
+/// A converge round waiting for its modules or its afterAll hooks.
+struct Round {
+    number: u64,
+    activation: &'static str,
+    started: std::time::Instant,
+    /// Its afterAll task is queued.
+    after_all_queued: bool,
+}
+
 struct GlobalWorker {
     shared: Arc<Shared>,
     mode: Mode,
@@ -151,9 +208,13 @@ struct GlobalWorker {
     modules: ModuleTable,
     settings: Value,
     patches: PatchLog,
-    /// What the modules were last sent.
-    published: Option<Value>,
     queue: VecDeque<Task>,
+    /// The number of the last round started.
+    round: u64,
+    /// The round in flight, after its beforeAll hooks.
+    converging: Option<Round>,
+    /// The last round whose afterAll hooks ran.
+    converged: u64,
     startup_done: bool,
     ready: Option<oneshot::Sender<()>>,
     failures: u32,
@@ -184,14 +245,14 @@ impl GlobalWorker {
                     .await;
                 self.queue.extend(runs.into_iter().map(Task::HookRun));
             }
-            GlobalMsg::Republish => {
-                self.published = None;
-                self.publish();
-            }
+            GlobalMsg::Republish => self.converge(activation::RELOAD_ALL),
             GlobalMsg::Settings(s) => {
-                self.settings = s;
-                self.publish();
+                if s != self.settings {
+                    self.settings = s;
+                    self.converge(activation::GLOBAL_VALUES);
+                }
             }
+            GlobalMsg::Wake => self.check_settled(),
             GlobalMsg::Inspect(reply) => {
                 let _ = reply.send(GlobalSnapshot {
                     values: self.values(),
@@ -199,6 +260,7 @@ impl GlobalWorker {
                     queue: self.queue.iter().map(Task::label).collect(),
                     last_error: self.last_error.clone(),
                     ready: self.ready.is_none(),
+                    converged: self.converged,
                 });
             }
             GlobalMsg::Shutdown => {}
@@ -210,7 +272,7 @@ impl GlobalWorker {
     fn next_ready(&self) -> Option<usize> {
         let syncing = self.hooks.syncing();
         self.queue.iter().position(|t| match t {
-            Task::BeforeAll => self.startup_done && !syncing,
+            Task::BeforeAll(_) => self.startup_done && !syncing,
             _ => true,
         })
     }
@@ -221,10 +283,11 @@ impl GlobalWorker {
         let label = task.label();
         let result = match &task {
             Task::Startup => self.startup().await,
-            Task::BeforeAll => self
+            Task::BeforeAll(_) => self
                 .lifecycle(LifecycleBinding::BeforeAll)
                 .await
                 .map(|_| ()),
+            Task::AfterAll(round) => self.after_all(*round).await,
             Task::HookRun(run) => self.hook_run(run).await,
         };
         match result {
@@ -232,8 +295,8 @@ impl GlobalWorker {
                 self.failures = 0;
                 self.retry_at = None;
                 self.last_error = None;
-                if matches!(task, Task::BeforeAll) {
-                    self.publish();
+                if let Task::BeforeAll(activation) = task {
+                    self.start_round(activation);
                     if let Some(ready) = self.ready.take() {
                         tracing::info!(hooks = self.hooks.hooks.len(), "global hooks started");
                         let _ = ready.send(());
@@ -288,7 +351,7 @@ impl GlobalWorker {
                     self.hooks.synchronized(s);
                 }
                 if changed {
-                    self.publish();
+                    self.converge(activation::GLOBAL_VALUES);
                 }
                 Ok(())
             }
@@ -317,16 +380,82 @@ impl GlobalWorker {
         }
     }
 
-    /// Send the global values and dynamic enables to every module whose
-    /// view changed.
+    /// Ask for a converge round: one queued and not started yet is the
+    /// same round (addon-operator collapses adjacent ConvergeModules).
+    fn converge(&mut self, activation: &'static str) {
+        if self.mode == Mode::Shell || self.queue.iter().any(|t| matches!(t, Task::BeforeAll(_))) {
+            return;
+        }
+        self.queue.push_back(Task::BeforeAll(activation));
+    }
+
+    /// The beforeAll hooks ran: number the round, send it to the modules
+    /// and wait for them. A round still waiting is superseded.
+    fn start_round(&mut self, activation: &'static str) {
+        if self.mode == Mode::Shell {
+            return;
+        }
+        self.queue.retain(|t| !matches!(t, Task::AfterAll(_)));
+        self.round += 1;
+        self.converging = Some(Round {
+            number: self.round,
+            activation,
+            started: std::time::Instant::now(),
+            after_all_queued: false,
+        });
+        self.publish();
+        self.check_settled();
+    }
+
+    /// Queue the afterAll hooks once every module settled the round.
+    fn check_settled(&mut self) {
+        let Some(round) = self.converging.as_mut() else {
+            return;
+        };
+        if round.after_all_queued {
+            return;
+        }
+        let settled = self.shared.settled.borrow();
+        let all = self
+            .modules
+            .read()
+            .expect("module table lock")
+            .keys()
+            .all(|name| settled.get(name).is_some_and(|r| *r >= round.number));
+        drop(settled);
+        if all {
+            round.after_all_queued = true;
+            self.queue.push_back(Task::AfterAll(round.number));
+        }
+    }
+
+    /// The afterAll hooks of `number`, unless a newer round took over; a
+    /// change of the global values starts the next round.
+    async fn after_all(&mut self, number: u64) -> Result<(), String> {
+        let Some(round) = self.converging.as_ref().filter(|r| r.number == number) else {
+            return Ok(());
+        };
+        let (activation, started) = (round.activation, round.started);
+        let changed = self.lifecycle(LifecycleBinding::AfterAll).await?;
+        self.converging = None;
+        self.converged = number;
+        self.shared
+            .metrics
+            .convergence(activation, started.elapsed());
+        tracing::info!(round = number, activation, took = ?started.elapsed(), "modules converged");
+        if changed {
+            self.converge(activation::GLOBAL_VALUES);
+        }
+        Ok(())
+    }
+
+    /// Send the global values of the round and the dynamic enables to
+    /// every module (each re-runs only if its view changed).
     fn publish(&mut self) {
         if self.mode == Mode::Shell {
             return;
         }
         let values = self.values();
-        if self.published.as_ref() == Some(&values) {
-            return;
-        }
         let modules: Vec<_> = self
             .modules
             .read()
@@ -336,12 +465,14 @@ impl GlobalWorker {
             .collect();
         for m in &modules {
             let key = format!("{}Enabled", m.module.values_key);
-            let _ = m.tx.send(ModuleMsg::Global(values["global"].clone()));
+            let _ = m.tx.send(ModuleMsg::Global {
+                values: values["global"].clone(),
+                round: self.round,
+            });
             let _ = m.tx.send(ModuleMsg::DynamicEnabled(
                 values.get(&key).and_then(Value::as_bool),
             ));
         }
-        self.published = Some(values);
     }
 
     /// Run one hook; apply its values patch and its object operations.

@@ -100,6 +100,8 @@ struct BindingRt {
     sync_done: bool,
     /// Failed attempts to resolve the kind.
     attempts: u32,
+    /// The timer of `resynchronizationPeriod`, while the binding watches.
+    resync: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Hooks with their bindings' state, for an owner whose messages are `M`.
@@ -241,6 +243,7 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
                         wait_for_sync: k.wait_for_synchronization,
                         sync_done: false,
                         attempts: 0,
+                        resync: None,
                     });
                 }
             }
@@ -322,6 +325,14 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
                         None => None,
                     };
                     self.forward_binding(sub, i, part, members);
+                }
+                if let Some(period) = k.resynchronization_period.map(|d| d.0) {
+                    let keys = self.bindings[i]
+                        .subs
+                        .iter()
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    self.bindings[i].resync = resync(hub.clone(), keys, period);
                 }
                 self.report_bindings(hook, false);
             }
@@ -559,6 +570,9 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
             for (k, id) in b.subs.drain(..) {
                 hub.unsubscribe(&k, id);
             }
+            if let Some(t) = b.resync.take() {
+                t.abort();
+            }
         }
         self.bindings.clear();
         if let Some(s) = self.schedules.take() {
@@ -566,6 +580,33 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
         }
         self.generation += 1;
     }
+}
+
+/// `resynchronizationPeriod`: list the binding's watches `keys` again
+/// every `period` (none for a zero period). A relist delivers the complete
+/// state; the binding finds in it what a lost event hid (an object changed
+/// or deleted while the watch was down and not seen on resume) and reports
+/// only that, so a resync over unchanged objects runs no hook. Shared
+/// watches are relisted for all their subscribers, who likewise see only
+/// real differences.
+fn resync(
+    hub: WatchHub,
+    keys: Vec<WatchKey>,
+    period: std::time::Duration,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if period.is_zero() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            for k in &keys {
+                hub.relist(k);
+            }
+        }
+    }))
 }
 
 /// The namespaces a namespace label selector matches now (`None` until

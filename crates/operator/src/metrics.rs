@@ -111,6 +111,11 @@ pub struct Metrics {
     /// Watch errors of every shared watch.
     pub watch_errors: Family<Labels, Counter>,
     live_ticks: Counter,
+    /// Seconds spent in converge rounds, by activation. A gauge only so
+    /// the name stays addon-operator's `convergence_seconds` (the client
+    /// names every counter `…_total`); it only grows.
+    convergence_seconds: Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>,
+    convergence: Family<Labels, Counter>,
     hook_metrics: Mutex<hooks::outputs::HookMetrics>,
 }
 
@@ -142,6 +147,8 @@ impl Metrics {
             bindings_errors: Family::default(),
             watch_errors: Family::default(),
             live_ticks: Counter::default(),
+            convergence_seconds: Family::default(),
+            convergence: Family::default(),
             hook_metrics: Mutex::new(hooks::outputs::HookMetrics::default()),
             registry,
         };
@@ -181,6 +188,16 @@ impl Metrics {
             "kubernetes_client_watch_errors",
             "Errors of the shared watches",
             m.watch_errors.clone(),
+        );
+        r.register(
+            "convergence_seconds",
+            "Seconds spent in converge rounds (beforeAll to afterAll)",
+            m.convergence_seconds.clone(),
+        );
+        r.register(
+            "convergence",
+            "Converge rounds that ended (afterAll hooks ran)",
+            m.convergence.clone(),
         );
         r.register(
             "live_ticks",
@@ -232,6 +249,15 @@ impl Metrics {
         if !ok {
             self.module_run_errors.get_or_create(&l).inc();
         }
+    }
+
+    /// Count one converge round started by `activation` that took `took`.
+    pub fn convergence(&self, activation: &str, took: Duration) {
+        let l = labels(&[("activation", activation)]);
+        self.convergence_seconds
+            .get_or_create(&l)
+            .inc_by(took.as_secs_f64());
+        self.convergence.get_or_create(&l).inc();
     }
 
     /// Count a failed module deletion.

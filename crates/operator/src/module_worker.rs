@@ -68,6 +68,11 @@ pub struct Shared {
     pub stages: tokio::sync::watch::Sender<BTreeMap<String, Stage>>,
     /// The platform version `requirements.deckhouse` is checked against.
     pub platform_version: Option<String>,
+    /// The last converge round of the global worker each module settled
+    /// (ran with the round's values, well or not, or is disabled): the
+    /// round's afterAll hooks wait for every module
+    /// ([`crate::global_worker`]).
+    pub settled: tokio::sync::watch::Sender<BTreeMap<String, u64>>,
 }
 
 /// What a module's settings source says.
@@ -84,8 +89,14 @@ pub struct ModuleConfigState {
 pub enum ModuleMsg {
     /// The module's config changed (already validated).
     Config(ModuleConfigState),
-    /// The global values changed.
-    Global(Value),
+    /// The global values of a converge round (round 0: no rounds, the
+    /// values only).
+    Global {
+        /// The global values.
+        values: Value,
+        /// The round's number.
+        round: u64,
+    },
     /// What global hooks say of this module's enabled state
     /// (`/<valuesKey>Enabled` in their values; `None`: nothing).
     DynamicEnabled(Option<bool>),
@@ -231,6 +242,9 @@ pub fn spawn(
         reported: None,
         before,
         removing: false,
+        round: 0,
+        settled_round: 0,
+        failed_in_round: false,
     };
     // A module that requires other modules, or whose enabled script reads
     // which are enabled, decides again when one of them changes.
@@ -312,6 +326,13 @@ struct Worker {
     before: Vec<String>,
     /// Removed from the operator: end once the queue is empty.
     removing: bool,
+    /// The last converge round received.
+    round: u64,
+    /// The last round reported settled.
+    settled_round: u64,
+    /// A task failed since the round was received: the module has had
+    /// its attempt and does not hold the round.
+    failed_in_round: bool,
 }
 
 impl Worker {
@@ -328,8 +349,12 @@ impl Worker {
                 self.shared.stages.send_modify(|m| {
                     m.remove(&name);
                 });
+                self.shared.settled.send_modify(|m| {
+                    m.remove(&name);
+                });
                 break;
             }
+            self.publish_settled();
             // Take every message that is there, then work.
             let ready = self.next_ready().is_some();
             let msg = match hook_set::next(&mut rx, ready, &mut self.retry_at).await {
@@ -375,10 +400,16 @@ impl Worker {
                     self.reconsider().await;
                 }
             }
-            ModuleMsg::Global(g) if g != self.global => {
-                self.global = g;
-                if self.enabled {
-                    self.push_module_run();
+            ModuleMsg::Global { values, round } => {
+                if round > self.round {
+                    self.round = round;
+                    self.failed_in_round = false;
+                }
+                if values != self.global {
+                    self.global = values;
+                    if self.enabled {
+                        self.push_module_run();
+                    }
                 }
             }
             ModuleMsg::Hooks(m) => {
@@ -616,6 +647,7 @@ impl Worker {
                     "task failed: {e}"
                 );
                 self.last_error = Some(e);
+                self.failed_in_round = true;
                 self.phase = ModulePhase::Error;
                 self.retry_at = Some(Instant::now() + delay);
                 // Back to the head: it is retried before anything behind it.
@@ -626,6 +658,27 @@ impl Worker {
             .metrics
             .queue_length(self.module.name(), self.queue.len());
         self.report().await;
+    }
+
+    /// Report the received round settled once the module is decided and
+    /// has no run, start-up or removal left for it (or one of them failed:
+    /// its error is on its status, and the round goes on without it).
+    fn publish_settled(&mut self) {
+        if self.round <= self.settled_round || self.config.is_none() {
+            return;
+        }
+        let busy = self
+            .queue
+            .iter()
+            .any(|t| matches!(t, Task::Startup | Task::ModuleRun | Task::Delete));
+        if busy && !self.failed_in_round {
+            return;
+        }
+        self.settled_round = self.round;
+        let (name, round) = (self.name().to_string(), self.round);
+        self.shared.settled.send_modify(|m| {
+            m.insert(name, round);
+        });
     }
 
     async fn report(&mut self) {

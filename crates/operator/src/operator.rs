@@ -155,6 +155,7 @@ impl Operator {
                 .ok(),
             metrics: metrics.clone(),
             stages: tokio::sync::watch::Sender::new(BTreeMap::new()),
+            settled: tokio::sync::watch::Sender::new(BTreeMap::new()),
             platform_version: opts.platform_version.clone(),
         });
         let ready = Arc::new(AtomicBool::new(false));

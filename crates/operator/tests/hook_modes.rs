@@ -475,3 +475,190 @@ async fn global_hooks_configure_and_enable_a_module_configured_by_configmap() {
 
     op.shutdown(Duration::from_secs(5)).await;
 }
+
+/// addon-operator's converge rounds: beforeAll, every module runs with the
+/// round's global values, then afterAll once; a global values change by a
+/// kubernetes binding starts the next round. The afterAll hook records
+/// each round it saw with the round its module's object showed at that
+/// moment, so an afterAll that ran early, twice or not at all shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_all_runs_once_every_module_has_converged_the_round() {
+    let client = client().await;
+    for ns in ["test-rounds", "test-rounds-src", "test-rounds-cfg"] {
+        ensure_namespace(&client, ns).await;
+    }
+    let src: Api<ConfigMap> = Api::namespaced(client.clone(), "test-rounds-src");
+    let out: Api<ConfigMap> = Api::namespaced(client.clone(), "test-rounds");
+    let cfg: Api<ConfigMap> = Api::namespaced(client.clone(), "test-rounds-cfg");
+    for (api, name) in [(&src, "trigger"), (&out, "after-all"), (&out, "rmod")] {
+        delete_if_there(api, name).await;
+    }
+    apply(
+        &cfg,
+        "addon-config",
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "addon-config"}, "data": {}}),
+    )
+    .await;
+
+    let tmp = std::env::temp_dir().join(format!("deckmod-rounds-test-{}", std::process::id()));
+    let op = operator::Operator::start(
+        client.clone(),
+        operator::Options {
+            modules_dirs: vec![fixture("rounds/modules")],
+            global_hooks_dir: Some(fixture("rounds/hooks")),
+            namespace: "test-rounds-cfg".into(),
+            config: operator::config::ConfigSource::ConfigMap {
+                namespace: "test-rounds-cfg".into(),
+                name: "addon-config".into(),
+            },
+            tmp_dir: tmp,
+            hook_timeout: Some(Duration::from_secs(30)),
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("the operator starts");
+    let addr = op.listen_addr().expect("listening");
+    let global = op.hook_workers().next().expect("the global worker").clone();
+    let converged = |round: u64| {
+        let global = global.clone();
+        async move {
+            let s = global.inspect().await?;
+            (s.converged >= round).then_some(s.converged)
+        }
+    };
+    let history = || async {
+        cm_data(&client, "test-rounds", "after-all")
+            .await
+            .and_then(|d| d.get("history").cloned())
+    };
+
+    // Start-up: round 1, afterAll after the module rendered it.
+    assert_eq!(
+        eventually("round 1 converged", 90, || converged(1)).await,
+        1
+    );
+    assert_eq!(history().await.as_deref(), Some("1:1"));
+
+    // A global kubernetes binding changes the global values: round 2.
+    apply(
+        &src,
+        "trigger",
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "trigger"}, "data": {"x": "pulled"}}),
+    )
+    .await;
+    assert_eq!(
+        eventually("round 2 converged", 60, || converged(2)).await,
+        2
+    );
+    assert_eq!(history().await.as_deref(), Some("1:1,2:2"));
+    let rmod = cm_data(&client, "test-rounds", "rmod").await.unwrap();
+    assert_eq!(rmod.get("trigger").map(String::as_str), Some("pulled"));
+
+    let (_, metrics) = http_get(addr, "/metrics");
+    for want in [
+        r#"addon_operator_convergence_total{activation="OperatorStartup"} 1"#,
+        r#"addon_operator_convergence_total{activation="GlobalValuesChanged"} 1"#,
+        r#"addon_operator_convergence_seconds{activation="GlobalValuesChanged"}"#,
+        r#"addon_operator_global_hook_run_success_total{hook="global/after-all",binding="afterAll",queue="main"} 2"#,
+    ] {
+        assert!(
+            metric_line(&metrics, want).is_some(),
+            "missing {want}:\n{metrics}"
+        );
+    }
+    op.shutdown(Duration::from_secs(5)).await;
+    for (api, name) in [(&src, "trigger"), (&out, "after-all")] {
+        delete_if_there(api, name).await;
+    }
+}
+
+/// The API server's count of successful LIST requests for `resource`
+/// (its own `apiserver_request_total`).
+async fn apiserver_lists(client: &Client, resource: &str) -> u64 {
+    let req = hyper::Request::get("/metrics").body(Vec::new()).unwrap();
+    let text = client.request_text(req).await.expect("apiserver metrics");
+    text.lines()
+        .filter(|l| {
+            l.starts_with("apiserver_request_total{")
+                && l.contains(r#"verb="LIST""#)
+                && l.contains(&format!(r#"resource="{resource}""#))
+                && l.contains(r#"code="200""#)
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// `resynchronizationPeriod` lists the binding's objects again and again
+/// (the API server counts the LISTs); a relist that finds nothing new runs
+/// no hook, and a real change still does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resynchronization_period_relists_without_running_the_hook_for_nothing() {
+    let client = client().await;
+    ensure_namespace(&client, "test-resync").await;
+    let limits: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        "test-resync",
+        &ApiResource::erase::<k8s_openapi::api::core::v1::LimitRange>(&()),
+    );
+    delete_if_there(&limits, "l1").await;
+    let lists_before = apiserver_lists(&client, "limitranges").await;
+
+    let tmp = std::env::temp_dir().join(format!("deckmod-resync-test-{}", std::process::id()));
+    let op = operator::Operator::start(
+        client.clone(),
+        operator::Options {
+            hooks_dir: Some(fixture("resync-hooks")),
+            namespace: "test-resync".into(),
+            config: operator::config::ConfigSource::ConfigMap {
+                namespace: "test-resync".into(),
+                name: "no-such-config".into(),
+            },
+            tmp_dir: tmp,
+            hook_timeout: Some(Duration::from_secs(30)),
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            metrics_prefix: "shell_operator_".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("the operator starts");
+    let addr = op.listen_addr().expect("listening");
+    let runs = || {
+        let (_, metrics) = http_get(addr, "/metrics");
+        metric_line(
+            &metrics,
+            r#"shell_operator_hook_run_success_total{hook="limits",binding="limits",queue="main"}"#,
+        )
+        .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .unwrap_or(0)
+    };
+    eventually("the Synchronization run", 60, || async {
+        (runs() == 1).then_some(())
+    })
+    .await;
+    // The first list, then at least three relists of the period.
+    eventually("the binding is listed again every second", 60, || async {
+        (apiserver_lists(&client, "limitranges").await >= lists_before + 4).then_some(())
+    })
+    .await;
+    assert_eq!(runs(), 1, "a relist over nothing new ran the hook");
+
+    limits
+        .patch(
+            "l1",
+            &PatchParams::apply("test").force(),
+            &Patch::Apply(&json!({"apiVersion": "v1", "kind": "LimitRange",
+                "metadata": {"name": "l1"},
+                "spec": {"limits": [{"type": "Container", "max": {"cpu": "1"}}]}})),
+        )
+        .await
+        .unwrap();
+    eventually("a real change runs the hook", 60, || async {
+        (runs() == 2).then_some(())
+    })
+    .await;
+    op.shutdown(Duration::from_secs(5)).await;
+    delete_if_there(&limits, "l1").await;
+}
