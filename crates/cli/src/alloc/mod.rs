@@ -112,14 +112,15 @@ unsafe impl GlobalAlloc for DeckmodAlloc {
 
 /// Installs the arena as the process starts, before `main` (a
 /// constructor, as C runs them; whatever other constructors allocate
-/// before it goes to mimalloc, which is fine). It allocates nothing itself.
+/// before it goes to mimalloc, which is fine), or, for a long-running
+/// process, switches transparent huge pages off. It allocates nothing.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[used]
 #[unsafe(link_section = ".init_array")]
 static INSTALL_ARENA: extern "C" fn(c_int, *const *const std::os::raw::c_char) = install_arena;
 
 /// Switch the arena on for a one-shot command line (see the module
-/// documentation). Does nothing when the address space cannot be
+/// documentation), or apply [`tune_for_long_run`] for a long-running one. Does nothing when the address space cannot be
 /// reserved; the process then runs on mimalloc alone, as it does on other
 /// systems.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -131,6 +132,9 @@ extern "C" fn install_arena(argc: c_int, argv: *const *const std::os::raw::c_cha
         unsafe { std::ffi::CStr::from_ptr(*argv.add(1)) }.to_bytes()
     });
     if crate::lifetime::of_first_arg(first_arg) != crate::lifetime::Lifetime::OneShot {
+        // Before mimalloc maps and touches its first pages: switched off
+        // in `main`, 4 MiB of huge pages were already in the RSS.
+        tune_for_long_run();
         return;
     }
     // One huge page more, to align the start to one.
@@ -182,8 +186,9 @@ pub fn tune_for_short_run() {
 /// regions with them even where THP is `madvise` only: the idle operator
 /// measured 43 MiB with them and 27 MiB without (BENCHMARKS.md, "Operator").
 /// The TLB gain matters to a render loop, not to a process that mostly
-/// waits. Done before anything large is allocated; a kernel without the
-/// setting leaves it as it is.
+/// waits. Done by the constructor before mimalloc's first page (and again,
+/// harmlessly, from `main`, for systems without the constructor); a kernel
+/// without the setting leaves it as it is.
 pub fn tune_for_long_run() {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
