@@ -213,7 +213,11 @@ fn split_constraint(t: &str) -> Option<ConstraintParts<'_>> {
 }
 
 /// A parsed version (`*semver.Version`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Ordered by [`Version::compare`] (semver precedence, as Masterminds
+/// compares), then, to keep the order total and in step with `==`, by
+/// build metadata and by the text it was parsed from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Version {
     /// Major number.
     pub major: u64,
@@ -238,6 +242,69 @@ fn allowed_char(c: char) -> bool {
 }
 
 impl Version {
+    /// `MAJOR.MINOR.PATCH` with no pre-release or metadata.
+    pub fn new(major: u64, minor: u64, patch: u64) -> Version {
+        Version {
+            major,
+            minor,
+            patch,
+            pre: String::new(),
+            metadata: String::new(),
+            original: format!("{major}.{minor}.{patch}"),
+        }
+    }
+
+    /// `semver.StrictNewVersion`: exactly `MAJOR.MINOR.PATCH`, then an
+    /// optional `-PRERELEASE` and `+METADATA`; no `v` prefix, no missing
+    /// part, no leading zero in a number. What module release versions
+    /// are (their registry tags carry a `v` the caller strips).
+    pub fn parse_strict(text: &str) -> Result<Version, String> {
+        if text.is_empty() {
+            return Err("Version string empty".into());
+        }
+        let mut parts = text.splitn(3, '.');
+        let (Some(major), Some(minor), Some(rest)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err("Invalid Semantic Version".into());
+        };
+        let (rest, metadata) = match rest.split_once('+') {
+            Some((r, m)) => {
+                if !m.split('.').all(|p| only(p, allowed_char)) {
+                    return Err("Invalid Metadata string".into());
+                }
+                (r, m)
+            }
+            None => (rest, ""),
+        };
+        let (patch, pre) = match rest.split_once('-') {
+            Some((p, pre)) => {
+                validate_prerelease(pre)?;
+                (p, pre)
+            }
+            None => (rest, ""),
+        };
+        let mut numbers = [0u64; 3];
+        for (n, part) in numbers.iter_mut().zip([major, minor, patch]) {
+            if !only(part, |c| c.is_ascii_digit()) {
+                return Err("Invalid characters in version".into());
+            }
+            if part.len() > 1 && part.starts_with('0') {
+                return Err("Version segment starts with 0".into());
+            }
+            *n = part
+                .parse()
+                .map_err(|e| format!("Error parsing version segment: {e}"))?;
+        }
+        Ok(Version {
+            major: numbers[0],
+            minor: numbers[1],
+            patch: numbers[2],
+            pre: pre.to_string(),
+            metadata: metadata.to_string(),
+            original: text.to_string(),
+        })
+    }
+
     /// `semver.NewVersion`.
     pub fn parse(text: &str) -> Result<Version, String> {
         let parts = split_version(text).ok_or("Invalid Semantic Version")?;
@@ -252,14 +319,8 @@ impl Version {
         };
         let pre = parts.pre_group.map_or("", |p| &p[1..]).to_string();
         let metadata = parts.metadata.unwrap_or("").to_string();
-        for part in pre.split('.').filter(|_| !pre.is_empty()) {
-            if only(part, |c| c.is_ascii_digit()) {
-                if part.len() > 1 && part.starts_with('0') {
-                    return Err("Version segment starts with 0".into());
-                }
-            } else if !only(part, allowed_char) {
-                return Err("Invalid Prerelease string".into());
-            }
+        if !pre.is_empty() {
+            validate_prerelease(&pre)?;
         }
         if !metadata.is_empty() && !metadata.split('.').all(|p| only(p, allowed_char)) {
             return Err("Invalid Metadata string".into());
@@ -286,6 +347,35 @@ impl Version {
                 (false, true) => Ordering::Less,
                 (false, false) => compare_prerelease(&self.pre, &o.pre),
             })
+    }
+}
+
+/// `validatePrerelease`: dot-separated identifiers of `[0-9A-Za-z-]`, a
+/// numeric one without a leading zero.
+fn validate_prerelease(pre: &str) -> Result<(), String> {
+    for part in pre.split('.') {
+        if only(part, |c| c.is_ascii_digit()) {
+            if part.len() > 1 && part.starts_with('0') {
+                return Err("Version segment starts with 0".into());
+            }
+        } else if !only(part, allowed_char) {
+            return Err("Invalid Prerelease string".into());
+        }
+    }
+    Ok(())
+}
+
+impl Ord for Version {
+    fn cmp(&self, o: &Version) -> Ordering {
+        self.compare(o)
+            .then_with(|| self.metadata.cmp(&o.metadata))
+            .then_with(|| self.original.cmp(&o.original))
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, o: &Version) -> Option<Ordering> {
+        Some(self.cmp(o))
     }
 }
 
@@ -624,6 +714,99 @@ mod tests {
             let slow = format!("{:?}", Constraints::parse_with_regexes(&t));
             prop_assert_eq!(quick, slow);
         }
+    }
+
+    /// `StrictNewVersion`'s answers (Masterminds/semver v3, read from its
+    /// source): three parts, no `v`, no leading zero; an empty pre-release
+    /// or metadata after its sign passes, as Go's vacuous checks let it.
+    #[test]
+    fn strict_parse_is_strict_new_version() {
+        for ok in [
+            "1.2.3",
+            "0.0.0",
+            "1.2.3-rc.1",
+            "1.2.3+b.7",
+            "1.2.3-a-b+c-d",
+            "1.2.3-",
+            "1.2.3+",
+            "10.20.30",
+        ] {
+            let v = Version::parse_strict(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(v.original, ok);
+        }
+        let v = Version::parse_strict("1.2.3-rc.1+meta").unwrap();
+        assert_eq!(
+            (
+                v.major,
+                v.minor,
+                v.patch,
+                v.pre.as_str(),
+                v.metadata.as_str()
+            ),
+            (1, 2, 3, "rc.1", "meta")
+        );
+        for (bad, why) in [
+            ("", "Version string empty"),
+            ("v1.2.3", "Invalid characters in version"),
+            ("1.2", "Invalid Semantic Version"),
+            ("1", "Invalid Semantic Version"),
+            ("01.2.3", "Version segment starts with 0"),
+            ("1.02.3", "Version segment starts with 0"),
+            ("1.2.3-01", "Version segment starts with 0"),
+            ("1.2.3-a_b", "Invalid Prerelease string"),
+            ("1.2.3+a_b", "Invalid Metadata string"),
+            ("1.2.x", "Invalid characters in version"),
+            ("1.2.3.4", "Invalid characters in version"),
+        ] {
+            assert_eq!(Version::parse_strict(bad).unwrap_err(), why, "{bad}");
+        }
+        // The lenient reader takes what the strict one refuses.
+        assert_eq!(Version::parse("v1.2").unwrap().to_string(), "1.2.0");
+    }
+
+    /// Sorting follows Masterminds precedence (a pre-release before its
+    /// release, numeric identifiers by value), and `==` and the order agree.
+    #[test]
+    fn versions_sort_by_precedence() {
+        let mut vs: Vec<Version> = [
+            "1.10.0",
+            "1.9.0",
+            "1.10.0-rc.10",
+            "1.10.0-rc.2",
+            "0.1.0",
+            "1.10.0-beta",
+        ]
+        .iter()
+        .map(|t| Version::parse_strict(t).unwrap())
+        .collect();
+        vs.sort();
+        let texts: Vec<String> = vs.iter().map(|v| v.original.clone()).collect();
+        assert_eq!(
+            texts,
+            [
+                "0.1.0",
+                "1.9.0",
+                "1.10.0-beta",
+                "1.10.0-rc.2",
+                "1.10.0-rc.10",
+                "1.10.0"
+            ]
+        );
+        assert_eq!(
+            Version::new(1, 2, 3),
+            Version::parse_strict("1.2.3").unwrap()
+        );
+        assert_eq!(
+            Version::new(1, 2, 3).cmp(&Version::parse_strict("1.2.3").unwrap()),
+            Ordering::Equal
+        );
+        assert!(Version::parse_strict("1.2.3+a").unwrap() != Version::new(1, 2, 3));
+        assert_ne!(
+            Version::parse_strict("1.2.3+a")
+                .unwrap()
+                .cmp(&Version::new(1, 2, 3)),
+            Ordering::Equal
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Module versions: semver with the `v` prefix that DKP tags always carry.
+//! Module versions: Masterminds semver (strict `MAJOR.MINOR.PATCH`, as the platform orders
+//! module releases) with the `v` prefix that DKP tags always carry.
 
 use std::fmt;
 
@@ -6,14 +7,14 @@ use crate::error::{Error, Result};
 
 /// A module version such as `v1.2.3`. Ordered by semver precedence.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ModuleVersion(semver::Version);
+pub struct ModuleVersion(masterminds_semver::Version);
 
 impl ModuleVersion {
     /// Parses `v1.2.3` or `1.2.3` (as found in `version.json`; the `v` is optional there).
     pub fn parse(text: &str) -> Result<Self> {
         let trimmed = text.trim();
         let bare = trimmed.strip_prefix('v').unwrap_or(trimmed);
-        semver::Version::parse(bare)
+        masterminds_semver::Version::parse_strict(bare)
             .map(ModuleVersion)
             .map_err(|e| {
                 Error::Invalid(format!(
@@ -25,7 +26,9 @@ impl ModuleVersion {
     /// Parses a registry tag, which must carry the leading `v`; `None` for any other tag.
     pub fn from_tag(tag: &str) -> Option<Self> {
         let bare = tag.strip_prefix('v')?;
-        semver::Version::parse(bare).ok().map(ModuleVersion)
+        masterminds_semver::Version::parse_strict(bare)
+            .ok()
+            .map(ModuleVersion)
     }
 
     /// The registry tag for this version (`v1.2.3`).
@@ -34,7 +37,7 @@ impl ModuleVersion {
     }
 
     /// The underlying semver version.
-    pub fn semver(&self) -> &semver::Version {
+    pub fn semver(&self) -> &masterminds_semver::Version {
         &self.0
     }
 }

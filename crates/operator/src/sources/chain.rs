@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use semver::Version;
+use masterminds_semver::Version;
 
 /// A from-to rule of `module.yaml` `update.versions`: a cluster at `from` (or above, below
 /// `to`) may jump straight to `to` (both `major.minor`).
@@ -55,8 +55,8 @@ pub fn release_versions<'a>(tags: impl IntoIterator<Item = &'a str>) -> Vec<Vers
     let mut versions: Vec<Version> = tags
         .into_iter()
         .filter_map(|t| t.strip_prefix('v'))
-        .filter_map(|t| Version::parse(t).ok())
-        .filter(|v| v.pre.is_empty() && v.build.is_empty())
+        .filter_map(|t| Version::parse_strict(t).ok())
+        .filter(|v| v.pre.is_empty() && v.metadata.is_empty())
         .collect();
     versions.sort();
     versions.dedup();
@@ -142,7 +142,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn v(text: &str) -> Version {
-        Version::parse(text).unwrap()
+        Version::parse_strict(text).unwrap()
     }
 
     fn vs(texts: &[&str]) -> Vec<Version> {

@@ -20,10 +20,10 @@ use futures::StreamExt as _;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::core::ApiResource;
 use kube::runtime::{WatchStreamExt as _, watcher};
+use masterminds_semver::Version;
 use registry::ops::{self, VersionSelector};
 use registry::release::ReleaseMetadata;
 use registry::{Channel, ModuleVersion, NoProgress, RegistryClient, SourceRef};
-use semver::Version;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -747,7 +747,7 @@ impl Controller {
             return entry;
         }
         let semver = target.version.semver();
-        if !semver.pre.is_empty() || !semver.build.is_empty() {
+        if !semver.pre.is_empty() || !semver.metadata.is_empty() {
             set_error(
                 &mut entry,
                 format!(

@@ -44,7 +44,7 @@ impl Layout {
     }
 
     /// `<root>/<m>/v<ver>`.
-    pub fn version_dir(&self, module: &str, version: &semver::Version) -> PathBuf {
+    pub fn version_dir(&self, module: &str, version: &masterminds_semver::Version) -> PathBuf {
         self.root.join(module).join(format!("v{version}"))
     }
 
@@ -137,8 +137,8 @@ mod tests {
     fn switches_the_active_link_atomically_and_cleans_leftovers() {
         let tmp = tempfile::tempdir().unwrap();
         let layout = Layout::new(tmp.path()).unwrap();
-        let v1 = layout.version_dir("echo", &semver::Version::new(1, 0, 0));
-        let v2 = layout.version_dir("echo", &semver::Version::new(1, 1, 0));
+        let v1 = layout.version_dir("echo", &masterminds_semver::Version::new(1, 0, 0));
+        let v2 = layout.version_dir("echo", &masterminds_semver::Version::new(1, 1, 0));
         for dir in [&v1, &v2] {
             fs::create_dir_all(dir).unwrap();
             fs::write(dir.join("module.yaml"), "name: echo\n").unwrap();

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use kube::api::DynamicObject;
+use masterminds_semver::Version;
 use registry::{Channel, ClientOptions, SourceRef};
-use semver::Version;
 use serde_json::Value;
 
 use super::chain::FromTo;
@@ -351,7 +351,7 @@ impl ReleaseObject {
         let spec = o.data.get("spec").cloned().unwrap_or(Value::Null);
         let err = |field: &str, e: String| format!("ModuleRelease {name}: {field}: {e}");
         let version_text = str_at(&spec, "/version").unwrap_or_default();
-        let version = Version::parse(version_text.trim_start_matches('v'))
+        let version = Version::parse_strict(version_text.trim_start_matches('v'))
             .map_err(|e| err("spec.version", format!("{version_text:?}: {e}")))?;
         let apply_after = match str_at(&spec, "/applyAfter") {
             None | Some("") => None,

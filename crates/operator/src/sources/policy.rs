@@ -7,7 +7,7 @@
 //! the answer. Every wait carries a message naming exactly what is awaited.
 
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Timelike, Utc, Weekday};
-use semver::Version;
+use masterminds_semver::Version;
 
 use super::chain::{FromTo, from_to_bridges};
 
@@ -425,7 +425,7 @@ mod tests {
     fn release(version: &str, phase: Phase) -> Release {
         Release {
             name: format!("m-v{version}"),
-            version: Version::parse(version).unwrap(),
+            version: Version::parse_strict(version).unwrap(),
             phase,
             approved: false,
             apply_now: false,
@@ -585,7 +585,7 @@ mod tests {
         let now = at("2026-12-03T10:00:00Z");
         let w = Window::parse("13:30", "14:00", &["Mon".into(), "Wed".into()]).unwrap();
         let p = policy(UpdateMode::Auto, vec![w]);
-        let deployed = Version::parse("1.0.0").unwrap();
+        let deployed = Version::parse_strict("1.0.0").unwrap();
         let r = release("1.1.0", Phase::Pending);
         let wait = deploy_time(&r, Some(&deployed), &p, now).unwrap_err();
         assert_eq!(
@@ -605,7 +605,7 @@ mod tests {
         let now = at("2026-12-03T10:00:00Z");
         let w = Window::parse("13:30", "14:00", &[]).unwrap();
         let p = policy(UpdateMode::Manual, vec![w]);
-        let deployed = Version::parse("1.0.0").unwrap();
+        let deployed = Version::parse_strict("1.0.0").unwrap();
         let mut r = release("1.0.1", Phase::Pending);
         assert_eq!(
             deploy_time(&r, Some(&deployed), &p, now).unwrap_err(),
@@ -623,7 +623,7 @@ mod tests {
         let now = at("2026-12-03T10:00:00Z");
         let w = Window::parse("13:30", "14:00", &[]).unwrap();
         let p = policy(UpdateMode::AutoPatch, vec![w]);
-        let deployed = Version::parse("1.0.0").unwrap();
+        let deployed = Version::parse_strict("1.0.0").unwrap();
         let mut minor = release("1.1.0", Phase::Pending);
         assert_eq!(
             deploy_time(&minor, Some(&deployed), &p, now)
@@ -646,7 +646,7 @@ mod tests {
     #[test]
     fn apply_after_holds_until_its_time_except_for_manual_minors() {
         let now = at("2026-12-03T10:00:00Z");
-        let deployed = Version::parse("1.0.0").unwrap();
+        let deployed = Version::parse_strict("1.0.0").unwrap();
         let mut r = release("1.1.0", Phase::Pending);
         r.apply_after = Some(at("2026-12-03T12:00:00Z"));
         let wait =
