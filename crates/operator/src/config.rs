@@ -232,8 +232,8 @@ impl ConfigRouter {
                 .filter(Value::is_object)
                 .unwrap_or_else(|| json!({}));
             self.set_global(settings);
-            if mc.is_some() {
-                let _ = self.status.report_config(name, "", None).await;
+            if let Some(mc) = mc {
+                let _ = self.status.report_config(mc, "", None).await;
             }
             return;
         }
@@ -269,8 +269,8 @@ impl ConfigRouter {
             }
             Verdict::Unknown => "Ignored: unknown module name".to_string(),
         };
-        if mc.is_some()
-            && let Err(e) = self.status.report_config(name, &message, version).await
+        if let Some(mc) = mc
+            && let Err(e) = self.status.report_config(mc, &message, version).await
         {
             tracing::warn!(module = name, "cannot write the ModuleConfig status: {e}");
         }

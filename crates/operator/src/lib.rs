@@ -23,6 +23,7 @@ pub mod cluster;
 pub mod config;
 pub mod crds;
 pub mod enabled;
+pub mod events;
 pub mod global_worker;
 pub mod ha;
 pub mod hook_call;

@@ -698,7 +698,8 @@ impl Worker {
             },
         };
         if self.reported.as_ref() != Some(&report) {
-            if let Err(e) = self.shared.status.report_module(&report).await {
+            let previous = self.reported.as_ref();
+            if let Err(e) = self.shared.status.report_module(&report, previous).await {
                 tracing::warn!(module = self.name(), "cannot write the Module status: {e}");
             } else {
                 self.reported = Some(report);

@@ -208,7 +208,7 @@ impl Operator {
                             phase: ModulePhase::Error,
                             message,
                         };
-                        if let Err(e) = status.report_module(&report).await {
+                        if let Err(e) = status.report_module(&report, None).await {
                             tracing::warn!(module = name, "cannot write the Module status: {e}");
                         }
                     }

@@ -17,7 +17,7 @@ use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
 use serde_json::{Value, json};
 
 mod common;
-use common::{client, ensure_namespace, eventually, helm};
+use common::{client, described_events, ensure_namespace, eventually, helm, kubectl_describe};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/modules")
@@ -274,6 +274,20 @@ async fn a_module_follows_its_sources_and_its_config() {
     })
     .await;
     assert!(message.contains("/greeting"), "{message}");
+    // ... and the refusal is an event on the ModuleConfig, as
+    // `kubectl describe` shows it.
+    let described = eventually("a SettingsRefused event", 30, || async {
+        let d = kubectl_describe("moduleconfig", "aggregator");
+        described_events(&d)
+            .contains("SettingsRefused")
+            .then_some(d)
+    })
+    .await;
+    let events = described_events(&described);
+    assert!(
+        events.contains("Warning") && events.contains("/greeting"),
+        "{described}"
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(data(&aggregate(&client).await.unwrap(), "greeting"), "hi");
 
@@ -282,6 +296,11 @@ async fn a_module_follows_its_sources_and_its_config() {
         Api::all_with(client.clone(), &operator::crds::module_resource());
     let m = modules.get("aggregator").await.unwrap();
     assert_eq!(m.data["status"]["phase"], "Ready", "{:?}", m.data);
+    let described = kubectl_describe("module", "aggregator");
+    let events = described_events(&described);
+    for reason in ["ModuleEnabled", "ModuleReady"] {
+        assert!(events.contains(reason), "no {reason} event:\n{described}");
+    }
 
     // Bad modules are reported on their own Module objects, and did not
     // stop the one above: invalid YAML names file, line and column; a
@@ -302,6 +321,15 @@ async fn a_module_follows_its_sources_and_its_config() {
         .as_str()
         .unwrap_or_default();
     assert!(why.contains("this chart refuses to render"), "{why}");
+    let described = eventually("a ModuleFailed event", 30, || async {
+        let d = kubectl_describe("module", "bad-chart");
+        described_events(&d).contains("ModuleFailed").then_some(d)
+    })
+    .await;
+    assert!(
+        described_events(&described).contains("this chart refuses to render"),
+        "{described}"
+    );
 
     // Disabling removes the objects and the release.
     set_module_config(
@@ -321,6 +349,13 @@ async fn a_module_follows_its_sources_and_its_config() {
     .await;
     let m = modules.get("aggregator").await.unwrap();
     assert_eq!(m.data["status"]["phase"], "Available", "{:?}", m.data);
+    eventually("a ModuleDisabled event", 30, || async {
+        let d = kubectl_describe("module", "aggregator");
+        described_events(&d)
+            .contains("ModuleDisabled")
+            .then_some(())
+    })
+    .await;
 
     op.shutdown(Duration::from_secs(10)).await;
     let _ = mcs.delete("aggregator", &DeleteParams::default()).await;

@@ -20,6 +20,8 @@
 
 #[path = "sources/common.rs"]
 mod common;
+#[path = "common/mod.rs"]
+mod shared;
 
 use std::process::Command;
 use std::sync::Arc;
@@ -29,6 +31,7 @@ use common::*;
 use operator::crds;
 use registry::Channel;
 use serde_json::json;
+use shared::{described_events, kubectl_describe};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn journey_from_push_to_rollback() {
@@ -128,6 +131,12 @@ async fn journey_from_push_to_rollback() {
         "Superseded"
     );
     assert_eq!(release(&client, &first).await.unwrap().0, "Superseded");
+    // Each phase a release went through is an event on it.
+    let described = kubectl_describe("modulerelease", &first);
+    let events = described_events(&described);
+    for reason in ["Deployed", "Superseded"] {
+        assert!(events.contains(reason), "no {reason} event:\n{described}");
+    }
     assert!(
         release(&client, &format!("{module}-v1.2.0"))
             .await

@@ -97,6 +97,8 @@ pub struct Controller {
     active: HashMap<String, PathBuf>,
     /// The earliest time a waiting release may proceed by itself.
     next_release_check: Option<DateTime<Utc>>,
+    /// Events on ModuleReleases (their phase changes).
+    events: crate::events::EventRecorder,
 }
 
 fn api(client: &kube::Client, resource: &ApiResource) -> Api<DynamicObject> {
@@ -156,6 +158,7 @@ impl Controller {
             .ok()
             .map(|v| v.git_version.trim_start_matches('v').to_string());
         Ok(Controller {
+            events: crate::events::EventRecorder::new(client.clone()),
             client,
             opts,
             layout,
@@ -1083,6 +1086,9 @@ impl Controller {
             &Patch::Merge(&json!({"status": merge_status(new_status)})),
         )
         .await?;
+        if old_phase != Some(phase.as_str()) {
+            self.record_phase(&current, phase, message).await;
+        }
         let label = phase.as_str().to_ascii_lowercase();
         if current
             .metadata
@@ -1099,6 +1105,35 @@ impl Controller {
             .await?;
         }
         Ok(())
+    }
+
+    /// The event of a release entering `phase`: its reason is the phase
+    /// (`Deployed`, `Superseded`, …), a Warning for Suspended; the note is
+    /// the status message, or what the phase means when there is none.
+    async fn record_phase(&self, release: &DynamicObject, phase: Phase, message: &str) {
+        let note = match (message, phase) {
+            ("", Phase::Deployed) => "deployed: its files are active",
+            ("", Phase::Superseded) => "superseded by a newer release",
+            ("", Phase::Skipped) => "skipped: a later release is deployed instead",
+            ("", Phase::Terminating) => "being deleted",
+            (m, _) => m,
+        };
+        let regarding = crate::events::Regarding {
+            api_version: "deckhouse.io/v1alpha1",
+            kind: "ModuleRelease",
+            name: release.metadata.name.as_deref().unwrap_or_default(),
+            uid: release.metadata.uid.as_deref(),
+        };
+        let what = crate::events::Happening {
+            severity: match phase {
+                Phase::Suspended => crate::events::Severity::Warning,
+                _ => crate::events::Severity::Normal,
+            },
+            reason: phase.as_str(),
+            action: "Release",
+            note,
+        };
+        self.events.record(&regarding, &what).await;
     }
 
     async fn pending(&self, name: &str, message: String) -> Result<(), String> {

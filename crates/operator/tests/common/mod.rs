@@ -85,3 +85,25 @@ pub fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
         .unwrap_or_default();
     (status, body)
 }
+
+/// `kubectl describe KIND NAME` (cluster-scoped): what a user reads,
+/// events included.
+pub fn kubectl_describe(kind: &str, name: &str) -> String {
+    let out = Command::new("kubectl")
+        .args(["describe", kind, name])
+        .output()
+        .expect("kubectl runs (testenv PATH)");
+    assert!(
+        out.status.success(),
+        "kubectl describe {kind} {name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The `Events:` section of a `kubectl describe` output.
+pub fn described_events(described: &str) -> &str {
+    described
+        .find("\nEvents:")
+        .map_or("", |at| &described[at..])
+}
