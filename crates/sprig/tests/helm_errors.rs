@@ -29,6 +29,8 @@ const FAILING: &[&str] = &[
     r#"{{ mustRegexFind "a\\q" "x" }}"#,
     r#"{{ mustRegexFind "*a" "x" }}"#,
     r#"{{ mustRegexFind "[z-a]" "x" }}"#,
+    r#"{{ genSelfSignedCert "x" nil (list "ünï") 1 }}"#,
+    r#"{{ $ca := genCA "a" 1 }}{{ $other := genCA "b" 1 }}{{ $bad := buildCustomCert ($ca.Cert | b64enc) ($other.Key | b64enc) }}{{ genSignedCert "x" nil nil 1 $bad }}"#,
 ];
 
 /// The part of an error after `error calling NAME: `, or the whole text.
