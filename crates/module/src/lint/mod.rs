@@ -6,6 +6,7 @@
 //! are `linter/rule`, as DMT names them.
 
 mod config;
+mod containers;
 mod crds;
 mod docs;
 mod files;
@@ -112,6 +113,7 @@ pub fn lint_module(root: &Path) -> ModuleReport {
     images::check(root, &mut findings);
     docs::check(root, &mut findings);
     files::check(root, &mut findings);
+    containers::check(root, &config, &mut findings);
     if is_addon_operator_module(root) {
         for f in &mut findings {
             if DKP_ONLY_RULES.contains(&f.rule.as_str()) {
