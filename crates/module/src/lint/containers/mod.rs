@@ -17,6 +17,7 @@
 //! ([`Rule::exclude_key`] `None`) take no entries.
 
 mod objects;
+mod security;
 
 use std::path::{Path, PathBuf};
 
@@ -184,6 +185,53 @@ impl Object {
             .and_then(Value::as_bool)
             .unwrap_or(false)
     }
+
+    /// The pod's `containers` (not its init containers).
+    pub fn containers(&self) -> Vec<Container<'_>> {
+        self.container_list("containers")
+    }
+
+    /// `containers`, then `initContainers` (a ReplicaSet's init containers
+    /// are not read, as DMT reads none).
+    pub fn all_containers(&self) -> Vec<Container<'_>> {
+        let mut all = self.containers();
+        if self.kind() != "ReplicaSet" {
+            all.extend(self.container_list("initContainers"));
+        }
+        all
+    }
+
+    fn container_list(&self, field: &str) -> Vec<Container<'_>> {
+        self.pod_spec()
+            .and_then(|s| s.get(field))
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter(|c| c.is_object())
+                    .map(|v| Container {
+                        name: v.get("name").and_then(Value::as_str).unwrap_or(""),
+                        value: v,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// One container of a pod spec.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Container<'a> {
+    /// `name`.
+    pub name: &'a str,
+    /// The container.
+    pub value: &'a Value,
+}
+
+impl<'a> Container<'a> {
+    /// The container's `securityContext`, when set.
+    pub fn security_context(&self) -> Option<&'a Value> {
+        present(self.value.get("securityContext"))
+    }
 }
 
 /// `v` unless it is absent or `null` (Go's nil pointer).
@@ -259,6 +307,11 @@ pub(super) fn check(root: &Path, config: &LintConfig, out: &mut Vec<Finding>) {
 fn check_objects(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for object in ctx.objects {
         objects::check(ctx, object, out);
+        let all = object.all_containers();
+        if all.is_empty() {
+            continue;
+        }
+        security::check(ctx, object, &all, out);
     }
 }
 

@@ -480,6 +480,8 @@ mod tests {
         let left = of(&f, "controller-security-context");
         assert_eq!(left.len(), 1);
         assert!(left[0].starts_with("error Deployment api:"), "{left:?}");
+        // Only that rule: the pod's missing seccomp profile is still reported.
+        assert_eq!(of(&f, "seccomp-profile").len(), 2);
     }
 
     #[test]
