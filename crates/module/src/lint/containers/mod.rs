@@ -18,6 +18,7 @@
 
 mod objects;
 mod security;
+mod spec;
 
 use std::path::{Path, PathBuf};
 
@@ -232,6 +233,14 @@ impl<'a> Container<'a> {
     pub fn security_context(&self) -> Option<&'a Value> {
         present(self.value.get("securityContext"))
     }
+
+    /// A list field (`ports`, `env`, `volumeMounts`), empty when absent.
+    pub fn list(&self, field: &str) -> &'a [Value] {
+        self.value
+            .get(field)
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 /// `v` unless it is absent or `null` (Go's nil pointer).
@@ -311,7 +320,9 @@ fn check_objects(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if all.is_empty() {
             continue;
         }
+        spec::check_all(ctx, object, &all, out);
         security::check(ctx, object, &all, out);
+        spec::check_probes(ctx, object, &object.containers(), out);
     }
 }
 
