@@ -16,6 +16,7 @@
 //! `priority-class`; rules DMT does not let one exclude
 //! ([`Rule::exclude_key`] `None`) take no entries.
 
+mod images;
 mod objects;
 mod security;
 mod spec;
@@ -262,6 +263,10 @@ pub(super) struct Context<'a> {
     pub config: &'a LintConfig,
     /// Every rendered object.
     pub objects: &'a [Object],
+    /// The values the chart was rendered with.
+    pub values: &'a Value,
+    /// The module's name.
+    pub module_name: &'a str,
 }
 
 impl Context<'_> {
@@ -300,12 +305,14 @@ impl Context<'_> {
 
 /// Render the module's chart and run the linter's rules on every object.
 pub(super) fn check(root: &Path, config: &LintConfig, out: &mut Vec<Finding>) {
-    let Some((_module, _values, objects)) = render_objects(root, out) else {
+    let Some((module, values, objects)) = render_objects(root, out) else {
         return;
     };
     let ctx = Context {
         config,
         objects: &objects,
+        values: &values,
+        module_name: module.name(),
     };
     check_objects(&ctx, out);
 }
@@ -322,6 +329,7 @@ fn check_objects(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         spec::check_all(ctx, object, &all, out);
         security::check(ctx, object, &all, out);
+        images::check(ctx, object, &all, out);
         spec::check_probes(ctx, object, &object.containers(), out);
     }
 }
@@ -467,7 +475,7 @@ spec:
     }
 
     /// [`lint`] for a module folder that exists, rendered with `values`.
-    pub fn lint_in(root: &Path, manifests: &str, dmtlint: &str, _values: &Value) -> Vec<Finding> {
+    pub fn lint_in(root: &Path, manifests: &str, dmtlint: &str, values: &Value) -> Vec<Finding> {
         let config = LintConfig::parse(root, dmtlint).unwrap();
         let objects: Vec<Object> = goyaml::from_str_multi(manifests)
             .unwrap()
@@ -482,6 +490,8 @@ spec:
         let ctx = Context {
             config: &config,
             objects: &objects,
+            values,
+            module_name: "m",
         };
         let mut out = Vec::new();
         check_objects(&ctx, &mut out);
