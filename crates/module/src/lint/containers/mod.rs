@@ -17,6 +17,7 @@
 //! ([`Rule::exclude_key`] `None`) take no entries.
 
 mod images;
+mod mounts;
 mod objects;
 mod security;
 mod spec;
@@ -259,6 +260,8 @@ fn as_int(v: Option<&Value>) -> Option<i64> {
 /// What the rules see: the module, its configuration and every object its
 /// chart rendered.
 pub(super) struct Context<'a> {
+    /// The module folder.
+    pub root: &'a Path,
     /// The module's `.dmtlint.yaml`.
     pub config: &'a LintConfig,
     /// Every rendered object.
@@ -309,6 +312,7 @@ pub(super) fn check(root: &Path, config: &LintConfig, out: &mut Vec<Finding>) {
         return;
     };
     let ctx = Context {
+        root,
         config,
         objects: &objects,
         values: &values,
@@ -321,6 +325,7 @@ pub(super) fn check(root: &Path, config: &LintConfig, out: &mut Vec<Finding>) {
 /// rules over all containers (init containers included), then the probe
 /// rules over the regular containers.
 fn check_objects(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let declared_mounts = mounts::declared(ctx.root);
     for object in ctx.objects {
         objects::check(ctx, object, out);
         let all = object.all_containers();
@@ -330,6 +335,7 @@ fn check_objects(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         spec::check_all(ctx, object, &all, out);
         security::check(ctx, object, &all, out);
         images::check(ctx, object, &all, out);
+        mounts::check(ctx, object, &all, &declared_mounts, out);
         spec::check_probes(ctx, object, &object.containers(), out);
     }
 }
@@ -488,6 +494,7 @@ spec:
             })
             .collect();
         let ctx = Context {
+            root,
             config: &config,
             objects: &objects,
             values,
