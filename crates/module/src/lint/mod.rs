@@ -82,6 +82,11 @@ const DKP_ONLY_RULES: &[&str] = &[
     "docs/readme",
 ];
 
+/// Linters whose every rule is a DKP convention (labels, priority
+/// classes, registries, security settings): in an addon-operator style
+/// module their findings are warnings too.
+const DKP_ONLY_LINTERS: &[&str] = &["container"];
+
 /// Lint one module folder.
 pub fn lint_module(root: &Path) -> ModuleReport {
     let mut findings = Vec::new();
@@ -116,7 +121,8 @@ pub fn lint_module(root: &Path) -> ModuleReport {
     containers::check(root, &config, &mut findings);
     if is_addon_operator_module(root) {
         for f in &mut findings {
-            if DKP_ONLY_RULES.contains(&f.rule.as_str()) {
+            let linter = f.rule.split_once('/').map_or(f.rule.as_str(), |(l, _)| l);
+            if DKP_ONLY_RULES.contains(&f.rule.as_str()) || DKP_ONLY_LINTERS.contains(&linter) {
                 f.severity = Severity::Warning;
             }
         }
