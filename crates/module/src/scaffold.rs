@@ -72,8 +72,12 @@ fn files(n: &str) -> Vec<ScaffoldFile> {
         f(
             "templates/deployment.yaml",
             format!(
-                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {n}\n  namespace: d8-{n}\n  labels:\n    app: {n}\n    module: {n}\n    heritage: deckhouse\nspec:\n  replicas: {{{{ .Values.{key}.replicas }}}}\n  revisionHistoryLimit: 2\n  selector:\n    matchLabels:\n      app: {n}\n  template:\n    metadata:\n      labels:\n        app: {n}\n    spec:\n      containers:\n        - name: server\n          image: {{{{ .Values.{key}.registry.base }}}}:server\n          args: [\"-text={{{{ .Values.{key}.message }}}}\"]\n          ports:\n            - name: http\n              containerPort: 5678\n"
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {n}\n  namespace: d8-{n}\n  labels:\n    app: {n}\n    module: {n}\n    heritage: deckhouse\nspec:\n  replicas: {{{{ .Values.{key}.replicas }}}}\n  revisionHistoryLimit: 2\n  selector:\n    matchLabels:\n      app: {n}\n  template:\n    metadata:\n      labels:\n        app: {n}\n    spec:\n      priorityClassName: cluster-low\n      securityContext:\n        runAsNonRoot: true\n        runAsUser: 64535\n        runAsGroup: 64535\n        seccompProfile:\n          type: RuntimeDefault\n      containers:\n        - name: server\n          # The image built from images/server, by digest, as lib-helm's helm_lib_module_image writes it.\n          image: {{{{ .Values.{key}.registry.base }}}}@{{{{ .Values.global.modulesImages.digests.{key}.server }}}}\n          args: [\"-text={{{{ .Values.{key}.message }}}}\"]\n          ports:\n            - name: http\n              containerPort: 5678\n          securityContext:\n            readOnlyRootFilesystem: true\n            allowPrivilegeEscalation: false\n            capabilities:\n              drop: [ALL]\n          resources:\n            requests:\n              cpu: 10m\n              memory: 16Mi\n              ephemeral-storage: 10Mi\n          livenessProbe:\n            httpGet: {{path: /, port: http}}\n          readinessProbe:\n            httpGet: {{path: /, port: http}}\n"
             ),
+        ),
+        f(
+            "images/server/Dockerfile",
+            "ARG BASE_DISTROLESS\nFROM $BASE_DISTROLESS\nCOPY http-echo /http-echo\nENTRYPOINT [\"/http-echo\"]\n".to_string(),
         ),
         ScaffoldFile {
             path: "hooks/startup.sh",

@@ -206,6 +206,108 @@ fn dmtlint_config_can_turn_rules_off_or_to_warnings() {
     );
 }
 
+/// A copy of the complete module in a temporary folder, its
+/// `templates/deployment.yaml` edited by `edit`.
+fn echo_server_with(edit: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("echo-server");
+    copy_dir(&examples().join("modules/echo-server"), &root);
+    let t = root.join("templates/deployment.yaml");
+    let text = std::fs::read_to_string(&t).unwrap();
+    let edited = edit(text.clone());
+    assert_ne!(edited, text, "the edit changed nothing");
+    std::fs::write(&t, edited).unwrap();
+    (dir, root)
+}
+
+fn shown(root: &Path, findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            f.file = f.file.strip_prefix(root).unwrap().to_path_buf();
+            f.to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn container_rules_check_the_rendered_chart() {
+    // The probe is in the template but not in what it renders with the
+    // default values (one replica).
+    let (_dir, root) = echo_server_with(|t| {
+        t.replace(
+            "          readinessProbe:\n",
+            "          {{- if ne (int .Values.echoServer.replicas) 1 }}\n          readinessProbe:\n",
+        )
+        .replace(
+            "          readinessProbe:\n            httpGet: {path: /, port: http}\n",
+            "          readinessProbe:\n            httpGet: {path: /, port: http}\n          {{- end }}\n",
+        )
+    });
+    assert_eq!(
+        shown(&root, &lint_module(&root).findings),
+        [
+            "templates/deployment.yaml:1:1: container/readiness-probe: Deployment echo-server, container `server`: no readinessProbe: the kubelet cannot tell whether the container works"
+        ]
+    );
+    std::fs::write(
+        root.join(".dmtlint.yaml"),
+        "linters-settings:\n  container:\n    exclude-rules:\n      readiness-probe:\n        - kind: Deployment\n          name: echo-server\n          container: server\n",
+    )
+    .unwrap();
+    assert_eq!(
+        shown(&root, &lint_module(&root).findings),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_chart_that_does_not_render_is_a_warning() {
+    let (_dir, root) =
+        echo_server_with(|t| format!("{t}---\n{{{{ fail \"needs a setting\" }}}}\n"));
+    let findings = shown(&root, &lint_module(&root).findings);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert!(
+        findings[0].starts_with("templates:1:1: templates/helm-render: warning: the chart does not render with the default values, so the container rules were not checked:")
+            && findings[0].contains("needs a setting"),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn container_findings_are_warnings_in_an_addon_operator_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("001-echo");
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::write(
+        root.join("templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo\n",
+    )
+    .unwrap();
+    let r = lint_module(&root);
+    let labels: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "container/object-recommended-labels")
+        .collect();
+    assert_eq!(labels.len(), 2, "{:#?}", r.findings);
+    assert!(!r.has_errors(), "{:#?}", r.findings);
+    // The same object in a DKP module is an error.
+    std::fs::write(
+        root.join("module.yaml"),
+        "name: echo\nstage: Experimental\n",
+    )
+    .unwrap();
+    assert!(
+        lint_module(&root)
+            .findings
+            .iter()
+            .any(|f| f.rule == "container/object-recommended-labels"
+                && f.severity == Severity::Error)
+    );
+}
+
 #[test]
 fn real_dkp_modules_load_and_lint_without_panics() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/modules");

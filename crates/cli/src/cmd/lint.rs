@@ -19,7 +19,9 @@ const FORMATS: &[(OutputFormat, &str)] = &[
 #[command(
     after_help = "Examples:\n  deckmod lint ./echo-server\n  deckmod lint modules/ -o json\n\n\
 Each PATH is a module folder or a folder of modules. Rules are configured per module in .dmtlint.yaml \
-(linters-settings.<linter>: disable, impact: error|warn, <rule>: {disable: true}, exclude-rules). \
+(linters-settings.<linter>: disable, impact: error|warn, <rule>: {disable: true}, exclude-rules; \
+global.linters-settings.<linter>.rules.<rule>.impact). The container linter checks the chart rendered \
+with the default values; its exclude-rules entries are {kind, name, container}. \
 Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error."
 )]
 pub struct LintArgs {

@@ -6,6 +6,7 @@
 //! are `linter/rule`, as DMT names them.
 
 mod config;
+mod containers;
 mod crds;
 mod docs;
 mod files;
@@ -81,6 +82,11 @@ const DKP_ONLY_RULES: &[&str] = &[
     "docs/readme",
 ];
 
+/// Linters whose every rule is a DKP convention (labels, priority
+/// classes, registries, security settings): in an addon-operator style
+/// module their findings are warnings too.
+const DKP_ONLY_LINTERS: &[&str] = &["container"];
+
 /// Lint one module folder.
 pub fn lint_module(root: &Path) -> ModuleReport {
     let mut findings = Vec::new();
@@ -112,9 +118,11 @@ pub fn lint_module(root: &Path) -> ModuleReport {
     images::check(root, &mut findings);
     docs::check(root, &mut findings);
     files::check(root, &mut findings);
+    containers::check(root, &config, &mut findings);
     if is_addon_operator_module(root) {
         for f in &mut findings {
-            if DKP_ONLY_RULES.contains(&f.rule.as_str()) {
+            let linter = f.rule.split_once('/').map_or(f.rule.as_str(), |(l, _)| l);
+            if DKP_ONLY_RULES.contains(&f.rule.as_str()) || DKP_ONLY_LINTERS.contains(&linter) {
                 f.severity = Severity::Warning;
             }
         }
