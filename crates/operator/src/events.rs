@@ -4,20 +4,36 @@
 //! a ModuleRelease that changes phase. Flux's controllers record the same
 //! moments; DKP's users otherwise read them from the controller's log.
 //!
-//! Events are written with kube-runtime's recorder (`events.k8s.io/v1`,
-//! reporting controller `deckmod`, instance `$POD_NAME` or the host name):
-//! a repeat of the same event within its cache time becomes a series on
-//! one object instead of a new one, and the cache drops entries older than
-//! that, so it stays small in a process that runs for weeks. An event
-//! that cannot be written is logged and dropped: events are a courtesy,
-//! never a reason for a task to fail. Notes are the same texts the status
-//! shows (hook and render errors), which never hold credentials.
+//! Events are core/v1 Events, as client-go's recorder writes them (the DKP
+//! controllers' way): an event about a cluster-scoped object lives in the
+//! `default` namespace with an empty `involvedObject.namespace`, which is
+//! what `kubectl describe` searches for. kube-runtime's recorder writes
+//! `events.k8s.io/v1` Events, whose validation (1.20 at least) refuses
+//! that pair, so cluster-scoped objects could get no events from it. As
+//! client-go's correlator does, a repeat of the same event within
+//! [`REPEAT_WINDOW`] raises the `count` of the first one instead of making
+//! a new object; the cache of recent events forgets what is older, so it
+//! stays small in a process that runs for weeks. An event that cannot be
+//! written is logged and dropped: events are a courtesy, never a reason
+//! for a task to fail. Notes are the same texts the status shows (hook and
+//! render errors), which never hold credentials.
 
-use k8s_openapi::api::core::v1::ObjectReference;
-use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::Event;
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use serde_json::json;
 
 /// Longest note written; the API server refuses notes over 1 KiB.
 const MAX_NOTE: usize = 1024;
+
+/// A repeat within this time counts on the earlier event.
+pub const REPEAT_WINDOW: Duration = Duration::from_secs(600);
+
+/// Where events about cluster-scoped objects live.
+const EVENT_NAMESPACE: &str = "default";
 
 /// Whether an event reports trouble.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,45 +73,134 @@ pub struct Happening<'a> {
 /// Writes events.
 #[derive(Clone)]
 pub struct EventRecorder {
-    recorder: Recorder,
+    api: Api<Event>,
+    instance: String,
+    /// Recent events by what makes them the same: their name, count and
+    /// when they were last seen.
+    recent: Arc<Mutex<HashMap<EventKey, Recent>>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct EventKey {
+    kind: String,
+    name: String,
+    uid: String,
+    reason: String,
+    note: String,
+}
+
+#[derive(Clone, Debug)]
+struct Recent {
+    name: String,
+    count: i32,
+    seen: Instant,
 }
 
 impl EventRecorder {
-    /// A recorder over `client`.
+    /// A recorder over `client`; the reporting instance is `$POD_NAME`,
+    /// else the host name.
     pub fn new(client: kube::Client) -> EventRecorder {
-        let reporter = Reporter {
-            controller: "deckmod".into(),
-            instance: std::env::var("POD_NAME").ok().filter(|n| !n.is_empty()),
-        };
-        let reporter = match reporter.instance {
-            Some(_) => reporter,
-            None => Reporter::from("deckmod"),
-        };
+        let instance = std::env::var("POD_NAME")
+            .ok()
+            .filter(|n| !n.is_empty())
+            .or_else(|| {
+                std::fs::read_to_string("/proc/sys/kernel/hostname")
+                    .ok()
+                    .map(|h| h.trim().to_string())
+                    .filter(|h| !h.is_empty())
+            })
+            .unwrap_or_else(|| "deckmod".into());
         EventRecorder {
-            recorder: Recorder::new(client, reporter),
+            api: Api::namespaced(client, EVENT_NAMESPACE),
+            instance,
+            recent: Arc::default(),
         }
     }
 
     /// Record `what` about `regarding`; a failure is logged, not returned.
     pub async fn record(&self, regarding: &Regarding<'_>, what: &Happening<'_>) {
-        let reference = ObjectReference {
-            api_version: Some(regarding.api_version.to_string()),
-            kind: Some(regarding.kind.to_string()),
-            name: Some(regarding.name.to_string()),
-            uid: regarding.uid.map(str::to_string),
-            ..Default::default()
-        };
-        let event = Event {
-            type_: match what.severity {
-                Severity::Normal => EventType::Normal,
-                Severity::Warning => EventType::Warning,
-            },
+        let note = truncate(what.note, MAX_NOTE);
+        let key = EventKey {
+            kind: regarding.kind.to_string(),
+            name: regarding.name.to_string(),
+            uid: regarding.uid.unwrap_or_default().to_string(),
             reason: what.reason.to_string(),
-            note: Some(truncate(what.note, MAX_NOTE)).filter(|n| !n.is_empty()),
-            action: what.action.to_string(),
-            secondary: None,
+            note: note.clone(),
         };
-        if let Err(e) = self.recorder.publish(&event, &reference).await {
+        let now = Instant::now();
+        let repeat = {
+            let mut recent = self.recent.lock().expect("recent events lock");
+            recent.retain(|_, r| now.duration_since(r.seen) < REPEAT_WINDOW);
+            recent.get_mut(&key).map(|r| {
+                r.count = r.count.saturating_add(1);
+                r.seen = now;
+                (r.name.clone(), r.count)
+            })
+        };
+        let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let result = match repeat {
+            Some((name, count)) => self
+                .api
+                .patch(
+                    &name,
+                    &PatchParams::default(),
+                    &Patch::Merge(json!({"count": count, "lastTimestamp": stamp})),
+                )
+                .await
+                .map(|_| ()),
+            None => {
+                let name = format!(
+                    "{}.{:x}",
+                    regarding.name,
+                    chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+                );
+                let event = json!({
+                    "apiVersion": "v1",
+                    "kind": "Event",
+                    "metadata": {"name": name, "namespace": EVENT_NAMESPACE},
+                    "involvedObject": {
+                        "apiVersion": regarding.api_version,
+                        "kind": regarding.kind,
+                        "name": regarding.name,
+                        "uid": regarding.uid,
+                    },
+                    "reason": what.reason,
+                    "action": what.action,
+                    "message": note,
+                    "type": match what.severity {
+                        Severity::Normal => "Normal",
+                        Severity::Warning => "Warning",
+                    },
+                    "source": {"component": "deckmod", "host": self.instance},
+                    "reportingComponent": "deckmod",
+                    "reportingInstance": self.instance,
+                    "firstTimestamp": stamp,
+                    "lastTimestamp": stamp,
+                    "count": 1,
+                });
+                match serde_json::from_value::<Event>(event) {
+                    Ok(event) => {
+                        let created = self.api.create(&PostParams::default(), &event).await;
+                        if created.is_ok() {
+                            self.recent.lock().expect("recent events lock").insert(
+                                key,
+                                Recent {
+                                    name,
+                                    count: 1,
+                                    seen: now,
+                                },
+                            );
+                        }
+                        created.map(|_| ())
+                    }
+                    Err(e) => {
+                        tracing::warn!("cannot build the event: {e}");
+                        return;
+                    }
+                }
+            }
+        };
+        if let Err(e) = result {
             tracing::warn!(
                 kind = regarding.kind,
                 name = regarding.name,
