@@ -250,16 +250,21 @@ impl StatusWriter {
             name: &r.name,
             uid: module.metadata.uid.as_deref(),
         };
-        for (severity, reason, action, note) in module_events(previous, r) {
+        self.record_all(&regarding, module_events(previous, r))
+            .await;
+        Ok(())
+    }
+
+    async fn record_all(&self, regarding: &Regarding<'_>, events: Vec<StatusEvent>) {
+        for (severity, reason, action, note) in events {
             let what = Happening {
                 severity,
                 reason,
                 action,
                 note: &note,
             };
-            self.events.record(&regarding, &what).await;
+            self.events.record(regarding, &what).await;
         }
-        Ok(())
     }
 
     /// Set the `status.message` (and `status.version`) of the ModuleConfig
@@ -302,15 +307,8 @@ impl StatusWriter {
             name,
             uid: config.pointer("/metadata/uid").and_then(Value::as_str),
         };
-        for (severity, reason, action, note) in config_events(previous, message) {
-            let what = Happening {
-                severity,
-                reason,
-                action,
-                note: &note,
-            };
-            self.events.record(&regarding, &what).await;
-        }
+        self.record_all(&regarding, config_events(previous, message))
+            .await;
         Ok(())
     }
 }
