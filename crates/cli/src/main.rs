@@ -48,6 +48,8 @@ enum Command {
     Operator(cmd::operator::OperatorArgs),
     /// Show modules from sources in the cluster: source, policy, deployed and pending releases.
     Status(cmd::status::StatusArgs),
+    /// Look inside a running operator: queues, modules, values, snapshots (its debug socket).
+    Debug(cmd::debug::DebugArgs),
     /// Print the CustomResourceDefinitions of deckmod's resources.
     Crds,
     /// Print a shell completion script.
@@ -109,6 +111,7 @@ fn main() -> ExitCode {
         Command::Source(c) => cmd::source::run(c),
         Command::Operator(a) => cmd::operator::run(a),
         Command::Status(a) => cmd::status::run(a),
+        Command::Debug(a) => cmd::debug::run(a),
         Command::Crds => cmd::operator::crds(),
         Command::Completion { shell } => {
             clap_complete::generate(

@@ -99,6 +99,8 @@ pub struct GlobalSnapshot {
 pub struct GlobalHandle {
     /// Its messages.
     pub tx: mpsc::UnboundedSender<GlobalMsg>,
+    /// Which hooks it runs.
+    pub mode: Mode,
 }
 
 impl GlobalHandle {
@@ -178,7 +180,7 @@ pub fn spawn(
         retry_at: None,
         last_error: None,
     };
-    (GlobalHandle { tx }, tokio::spawn(worker.run(rx)))
+    (GlobalHandle { tx, mode }, tokio::spawn(worker.run(rx)))
 }
 
 /// The `activation` of a converge round (the label of addon-operator's

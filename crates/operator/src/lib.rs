@@ -22,6 +22,7 @@ pub mod bindings;
 pub mod cluster;
 pub mod config;
 pub mod crds;
+pub mod debug;
 pub mod enabled;
 pub mod events;
 pub mod global_worker;

@@ -42,6 +42,8 @@ pub struct Options {
     pub install_crds: bool,
     /// Serve `/metrics`, `/metrics/hooks`, `/healthz`, `/readyz` here.
     pub listen: Option<std::net::SocketAddr>,
+    /// Serve the debug interface ([`crate::debug`]) on this unix socket.
+    pub debug_socket: Option<PathBuf>,
     /// The metric names' prefix (`addon_operator_`).
     pub metrics_prefix: String,
     /// The platform (DKP) version modules' `requirements.deckhouse` is
@@ -66,6 +68,7 @@ impl Default for Options {
             history_max: 10,
             install_crds: true,
             listen: None,
+            debug_socket: None,
             metrics_prefix: "addon_operator_".into(),
             platform_version: None,
             sources: None,
@@ -85,6 +88,9 @@ pub enum StartError {
     /// The HTTP address cannot be bound.
     #[error("cannot listen on {0}: {1}")]
     Listen(std::net::SocketAddr, std::io::Error),
+    /// The debug socket cannot be opened.
+    #[error(transparent)]
+    Debug(#[from] crate::debug::SocketError),
     /// A global or shell-operator hook's configuration is wrong (as in
     /// addon-operator, start-up stops: these hooks run before anything).
     #[error("hooks in {0}: {1}")]
@@ -281,6 +287,21 @@ impl Operator {
                 ready_tx,
             );
             global.push((handle, task));
+        }
+        if let Some(path) = &opts.debug_socket {
+            let listener = crate::debug::bind(path)?;
+            let hooks_of = |mode: global_worker::Mode| {
+                global
+                    .iter()
+                    .find(|(h, _)| h.mode == mode)
+                    .map(|(h, _)| h.clone())
+            };
+            let state = Arc::new(crate::debug::DebugState {
+                modules: manager.clone(),
+                global: hooks_of(global_worker::Mode::Global),
+                shell: hooks_of(global_worker::Mode::Shell),
+            });
+            background.push(tokio::spawn(crate::debug::serve(listener, state)));
         }
         let config = match opts.config.clone() {
             ConfigSource::ModuleConfigs => tokio::spawn(router.run_module_configs(client.clone())),

@@ -501,11 +501,13 @@ async fn after_all_runs_once_every_module_has_converged_the_round() {
     .await;
 
     let tmp = std::env::temp_dir().join(format!("deckmod-rounds-test-{}", std::process::id()));
+    let socket = tmp.join("debug.socket");
     let op = operator::Operator::start(
         client.clone(),
         operator::Options {
             modules_dirs: vec![fixture("rounds/modules")],
             global_hooks_dir: Some(fixture("rounds/hooks")),
+            debug_socket: Some(socket.clone()),
             namespace: "test-rounds-cfg".into(),
             config: operator::config::ConfigSource::ConfigMap {
                 namespace: "test-rounds-cfg".into(),
@@ -555,6 +557,60 @@ async fn after_all_runs_once_every_module_has_converged_the_round() {
     assert_eq!(history().await.as_deref(), Some("1:1,2:2"));
     let rmod = cm_data(&client, "test-rounds", "rmod").await.unwrap();
     assert_eq!(rmod.get("trigger").map(String::as_str), Some("pulled"));
+
+    // The debug socket shows the same state (what `deckmod debug` prints).
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "the socket is the operator user's only"
+    );
+    let debug = |path: &str| {
+        let (status, body) = operator::debug::get(&socket, path).expect("the debug socket answers");
+        (status, body)
+    };
+    let json_of = |path: &str| -> Value {
+        let (status, body) = debug(path);
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+    };
+    let modules = json_of("/module/list.json");
+    assert_eq!(modules[0]["name"], "rmod", "{modules}");
+    assert_eq!(modules[0]["enabled"], true, "{modules}");
+    assert_eq!(modules[0]["phase"], "Ready", "{modules}");
+    let values = json_of("/module/rmod/values.json");
+    assert_eq!(values["global"]["rounds"]["n"], 2, "{values}");
+    assert_eq!(
+        json_of("/global/values.json")["global"]["trigger"],
+        "pulled"
+    );
+    let hooks = json_of("/hook/list.json");
+    assert!(
+        hooks
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h == "global/trigger"),
+        "{hooks}"
+    );
+    let snapshots = json_of("/hook/global/trigger/snapshots.json");
+    assert_eq!(
+        snapshots["trigger"][0]["filterResult"], "pulled",
+        "{snapshots}"
+    );
+    let (status, queues) = debug("/queue/list.text");
+    assert_eq!(status, 200);
+    assert!(
+        queues.contains("Queue 'main': length 0") && queues.contains("Queue 'rmod'"),
+        "{queues}"
+    );
+    let (status, yaml) = debug("/global/values.yaml");
+    assert_eq!(status, 200);
+    assert!(yaml.contains("trigger: pulled"), "{yaml}");
+    let (status, body) = debug("/module/nope/values.json");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("no module nope"), "{body}");
 
     let (_, metrics) = http_get(addr, "/metrics");
     for want in [

@@ -2,6 +2,7 @@
 //! and `progress` are what the registry commands share: the async bridge and the terminal bar.
 
 pub mod build;
+pub mod debug;
 pub mod hook;
 pub mod init;
 pub mod lint;

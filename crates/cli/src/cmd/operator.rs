@@ -145,6 +145,14 @@ pub struct OperatorArgs {
         env = "DECKMOD_LEADER_ELECTION_IDENTITY"
     )]
     pub identity: Option<String>,
+    /// The debug interface's unix socket, mode 0600 (`deckmod debug`);
+    /// default `<tmp-dir>/debug.socket`.
+    #[arg(
+        long = "debug-socket",
+        value_name = "PATH",
+        env = "DECKMOD_DEBUG_SOCKET"
+    )]
+    pub debug_socket: Option<PathBuf>,
     /// Log format: text or json.
     #[arg(long = "log-format", env = "DECKMOD_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -186,6 +194,10 @@ pub fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
             },
             None => ConfigSource::ModuleConfigs,
         },
+        debug_socket: Some(
+            args.debug_socket
+                .unwrap_or_else(|| args.tmp_dir.join("debug.socket")),
+        ),
         tmp_dir: args.tmp_dir,
         hook_timeout: Some(Duration::from_secs(args.hook_timeout)),
         history_max: args.history_max,

@@ -1,0 +1,323 @@
+//! The debug interface (lifecycle spec §10): HTTP over a unix socket that
+//! only the operator's user can open (mode 0600: values can hold
+//! credentials), with addon-operator's routes, and the client the
+//! `deckmod debug` command uses. Everything it shows comes from the
+//! workers' own snapshots, taken through their queues, so a reader never
+//! races a running task.
+//!
+//! Routes (`<fmt>` is `json`, `yaml` or `text`; text is YAML for
+//! everything but the queues, which print one task a line):
+//! `/discovery`, `/queue/list.<fmt>`, `/queue/main.<fmt>`,
+//! `/module/list.<fmt>`, `/module/<m>/values.<fmt>`,
+//! `/module/<m>/snapshots.<fmt>`, `/global/values.<fmt>`,
+//! `/global/snapshots.<fmt>`, `/hook/list.<fmt>`,
+//! `/hook/<hook>/snapshots.<fmt>` (a hook's name may hold `/`).
+
+use std::convert::Infallible;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::UnixListener;
+
+use crate::global_worker::GlobalHandle;
+use crate::operator::ModuleManager;
+
+/// The routes, as `/discovery` lists them.
+pub const ROUTES: &[&str] = &[
+    "/discovery",
+    "/queue/list.<fmt>",
+    "/queue/main.<fmt>",
+    "/module/list.<fmt>",
+    "/module/<module>/values.<fmt>",
+    "/module/<module>/snapshots.<fmt>",
+    "/global/values.<fmt>",
+    "/global/snapshots.<fmt>",
+    "/hook/list.<fmt>",
+    "/hook/<hook>/snapshots.<fmt>",
+];
+
+/// What the routes read.
+pub struct DebugState {
+    /// The modules.
+    pub modules: ModuleManager,
+    /// The global hooks' worker (`--global-hooks-dir`).
+    pub global: Option<GlobalHandle>,
+    /// The shell-operator hooks' worker (`--hooks-dir`).
+    pub shell: Option<GlobalHandle>,
+}
+
+/// A debug socket that could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("debug socket {path}: {source}")]
+pub struct SocketError {
+    /// The socket's path.
+    pub path: PathBuf,
+    /// Why.
+    pub source: std::io::Error,
+}
+
+/// Bind the socket at `path` (a stale one left by an earlier process is
+/// replaced) with mode 0600.
+pub fn bind(path: &Path) -> Result<UnixListener, SocketError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let err = |source| SocketError {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err(e)),
+    }
+    let listener = UnixListener::bind(path).map_err(err)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(err)?;
+    Ok(listener)
+}
+
+/// Serve on `listener` until the task is aborted.
+pub async fn serve(listener: UnixListener, state: Arc<DebugState>) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                tracing::warn!("debug socket accept: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let state = state.clone();
+                async move { Ok::<_, Infallible>(route(req.uri().path(), &state).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!("debug connection: {e}");
+            }
+        });
+    }
+}
+
+/// How a route's answer is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Json,
+    Yaml,
+    Text,
+}
+
+fn split_format(path: &str) -> Option<(&str, Format)> {
+    let (stem, ext) = path.rsplit_once('.')?;
+    let format = match ext {
+        "json" => Format::Json,
+        "yaml" => Format::Yaml,
+        "text" => Format::Text,
+        _ => return None,
+    };
+    Some((stem, format))
+}
+
+fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    if let Ok(v) = content_type.parse() {
+        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+fn not_found(what: &str) -> Response<Full<Bytes>> {
+    reply(StatusCode::NOT_FOUND, "text/plain", format!("{what}\n"))
+}
+
+fn render(value: &Value, format: Format) -> Response<Full<Bytes>> {
+    match format {
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+            text.push('\n');
+            reply(StatusCode::OK, "application/json", text)
+        }
+        Format::Yaml | Format::Text => {
+            reply(StatusCode::OK, "application/yaml", goyaml::to_string(value))
+        }
+    }
+}
+
+/// Queues as text: a queue a block, a task a line.
+fn queues_text(queues: &Value) -> String {
+    let mut out = String::new();
+    if let Some(map) = queues.as_object() {
+        for (name, tasks) in map {
+            let tasks = tasks.as_array().map(Vec::as_slice).unwrap_or_default();
+            out.push_str(&format!("Queue '{name}': length {}\n", tasks.len()));
+            for (i, t) in tasks.iter().enumerate() {
+                out.push_str(&format!("{}. {}\n", i + 1, t.as_str().unwrap_or_default()));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+async fn queues(state: &DebugState, main_only: bool) -> Value {
+    let mut out = serde_json::Map::new();
+    for worker in [&state.global, &state.shell].into_iter().flatten() {
+        if let Some(s) = worker.inspect().await {
+            out.insert("main".into(), json!(s.queue));
+        }
+    }
+    if !main_only {
+        for (name, handle) in state.modules.handles() {
+            if let Some(s) = handle.inspect().await {
+                out.insert(name, json!(s.queue));
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+async fn route(path: &str, state: &DebugState) -> Response<Full<Bytes>> {
+    if path == "/discovery" {
+        return reply(StatusCode::OK, "text/plain", ROUTES.join("\n") + "\n");
+    }
+    let Some((stem, format)) = split_format(path) else {
+        return not_found("not found (see /discovery)");
+    };
+    let value = match stem {
+        "/queue/list" | "/queue/main" => {
+            let q = queues(state, stem == "/queue/main").await;
+            if format == Format::Text {
+                return reply(StatusCode::OK, "text/plain", queues_text(&q));
+            }
+            q
+        }
+        "/module/list" => {
+            let mut list = Vec::new();
+            for (name, handle) in state.modules.handles() {
+                if let Some(s) = handle.inspect().await {
+                    list.push(json!({
+                        "name": name,
+                        "enabled": s.enabled,
+                        "phase": s.phase.as_str(),
+                        "configured": s.configured,
+                        "lastError": s.last_error,
+                    }));
+                }
+            }
+            Value::Array(list)
+        }
+        "/global/values" | "/global/snapshots" => {
+            let global = match &state.global {
+                Some(g) => g.inspect().await,
+                None => None,
+            };
+            let Some(s) = global else {
+                return not_found("no global hooks (--global-hooks-dir)");
+            };
+            if stem == "/global/values" {
+                s.values
+            } else {
+                json!(s.snapshots)
+            }
+        }
+        "/hook/list" => {
+            let mut names = Vec::new();
+            for worker in [&state.global, &state.shell].into_iter().flatten() {
+                if let Some(s) = worker.inspect().await {
+                    names.extend(s.snapshots.into_keys());
+                }
+            }
+            json!(names)
+        }
+        other => {
+            if let Some(rest) = other.strip_prefix("/module/") {
+                let Some((module, what)) = rest.rsplit_once('/') else {
+                    return not_found("not found (see /discovery)");
+                };
+                let Some(handle) = state.modules.handles().remove(module) else {
+                    return not_found(&format!("no module {module}"));
+                };
+                let Some(s) = handle.inspect().await else {
+                    return not_found(&format!("module {module} is stopping"));
+                };
+                match what {
+                    "values" => s.values,
+                    "snapshots" => json!(s.snapshots),
+                    _ => return not_found("not found (see /discovery)"),
+                }
+            } else if let Some(hook) = other
+                .strip_prefix("/hook/")
+                .and_then(|r| r.strip_suffix("/snapshots"))
+            {
+                let mut found = None;
+                for worker in [&state.global, &state.shell].into_iter().flatten() {
+                    if let Some(mut s) = worker.inspect().await
+                        && let Some(snapshots) = s.snapshots.remove(hook)
+                    {
+                        found = Some(json!(snapshots));
+                    }
+                }
+                match found {
+                    Some(v) => v,
+                    None => return not_found(&format!("no hook {hook}")),
+                }
+            } else {
+                return not_found("not found (see /discovery)");
+            }
+        }
+    };
+    render(&value, format)
+}
+
+/// A GET of `path` on the debug socket at `socket`: the HTTP status and
+/// the body. For `deckmod debug`: a plain blocking request, no runtime.
+pub fn get(socket: &Path, path: &str) -> Result<(u16, String), std::io::Error> {
+    let mut stream = std::os::unix::net::UnixStream::connect(socket)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: deckmod\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw);
+    let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not an HTTP answer");
+    let (head, body) = text.split_once("\r\n\r\n").ok_or_else(bad)?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(bad)?;
+    Ok((status, body.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_queue_text() {
+        assert_eq!(
+            split_format("/module/a.b/values.yaml"),
+            Some(("/module/a.b/values", Format::Yaml))
+        );
+        assert_eq!(split_format("/module/list.xml"), None);
+        let q = json!({"main": ["GlobalStartup", "GlobalBeforeAll"]});
+        assert_eq!(
+            queues_text(&q),
+            "Queue 'main': length 2\n1. GlobalStartup\n2. GlobalBeforeAll\n\n"
+        );
+    }
+}
