@@ -13,20 +13,18 @@
 //! `/global/snapshots.<fmt>`, `/hook/list.<fmt>`,
 //! `/hook/<hook>/snapshots.<fmt>` (a hook's name may hold `/`).
 
-use std::convert::Infallible;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper::{Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::UnixListener;
 
 use crate::global_worker::GlobalHandle;
+use crate::http::respond;
 use crate::operator::ModuleManager;
 
 /// The routes, as `/discovery` lists them.
@@ -86,28 +84,11 @@ pub fn bind(path: &Path) -> Result<UnixListener, SocketError> {
 
 /// Serve on `listener` until the task is aborted.
 pub async fn serve(listener: UnixListener, state: Arc<DebugState>) {
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                tracing::warn!("debug socket accept: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                continue;
-            }
-        };
+    crate::http::serve_with(listener, "debug socket", move |path| {
         let state = state.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                let state = state.clone();
-                async move { Ok::<_, Infallible>(route(req.uri().path(), &state).await) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = conn.await {
-                tracing::debug!("debug connection: {e}");
-            }
-        });
-    }
+        async move { route(&path, &state).await }
+    })
+    .await
 }
 
 /// How a route's answer is printed.
@@ -129,17 +110,8 @@ fn split_format(path: &str) -> Option<(&str, Format)> {
     Some((stem, format))
 }
 
-fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(body)));
-    *r.status_mut() = status;
-    if let Ok(v) = content_type.parse() {
-        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
-    }
-    r
-}
-
 fn not_found(what: &str) -> Response<Full<Bytes>> {
-    reply(StatusCode::NOT_FOUND, "text/plain", format!("{what}\n"))
+    respond(StatusCode::NOT_FOUND, "text/plain", format!("{what}\n"))
 }
 
 fn render(value: &Value, format: Format) -> Response<Full<Bytes>> {
@@ -147,10 +119,10 @@ fn render(value: &Value, format: Format) -> Response<Full<Bytes>> {
         Format::Json => {
             let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
             text.push('\n');
-            reply(StatusCode::OK, "application/json", text)
+            respond(StatusCode::OK, "application/json", text)
         }
         Format::Yaml | Format::Text => {
-            reply(StatusCode::OK, "application/yaml", goyaml::to_string(value))
+            respond(StatusCode::OK, "application/yaml", goyaml::to_string(value))
         }
     }
 }
@@ -190,7 +162,7 @@ async fn queues(state: &DebugState, main_only: bool) -> Value {
 
 async fn route(path: &str, state: &DebugState) -> Response<Full<Bytes>> {
     if path == "/discovery" {
-        return reply(StatusCode::OK, "text/plain", ROUTES.join("\n") + "\n");
+        return respond(StatusCode::OK, "text/plain", ROUTES.join("\n") + "\n");
     }
     let Some((stem, format)) = split_format(path) else {
         return not_found("not found (see /discovery)");
@@ -199,7 +171,7 @@ async fn route(path: &str, state: &DebugState) -> Response<Full<Bytes>> {
         "/queue/list" | "/queue/main" => {
             let q = queues(state, stem == "/queue/main").await;
             if format == Format::Text {
-                return reply(StatusCode::OK, "text/plain", queues_text(&q));
+                return respond(StatusCode::OK, "text/plain", queues_text(&q));
             }
             q
         }

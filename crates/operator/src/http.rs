@@ -26,7 +26,11 @@ pub struct HttpState {
 
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-fn respond(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
+pub(crate) fn respond(
+    status: StatusCode,
+    content_type: &str,
+    body: String,
+) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = status;
     if let Ok(v) = content_type.parse() {
@@ -52,29 +56,67 @@ fn route(path: &str, state: &HttpState) -> Response<Full<Bytes>> {
     }
 }
 
-/// Serve on `listener` until the task is aborted; one task per
-/// connection, HTTP/1.1.
+/// Serve on `listener` until the task is aborted.
 pub async fn serve(listener: TcpListener, state: Arc<HttpState>) {
+    serve_with(listener, "http", move |path| {
+        let r = route(&path, &state);
+        async move { r }
+    })
+    .await
+}
+
+/// A listener the servers take connections from: TCP for these
+/// endpoints, a unix socket for the debug interface.
+pub(crate) trait Accept: Send + 'static {
+    /// A connection.
+    type Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static;
+    /// The next connection.
+    fn next(&self) -> impl std::future::Future<Output = std::io::Result<Self::Stream>> + Send;
+}
+
+impl Accept for TcpListener {
+    type Stream = tokio::net::TcpStream;
+    async fn next(&self) -> std::io::Result<Self::Stream> {
+        self.accept().await.map(|(s, _)| s)
+    }
+}
+
+impl Accept for tokio::net::UnixListener {
+    type Stream = tokio::net::UnixStream;
+    async fn next(&self) -> std::io::Result<Self::Stream> {
+        self.accept().await.map(|(s, _)| s)
+    }
+}
+
+/// Serve GET routes on `listener` until the task is aborted: one task per
+/// connection, HTTP/1.1; `handle` answers a request's path. `what` names
+/// the server in logs.
+pub(crate) async fn serve_with<L, F, Fut>(listener: L, what: &'static str, handle: F)
+where
+    L: Accept,
+    F: Fn(String) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let stream = match listener.next().await {
+            Ok(stream) => stream,
             Err(e) => {
                 // Out of descriptors or similar: wait, do not spin.
-                tracing::warn!("http accept: {e}");
+                tracing::warn!("{what} accept: {e}");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 continue;
             }
         };
-        let state = state.clone();
+        let handle = handle.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                let r = route(req.uri().path(), &state);
-                async move { Ok::<_, Infallible>(r) }
+                let answer = handle(req.uri().path().to_string());
+                async move { Ok::<_, Infallible>(answer.await) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service);
             if let Err(e) = conn.await {
-                tracing::debug!("http connection: {e}");
+                tracing::debug!("{what} connection: {e}");
             }
         });
     }
