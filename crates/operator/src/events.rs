@@ -22,7 +22,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::Event;
+use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use serde_json::json;
 
@@ -137,67 +139,37 @@ impl EventRecorder {
                 (r.name.clone(), r.count)
             })
         };
-        let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let stamp = Timestamp::now();
         let result = match repeat {
-            Some((name, count)) => self
-                .api
-                .patch(
-                    &name,
-                    &PatchParams::default(),
-                    &Patch::Merge(json!({"count": count, "lastTimestamp": stamp})),
-                )
-                .await
-                .map(|_| ()),
-            None => {
-                let name = format!(
-                    "{}.{:x}",
-                    regarding.name,
-                    chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
-                );
-                let event = json!({
-                    "apiVersion": "v1",
-                    "kind": "Event",
-                    "metadata": {"name": name, "namespace": EVENT_NAMESPACE},
-                    "involvedObject": {
-                        "apiVersion": regarding.api_version,
-                        "kind": regarding.kind,
-                        "name": regarding.name,
-                        "uid": regarding.uid,
-                    },
-                    "reason": what.reason,
-                    "action": what.action,
-                    "message": note,
-                    "type": match what.severity {
-                        Severity::Normal => "Normal",
-                        Severity::Warning => "Warning",
-                    },
-                    "source": {"component": "deckmod", "host": self.instance},
-                    "reportingComponent": "deckmod",
-                    "reportingInstance": self.instance,
-                    "firstTimestamp": stamp,
-                    "lastTimestamp": stamp,
-                    "count": 1,
-                });
-                match serde_json::from_value::<Event>(event) {
-                    Ok(event) => {
-                        let created = self.api.create(&PostParams::default(), &event).await;
-                        if created.is_ok() {
-                            self.recent.lock().expect("recent events lock").insert(
-                                key,
-                                Recent {
-                                    name,
-                                    count: 1,
-                                    seen: now,
-                                },
-                            );
-                        }
-                        created.map(|_| ())
-                    }
-                    Err(e) => {
-                        tracing::warn!("cannot build the event: {e}");
-                        return;
-                    }
+            Some((name, count)) => {
+                let patch = json!({"count": count, "lastTimestamp": Time(stamp)});
+                let patched = self
+                    .api
+                    .patch(&name, &PatchParams::default(), &Patch::Merge(patch))
+                    .await;
+                if patched.is_err() {
+                    // Gone (the API server's event TTL) or refused: the
+                    // next repeat makes a new event.
+                    self.recent.lock().expect("recent events lock").remove(&key);
                 }
+                patched.map(|_| ())
+            }
+            None => {
+                let name = format!("{}.{:x}", regarding.name, stamp.as_nanosecond());
+                let event = self.event(&name, regarding, what, note, stamp);
+                let created = self.api.create(&PostParams::default(), &event).await;
+                if created.is_ok() {
+                    let recent = Recent {
+                        name,
+                        count: 1,
+                        seen: now,
+                    };
+                    self.recent
+                        .lock()
+                        .expect("recent events lock")
+                        .insert(key, recent);
+                }
+                created.map(|_| ())
             }
         };
         if let Err(e) = result {
@@ -207,6 +179,51 @@ impl EventRecorder {
                 reason = what.reason,
                 "cannot record the event: {e}"
             );
+        }
+    }
+
+    /// A new event named `name`, seen once at `stamp`.
+    fn event(
+        &self,
+        name: &str,
+        regarding: &Regarding<'_>,
+        what: &Happening<'_>,
+        note: String,
+        stamp: Timestamp,
+    ) -> Event {
+        Event {
+            metadata: ObjectMeta {
+                name: Some(name.to_string()),
+                namespace: Some(EVENT_NAMESPACE.to_string()),
+                ..Default::default()
+            },
+            involved_object: ObjectReference {
+                api_version: Some(regarding.api_version.to_string()),
+                kind: Some(regarding.kind.to_string()),
+                name: Some(regarding.name.to_string()),
+                uid: regarding.uid.map(str::to_string),
+                ..Default::default()
+            },
+            reason: Some(what.reason.to_string()),
+            action: Some(what.action.to_string()),
+            message: Some(note),
+            type_: Some(
+                match what.severity {
+                    Severity::Normal => "Normal",
+                    Severity::Warning => "Warning",
+                }
+                .to_string(),
+            ),
+            source: Some(EventSource {
+                component: Some("deckmod".into()),
+                host: Some(self.instance.clone()),
+            }),
+            reporting_component: Some("deckmod".into()),
+            reporting_instance: Some(self.instance.clone()),
+            first_timestamp: Some(Time(stamp)),
+            last_timestamp: Some(Time(stamp)),
+            count: Some(1),
+            ..Default::default()
         }
     }
 }
