@@ -82,7 +82,9 @@ impl From<HookSetMsg> for GlobalMsg {
 pub struct GlobalSnapshot {
     /// The values global hooks see (`{"global": …, "<key>Enabled": …}`).
     pub values: Value,
-    /// Snapshots by hook and binding.
+    /// Every hook's name, in discovery order.
+    pub hooks: Vec<String>,
+    /// Snapshots by hook and binding (hooks with kubernetes bindings).
     pub snapshots: BTreeMap<String, BTreeMap<String, Vec<Value>>>,
     /// Queued tasks, head first.
     pub queue: Vec<String>,
@@ -199,8 +201,6 @@ struct Round {
     number: u64,
     activation: &'static str,
     started: std::time::Instant,
-    /// Its afterAll task is queued.
-    after_all_queued: bool,
 }
 
 struct GlobalWorker {
@@ -258,6 +258,12 @@ impl GlobalWorker {
             GlobalMsg::Inspect(reply) => {
                 let _ = reply.send(GlobalSnapshot {
                     values: self.values(),
+                    hooks: self
+                        .hooks
+                        .hooks
+                        .iter()
+                        .map(|h| h.file.name.clone())
+                        .collect(),
                     snapshots: self.hooks.snapshot_view(),
                     queue: self.queue.iter().map(Task::label).collect(),
                     last_error: self.last_error.clone(),
@@ -403,18 +409,19 @@ impl GlobalWorker {
             number: self.round,
             activation,
             started: std::time::Instant::now(),
-            after_all_queued: false,
         });
         self.publish();
         self.check_settled();
     }
 
-    /// Queue the afterAll hooks once every module settled the round.
+    /// Queue the afterAll hooks once every module settled the round (a
+    /// queued afterAll is always the round in flight's: a new round drops
+    /// the old one's).
     fn check_settled(&mut self) {
-        let Some(round) = self.converging.as_mut() else {
+        let Some(number) = self.converging.as_ref().map(|r| r.number) else {
             return;
         };
-        if round.after_all_queued {
+        if self.queue.iter().any(|t| matches!(t, Task::AfterAll(_))) {
             return;
         }
         let settled = self.shared.settled.borrow();
@@ -423,11 +430,10 @@ impl GlobalWorker {
             .read()
             .expect("module table lock")
             .keys()
-            .all(|name| settled.get(name).is_some_and(|r| *r >= round.number));
+            .all(|name| settled.get(name).is_some_and(|r| *r >= number));
         drop(settled);
         if all {
-            round.after_all_queued = true;
-            self.queue.push_back(Task::AfterAll(round.number));
+            self.queue.push_back(Task::AfterAll(number));
         }
     }
 
@@ -454,9 +460,6 @@ impl GlobalWorker {
     /// Send the global values of the round and the dynamic enables to
     /// every module (each re-runs only if its view changed).
     fn publish(&mut self) {
-        if self.mode == Mode::Shell {
-            return;
-        }
         let values = self.values();
         let modules: Vec<_> = self
             .modules
