@@ -23,7 +23,7 @@ use hyper::{Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::UnixListener;
 
-use crate::global_worker::GlobalHandle;
+use crate::global_worker::{GlobalHandle, GlobalSnapshot};
 use crate::http::respond;
 use crate::operator::ModuleManager;
 
@@ -143,13 +143,24 @@ fn queues_text(queues: &Value) -> String {
     out
 }
 
+/// The snapshots of the global and the shell hooks' workers, those that
+/// run (both use the main queue).
+async fn hook_workers(state: &DebugState) -> Vec<GlobalSnapshot> {
+    let mut out = Vec::new();
+    for worker in [&state.global, &state.shell].into_iter().flatten() {
+        out.extend(worker.inspect().await);
+    }
+    out
+}
+
 async fn queues(state: &DebugState, main_only: bool) -> Value {
     let mut out = serde_json::Map::new();
-    for worker in [&state.global, &state.shell].into_iter().flatten() {
-        if let Some(s) = worker.inspect().await {
-            out.insert("main".into(), json!(s.queue));
-        }
-    }
+    let main: Vec<String> = hook_workers(state)
+        .await
+        .into_iter()
+        .flat_map(|s| s.queue)
+        .collect();
+    out.insert("main".into(), json!(main));
     if !main_only {
         for (name, handle) in state.modules.handles() {
             if let Some(s) = handle.inspect().await {
@@ -160,21 +171,48 @@ async fn queues(state: &DebugState, main_only: bool) -> Value {
     Value::Object(out)
 }
 
+/// `/module/<m>/<what>`: a module's values or snapshots.
+async fn module_route(state: &DebugState, rest: &str) -> Result<Value, String> {
+    let (module, what) = rest.rsplit_once('/').ok_or(NOT_FOUND)?;
+    let handle = state
+        .modules
+        .handles()
+        .remove(module)
+        .ok_or_else(|| format!("no module {module}"))?;
+    let s = handle
+        .inspect()
+        .await
+        .ok_or_else(|| format!("module {module} is stopping"))?;
+    match what {
+        "values" => Ok(s.values),
+        "snapshots" => Ok(json!(s.snapshots)),
+        _ => Err(NOT_FOUND.into()),
+    }
+}
+
+const NOT_FOUND: &str = "not found (see /discovery)";
+
 async fn route(path: &str, state: &DebugState) -> Response<Full<Bytes>> {
     if path == "/discovery" {
         return respond(StatusCode::OK, "text/plain", ROUTES.join("\n") + "\n");
     }
     let Some((stem, format)) = split_format(path) else {
-        return not_found("not found (see /discovery)");
+        return not_found(NOT_FOUND);
     };
-    let value = match stem {
-        "/queue/list" | "/queue/main" => {
-            let q = queues(state, stem == "/queue/main").await;
-            if format == Format::Text {
-                return respond(StatusCode::OK, "text/plain", queues_text(&q));
-            }
-            q
-        }
+    if matches!(stem, "/queue/list" | "/queue/main") && format == Format::Text {
+        let q = queues(state, stem == "/queue/main").await;
+        return respond(StatusCode::OK, "text/plain", queues_text(&q));
+    }
+    match answer(stem, state).await {
+        Ok(value) => render(&value, format),
+        Err(why) => not_found(&why),
+    }
+}
+
+/// What route `stem` shows, or why there is nothing.
+async fn answer(stem: &str, state: &DebugState) -> Result<Value, String> {
+    match stem {
+        "/queue/list" | "/queue/main" => Ok(queues(state, stem == "/queue/main").await),
         "/module/list" => {
             let mut list = Vec::new();
             for (name, handle) in state.modules.handles() {
@@ -188,69 +226,41 @@ async fn route(path: &str, state: &DebugState) -> Response<Full<Bytes>> {
                     }));
                 }
             }
-            Value::Array(list)
+            Ok(Value::Array(list))
         }
         "/global/values" | "/global/snapshots" => {
             let global = match &state.global {
                 Some(g) => g.inspect().await,
                 None => None,
             };
-            let Some(s) = global else {
-                return not_found("no global hooks (--global-hooks-dir)");
-            };
-            if stem == "/global/values" {
-                s.values
-            } else {
-                json!(s.snapshots)
-            }
+            let s = global.ok_or("no global hooks (--global-hooks-dir)")?;
+            Ok(match stem {
+                "/global/values" => s.values,
+                _ => json!(s.snapshots),
+            })
         }
         "/hook/list" => {
-            let mut names = Vec::new();
-            for worker in [&state.global, &state.shell].into_iter().flatten() {
-                if let Some(s) = worker.inspect().await {
-                    names.extend(s.snapshots.into_keys());
-                }
-            }
-            json!(names)
+            let names: Vec<String> = hook_workers(state)
+                .await
+                .into_iter()
+                .flat_map(|s| s.hooks)
+                .collect();
+            Ok(json!(names))
         }
         other => {
             if let Some(rest) = other.strip_prefix("/module/") {
-                let Some((module, what)) = rest.rsplit_once('/') else {
-                    return not_found("not found (see /discovery)");
-                };
-                let Some(handle) = state.modules.handles().remove(module) else {
-                    return not_found(&format!("no module {module}"));
-                };
-                let Some(s) = handle.inspect().await else {
-                    return not_found(&format!("module {module} is stopping"));
-                };
-                match what {
-                    "values" => s.values,
-                    "snapshots" => json!(s.snapshots),
-                    _ => return not_found("not found (see /discovery)"),
-                }
-            } else if let Some(hook) = other
+                return module_route(state, rest).await;
+            }
+            let hook = other
                 .strip_prefix("/hook/")
                 .and_then(|r| r.strip_suffix("/snapshots"))
-            {
-                let mut found = None;
-                for worker in [&state.global, &state.shell].into_iter().flatten() {
-                    if let Some(mut s) = worker.inspect().await
-                        && let Some(snapshots) = s.snapshots.remove(hook)
-                    {
-                        found = Some(json!(snapshots));
-                    }
-                }
-                match found {
-                    Some(v) => v,
-                    None => return not_found(&format!("no hook {hook}")),
-                }
-            } else {
-                return not_found("not found (see /discovery)");
-            }
+                .ok_or(NOT_FOUND)?;
+            let workers = hook_workers(state).await;
+            let known = workers.iter().find(|s| s.hooks.iter().any(|h| h == hook));
+            let s = known.ok_or_else(|| format!("no hook {hook}"))?;
+            Ok(json!(s.snapshots.get(hook).cloned().unwrap_or_default()))
         }
-    };
-    render(&value, format)
+    }
 }
 
 /// A GET of `path` on the debug socket at `socket`: the HTTP status and

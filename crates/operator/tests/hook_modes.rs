@@ -586,14 +586,14 @@ async fn after_all_runs_once_every_module_has_converged_the_round() {
         "pulled"
     );
     let hooks = json_of("/hook/list.json");
-    assert!(
-        hooks
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|h| h == "global/trigger"),
-        "{hooks}"
-    );
+    // Every hook, with kubernetes bindings or not.
+    for hook in ["global/trigger", "global/before-all", "global/after-all"] {
+        assert!(
+            hooks.as_array().unwrap().iter().any(|h| h == hook),
+            "{hook}: {hooks}"
+        );
+    }
+    assert_eq!(json_of("/hook/global/before-all/snapshots.json"), json!({}));
     let snapshots = json_of("/hook/global/trigger/snapshots.json");
     assert_eq!(
         snapshots["trigger"][0]["filterResult"], "pulled",
