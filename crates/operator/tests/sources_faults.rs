@@ -384,11 +384,23 @@ async fn crafted_archive_and_vanished_version() {
     assert!(!root.join(&module).join("v1.1.0").exists());
     assert!(!root.join(&module).join("evil.txt").exists());
     assert!(!root.join("evil.txt").exists());
-    let leftovers: Vec<_> = std::fs::read_dir(root.join(&module))
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    // The refused release is retried, and a retry's download dir exists
+    // while it runs; between attempts only the deployed version is there
+    // (a leaked dir would stay and never let this pass).
+    let on_disk = || {
+        let mut names: Vec<String> = std::fs::read_dir(root.join(&module))
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let leftovers = eventually("only the deployed version is on disk", 30, || async {
+        let names = on_disk();
+        (names == ["v1.0.0"]).then_some(names)
+    })
+    .await;
     assert_eq!(
         leftovers,
         ["v1.0.0"],
