@@ -59,6 +59,36 @@ where
     let _ = api.delete(name, &DeleteParams::default()).await;
 }
 
+/// deckmod operator over the shell-operator hooks folder `fixture_dir`
+/// (no modules; configuration from a ConfigMap that does not exist in
+/// `namespace`), with shell-operator's metric names on a loopback port.
+async fn start_shell_operator(
+    client: &Client,
+    fixture_dir: &str,
+    namespace: &str,
+) -> operator::Operator {
+    let tmp =
+        std::env::temp_dir().join(format!("deckmod-{fixture_dir}-test-{}", std::process::id()));
+    operator::Operator::start(
+        client.clone(),
+        operator::Options {
+            hooks_dir: Some(fixture(fixture_dir)),
+            namespace: namespace.into(),
+            config: operator::config::ConfigSource::ConfigMap {
+                namespace: namespace.into(),
+                name: "no-such-config".into(),
+            },
+            tmp_dir: tmp,
+            hook_timeout: Some(Duration::from_secs(30)),
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            metrics_prefix: "shell_operator_".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("the operator starts")
+}
+
 fn metric_line<'a>(text: &'a str, name_and_labels: &str) -> Option<&'a str> {
     text.lines().find(|l| l.starts_with(name_and_labels))
 }
@@ -122,25 +152,7 @@ async fn a_shell_operator_hooks_folder_runs_unchanged() {
     };
     apply(&src, "s1", secret("s1", "one")).await;
 
-    let tmp = std::env::temp_dir().join(format!("deckmod-shell-test-{}", std::process::id()));
-    let op = operator::Operator::start(
-        client.clone(),
-        operator::Options {
-            hooks_dir: Some(fixture("shell-hooks")),
-            namespace: "test-sh-dst".into(),
-            config: operator::config::ConfigSource::ConfigMap {
-                namespace: "test-sh-dst".into(),
-                name: "no-such-config".into(),
-            },
-            tmp_dir: tmp,
-            hook_timeout: Some(Duration::from_secs(30)),
-            listen: Some("127.0.0.1:0".parse().unwrap()),
-            metrics_prefix: "shell_operator_".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("the operator starts");
+    let op = start_shell_operator(&client, "shell-hooks", "test-sh-dst").await;
     let addr = op.listen_addr().expect("listening");
 
     // onStartup in ORDER (5, then 10), not in name order.
@@ -661,25 +673,7 @@ async fn resynchronization_period_relists_without_running_the_hook_for_nothing()
     delete_if_there(&limits, "l1").await;
     let lists_before = apiserver_lists(&client, "limitranges").await;
 
-    let tmp = std::env::temp_dir().join(format!("deckmod-resync-test-{}", std::process::id()));
-    let op = operator::Operator::start(
-        client.clone(),
-        operator::Options {
-            hooks_dir: Some(fixture("resync-hooks")),
-            namespace: "test-resync".into(),
-            config: operator::config::ConfigSource::ConfigMap {
-                namespace: "test-resync".into(),
-                name: "no-such-config".into(),
-            },
-            tmp_dir: tmp,
-            hook_timeout: Some(Duration::from_secs(30)),
-            listen: Some("127.0.0.1:0".parse().unwrap()),
-            metrics_prefix: "shell_operator_".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("the operator starts");
+    let op = start_shell_operator(&client, "resync-hooks", "test-resync").await;
     let addr = op.listen_addr().expect("listening");
     let runs = || {
         let (_, metrics) = http_get(addr, "/metrics");

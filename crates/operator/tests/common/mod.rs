@@ -50,17 +50,23 @@ pub async fn ensure_namespace(client: &Client, name: &str) {
     let _ = api.create(&PostParams::default(), &ns).await;
 }
 
-pub fn helm(args: &[&str]) -> String {
-    let out = Command::new("helm")
+/// Run `program` (from the test environment's PATH) with `args`; its
+/// standard output, or a panic with its standard error.
+fn run(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
         .args(args)
         .output()
-        .expect("helm runs (testenv PATH)");
+        .unwrap_or_else(|e| panic!("{program} runs (testenv PATH): {e}"));
     assert!(
         out.status.success(),
-        "helm {args:?} failed: {}",
+        "{program} {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn helm(args: &[&str]) -> String {
+    run("helm", args)
 }
 
 /// GET `path` from `addr` (HTTP/1.1, connection closed): status and body.
@@ -89,16 +95,7 @@ pub fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
 /// `kubectl describe KIND NAME` (cluster-scoped): what a user reads,
 /// events included.
 pub fn kubectl_describe(kind: &str, name: &str) -> String {
-    let out = Command::new("kubectl")
-        .args(["describe", kind, name])
-        .output()
-        .expect("kubectl runs (testenv PATH)");
-    assert!(
-        out.status.success(),
-        "kubectl describe {kind} {name} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    run("kubectl", &["describe", kind, name])
 }
 
 /// The `Events:` section of a `kubectl describe` output.
