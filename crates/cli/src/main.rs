@@ -45,7 +45,7 @@ enum Command {
     #[command(subcommand)]
     Source(cmd::source::SourceCommand),
     /// Run modules in a cluster: hooks, values, rendering, apply, releases.
-    Operator(cmd::operator::OperatorArgs),
+    Operator(Box<cmd::operator::OperatorArgs>),
     /// Show modules from sources in the cluster: source, policy, deployed and pending releases.
     Status(cmd::status::StatusArgs),
     /// Look inside a running operator: queues, modules, values, snapshots (its debug socket).
@@ -109,7 +109,7 @@ fn main() -> ExitCode {
         Command::Release(a) => cmd::release::run(a),
         Command::Pull(a) => cmd::pull::run(a),
         Command::Source(c) => cmd::source::run(c),
-        Command::Operator(a) => cmd::operator::run(a),
+        Command::Operator(a) => cmd::operator::run(*a),
         Command::Status(a) => cmd::status::run(a),
         Command::Debug(a) => cmd::debug::run(a),
         Command::Crds => cmd::operator::crds(),

@@ -103,6 +103,10 @@ pub struct GlobalHandle {
     pub tx: mpsc::UnboundedSender<GlobalMsg>,
     /// Which hooks it runs.
     pub mode: Mode,
+    /// The hooks, as discovered (the webhooks run some of them inline).
+    pub hooks: Vec<Arc<Hook>>,
+    /// Their bindings' snapshots, readable while the worker is busy.
+    pub snapshots: hook_set::SnapshotReader,
 }
 
 impl GlobalHandle {
@@ -165,8 +169,15 @@ pub fn spawn(
         Mode::Global => "global",
         Mode::Shell => "hooks",
     };
+    let hooks = HookSet::new(owner, hooks, tx.clone(), shared.metrics.clone());
+    let handle = GlobalHandle {
+        tx: tx.clone(),
+        mode,
+        hooks: hooks.hooks.clone(),
+        snapshots: hooks.snapshot_reader(),
+    };
     let worker = GlobalWorker {
-        hooks: HookSet::new(owner, hooks, tx.clone(), shared.metrics.clone()),
+        hooks,
         shared,
         mode,
         modules,
@@ -182,7 +193,7 @@ pub fn spawn(
         retry_at: None,
         last_error: None,
     };
-    (GlobalHandle { tx, mode }, tokio::spawn(worker.run(rx)))
+    (handle, tokio::spawn(worker.run(rx)))
 }
 
 /// The `activation` of a converge round (the label of addon-operator's

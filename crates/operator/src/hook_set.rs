@@ -18,7 +18,7 @@
 //! else is ever combined, so what one run sees depends only on the queue.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use hooks::config::LifecycleBinding;
 use hooks::context::{BindingContext, HookEvent, SnapshotStore, build_context, collapse_groups};
@@ -104,6 +104,45 @@ struct BindingRt {
     resync: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// A read-only view of a hook set's snapshots that other tasks can keep:
+/// the admission and conversion webhooks read a hook's snapshots while its
+/// owner's queue is busy (those hooks run inline, per request, outside the
+/// queue). It sees the bindings the set watches now.
+#[derive(Clone, Default)]
+pub struct SnapshotReader {
+    /// The bindings, in binding order.
+    states: Arc<RwLock<Vec<SharedBinding>>>,
+}
+
+/// A binding as a [`SnapshotReader`] sees it: its hook's index, its name
+/// and its state.
+type SharedBinding = (usize, String, Arc<Mutex<BindingState>>);
+
+impl SnapshotReader {
+    /// The snapshots of `hook`'s bindings now.
+    pub fn snapshots_of(&self, hook: usize) -> SnapshotStore {
+        let mut store = SnapshotStore::default();
+        for (_, name, state) in self
+            .states
+            .read()
+            .expect("snapshot reader lock")
+            .iter()
+            .filter(|(h, _, _)| *h == hook)
+        {
+            let items = state.lock().expect("binding state lock").items();
+            store.set_items(name, items);
+        }
+        store
+    }
+
+    fn set(&self, bindings: &[BindingRt]) {
+        *self.states.write().expect("snapshot reader lock") = bindings
+            .iter()
+            .map(|b| (b.hook, b.name.clone(), b.state.clone()))
+            .collect();
+    }
+}
+
 /// Hooks with their bindings' state, for an owner whose messages are `M`.
 pub struct HookSet<M> {
     /// The hooks, as discovered.
@@ -111,6 +150,8 @@ pub struct HookSet<M> {
     /// Who owns them (for logs): a module name, `global`, `hooks`.
     owner: String,
     bindings: Vec<BindingRt>,
+    /// The bindings' snapshots, for readers outside the owner's task.
+    reader: SnapshotReader,
     schedules: Option<tokio::task::JoinHandle<()>>,
     tx: mpsc::UnboundedSender<M>,
     metrics: Arc<crate::metrics::Metrics>,
@@ -131,6 +172,7 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
             hooks: hooks.into_iter().map(Arc::new).collect(),
             owner: owner.to_string(),
             bindings: Vec::new(),
+            reader: SnapshotReader::default(),
             schedules: None,
             tx,
             metrics,
@@ -167,12 +209,13 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
 
     /// The snapshots of `hook`'s bindings now.
     pub fn snapshots_of(&self, hook: usize) -> SnapshotStore {
-        let mut store = SnapshotStore::default();
-        for b in self.bindings.iter().filter(|b| b.hook == hook) {
-            let items = b.state.lock().expect("binding state lock").items();
-            store.set_items(&b.name, items);
-        }
-        store
+        self.reader.snapshots_of(hook)
+    }
+
+    /// A view of the snapshots that stays current as bindings start and
+    /// stop.
+    pub fn snapshot_reader(&self) -> SnapshotReader {
+        self.reader.clone()
     }
 
     /// The binding context of a lifecycle run of `hook`.
@@ -247,6 +290,7 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
                     });
                 }
             }
+            self.reader.set(&self.bindings);
         }
         for i in 0..self.bindings.len() {
             if self.bindings[i].subs.is_empty() {
@@ -575,6 +619,7 @@ impl<M: From<HookSetMsg> + Send + 'static> HookSet<M> {
             }
         }
         self.bindings.clear();
+        self.reader.set(&self.bindings);
         if let Some(s) = self.schedules.take() {
             s.abort();
         }

@@ -44,6 +44,7 @@ pub mod selectors;
 pub mod sources;
 pub mod status;
 pub mod watch;
+pub mod webhooks;
 
 pub use operator::{Operator, Options};
 

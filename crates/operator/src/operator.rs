@@ -52,6 +52,9 @@ pub struct Options {
     /// Run the module-sources controller (ModuleSource → ModuleRelease →
     /// download → activation in this process).
     pub sources: Option<crate::sources::Options>,
+    /// How the shell-operator hooks' admission and conversion webhooks are
+    /// served (used only when some hook has such a binding).
+    pub webhooks: crate::webhooks::Options,
 }
 
 impl Default for Options {
@@ -72,6 +75,7 @@ impl Default for Options {
             metrics_prefix: "addon_operator_".into(),
             platform_version: None,
             sources: None,
+            webhooks: crate::webhooks::Options::default(),
         }
     }
 }
@@ -91,6 +95,9 @@ pub enum StartError {
     /// The debug socket cannot be opened.
     #[error(transparent)]
     Debug(#[from] crate::debug::SocketError),
+    /// The hooks' webhooks cannot be served or registered.
+    #[error(transparent)]
+    Webhooks(#[from] crate::webhooks::WebhookError),
     /// A global or shell-operator hook's configuration is wrong (as in
     /// addon-operator, start-up stops: these hooks run before anything).
     #[error("hooks in {0}: {1}")]
@@ -110,6 +117,8 @@ pub struct Operator {
     background: Vec<tokio::task::JoinHandle<()>>,
     /// Where the HTTP server listens.
     listen: Option<std::net::SocketAddr>,
+    /// Where the admission and conversion webhooks listen.
+    webhook_addrs: (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>),
 }
 
 /// A module folder found in a modules dir: its order and path.
@@ -248,6 +257,7 @@ impl Operator {
             manager.spawn(m, hooks, preds);
         }
         let mut global = Vec::new();
+        let mut webhook_addrs = (None, None);
         let mut router = ConfigRouter::new(table.clone(), status).with_control(router_rx);
         let mut global_ready = None;
         if let Some(dir) = &opts.global_hooks_dir {
@@ -286,7 +296,23 @@ impl Operator {
                 Arc::default(),
                 ready_tx,
             );
+            let webhook_hooks = crate::webhooks::WebhookHooks {
+                hooks: handle.hooks.clone(),
+                snapshots: handle.snapshots.clone(),
+            };
             global.push((handle, task));
+            let mut webhook_opts = opts.webhooks.clone();
+            if webhook_opts.namespace.is_empty() {
+                webhook_opts.namespace = opts.namespace.clone();
+            }
+            if webhook_hooks.any() {
+                let served =
+                    crate::webhooks::start(shared.clone(), &webhook_opts, webhook_hooks).await?;
+                webhook_addrs = (served.admission_addr, served.conversion_addr);
+                background.extend(served.tasks);
+            } else if let Err(e) = crate::webhooks::forget_all(&shared, &webhook_opts).await {
+                tracing::warn!("cannot check for stale webhook configurations: {e}");
+            }
         }
         if let Some(path) = &opts.debug_socket {
             let listener = crate::debug::bind(path)?;
@@ -334,6 +360,7 @@ impl Operator {
             ready,
             background,
             listen,
+            webhook_addrs,
         })
     }
 
@@ -366,6 +393,12 @@ impl Operator {
     /// Whether the first converge is done (`/readyz`).
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Relaxed)
+    }
+
+    /// Where the admission and the conversion webhooks listen (the bound
+    /// addresses when the ports asked for were 0); `None`: not served.
+    pub fn webhook_addrs(&self) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+        self.webhook_addrs
     }
 
     /// Where the HTTP endpoints listen (the bound address when the port

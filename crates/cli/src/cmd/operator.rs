@@ -156,6 +156,121 @@ pub struct OperatorArgs {
     /// Log format: text or json.
     #[arg(long = "log-format", env = "DECKMOD_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+}
+
+/// The hooks' admission and conversion webhooks (`--hooks-dir` hooks with
+/// `kubernetesValidating`, `kubernetesMutating` or
+/// `kubernetesCustomResourceConversion` bindings): shell-operator's flags
+/// and environment variables.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Webhooks")]
+pub struct WebhookArgs {
+    /// Base name of the Validating/MutatingWebhookConfiguration (`<NAME>-hooks`).
+    #[arg(
+        long = "validating-webhook-configuration-name",
+        env = "VALIDATING_WEBHOOK_CONFIGURATION_NAME",
+        default_value = "shell-operator-hooks"
+    )]
+    pub configuration_name: String,
+    /// The Service the API server calls for admission.
+    #[arg(
+        long = "validating-webhook-service-name",
+        env = "VALIDATING_WEBHOOK_SERVICE_NAME",
+        default_value = "shell-operator-validating-svc"
+    )]
+    pub admission_service: String,
+    /// The server certificate (PEM); with the key and the CA, instead of
+    /// one generated into `--webhook-tls-secret`.
+    #[arg(
+        long = "validating-webhook-server-cert",
+        env = "VALIDATING_WEBHOOK_SERVER_CERT",
+        requires_all = ["server_key", "ca"]
+    )]
+    pub server_cert: Option<PathBuf>,
+    /// The server certificate's key (PEM).
+    #[arg(
+        long = "validating-webhook-server-key",
+        env = "VALIDATING_WEBHOOK_SERVER_KEY"
+    )]
+    pub server_key: Option<PathBuf>,
+    /// The CA that signed the server certificate (the `caBundle`).
+    #[arg(long = "validating-webhook-ca", env = "VALIDATING_WEBHOOK_CA")]
+    pub ca: Option<PathBuf>,
+    /// The admission server's address.
+    #[arg(
+        long = "validating-webhook-listen-address",
+        env = "VALIDATING_WEBHOOK_LISTEN_ADDRESS",
+        default_value = "0.0.0.0"
+    )]
+    pub admission_address: std::net::IpAddr,
+    /// The admission server's port.
+    #[arg(
+        long = "validating-webhook-listen-port",
+        env = "VALIDATING_WEBHOOK_LISTEN_PORT",
+        default_value_t = 9680
+    )]
+    pub admission_port: u16,
+    /// The Service the API server calls for conversion.
+    #[arg(
+        long = "conversion-webhook-service-name",
+        env = "CONVERSION_WEBHOOK_SERVICE_NAME",
+        default_value = "shell-operator-conversion-svc"
+    )]
+    pub conversion_service: String,
+    /// The conversion server's address.
+    #[arg(
+        long = "conversion-webhook-listen-address",
+        env = "CONVERSION_WEBHOOK_LISTEN_ADDRESS",
+        default_value = "0.0.0.0"
+    )]
+    pub conversion_address: std::net::IpAddr,
+    /// The conversion server's port.
+    #[arg(
+        long = "conversion-webhook-listen-port",
+        env = "CONVERSION_WEBHOOK_LISTEN_PORT",
+        default_value_t = 9681
+    )]
+    pub conversion_port: u16,
+    /// Have the API server call `https://HOST:PORT/…` instead of the
+    /// Services (an API server outside the cluster, or on this host).
+    #[arg(
+        long = "webhook-url-host",
+        value_name = "HOST",
+        env = "DECKMOD_WEBHOOK_URL_HOST"
+    )]
+    pub url_host: Option<String>,
+    /// The Secret (in `--namespace`) a generated certificate is kept in,
+    /// shared by every replica.
+    #[arg(
+        long = "webhook-tls-secret",
+        value_name = "NAME",
+        env = "DECKMOD_WEBHOOK_TLS_SECRET",
+        default_value = "deckmod-webhook-tls"
+    )]
+    pub tls_secret: String,
+}
+
+impl WebhookArgs {
+    fn options(self, namespace: &str) -> operator::webhooks::Options {
+        let tls = match (self.server_cert, self.server_key, self.ca) {
+            (Some(cert), Some(key), Some(ca)) => {
+                operator::webhooks::TlsSource::Files { cert, key, ca }
+            }
+            _ => operator::webhooks::TlsSource::Secret(self.tls_secret),
+        };
+        operator::webhooks::Options {
+            namespace: namespace.to_string(),
+            configuration_name: self.configuration_name,
+            admission_listen: (self.admission_address, self.admission_port).into(),
+            admission_service: self.admission_service,
+            conversion_listen: (self.conversion_address, self.conversion_port).into(),
+            conversion_service: self.conversion_service,
+            url_host: self.url_host,
+            tls,
+        }
+    }
 }
 
 /// `HOST:PORT`, or `:PORT` for every address (as Go servers take it).
@@ -213,6 +328,7 @@ pub fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
                 allow_experimental_modules: args.allow_experimental_modules,
                 ..Default::default()
             }),
+        webhooks: args.webhooks.options(&args.namespace),
     };
     let lease = args.leader_election.then(|| {
         let mut lease = operator::leader::LeaseConfig::new(&args.namespace, &args.lease_name);
