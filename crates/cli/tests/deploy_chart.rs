@@ -88,7 +88,8 @@ hookTimeoutSeconds: 30
 historyMax: 3
 leaderElection: {enabled: true, leaseName: other-lease, leaseDuration: 30s, renewDeadline: 20s, retryPeriod: 5s}
 metrics: {port: 9100}
-webhooks: {enabled: true, port: 9443}
+hooksDir: /hooks
+webhooks: {enabled: true, admissionPort: 9443, conversionPort: 9444}
 service: {type: NodePort, annotations: {prometheus.io/scrape: "true"}}
 rbac:
   modules:
@@ -198,7 +199,22 @@ fn deckmod_template_prints_what_helm_template_prints() {
         "one replica: no budget"
     );
     assert!(all.contains("- --config-map=addon-operator"));
-    assert!(all.contains("name: webhooks"));
+    assert!(all.contains("- --hooks-dir=/hooks"));
+    assert!(
+        all.contains("name: dm-deckmod-validating"),
+        "the admission Service"
+    );
+    assert!(
+        all.contains("name: dm-deckmod-conversion"),
+        "the conversion Service"
+    );
+    assert!(all.contains("- --validating-webhook-service-name=dm-deckmod-validating"));
+    assert!(all.contains("- --conversion-webhook-listen-port=9444"));
+    assert!(all.contains("- --webhook-tls-secret=dm-deckmod-webhook-tls"));
+    assert!(
+        all.contains("validatingwebhookconfigurations"),
+        "webhook RBAC"
+    );
 
     // More flag shapes: --set over a file, CRDs included, capabilities
     // of an older cluster, a single template.
