@@ -269,8 +269,10 @@ async fn tls_registry_with_ca_and_credentials() {
     })
     .await;
     assert!(message.contains("not trusted"), "{message}");
-    let wrong =
-        json!({"scheme": "HTTPS", "ca": ca, "dockerCfg": docker_cfg(&host, &user, "wrong")});
+    // A password that would stand out wherever it leaked.
+    let wrong_password = "wrong-pass-4f1c9e";
+    let wrong_cfg = docker_cfg(&host, &user, wrong_password);
+    let wrong = json!({"scheme": "HTTPS", "ca": ca, "dockerCfg": wrong_cfg});
     apply(
         &client,
         &crds::module_source_resource(),
@@ -283,6 +285,15 @@ async fn tls_registry_with_ca_and_credentials() {
     })
     .await;
     assert!(message.contains(&host), "{message}");
+    // Credentials never reach the status: neither the password nor the
+    // dockerCfg that holds it.
+    let status = source_status(&client, &source_name).await.to_string();
+    for secret in [wrong_password, wrong_cfg.as_str(), password.as_str()] {
+        assert!(
+            !status.contains(secret),
+            "a credential in the status: {status}"
+        );
+    }
     let right =
         json!({"scheme": "HTTPS", "ca": ca, "dockerCfg": docker_cfg(&host, &user, &password)});
     apply(

@@ -87,7 +87,7 @@ pub fn parse_interval(text: &str) -> Result<Duration, String> {
 }
 
 /// `spec.registry` of a ModuleSource.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct RegistrySpec {
     /// `repo`.
     pub repo: String,
@@ -97,6 +97,23 @@ pub struct RegistrySpec {
     pub scheme: String,
     /// `ca` (PEM).
     pub ca: String,
+}
+
+impl std::fmt::Debug for RegistrySpec {
+    /// Never the credentials: `dockerCfg` shows only whether it is set.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cfg = if self.docker_cfg.trim().is_empty() {
+            ""
+        } else {
+            "<redacted>"
+        };
+        f.debug_struct("RegistrySpec")
+            .field("repo", &self.repo)
+            .field("docker_cfg", &cfg)
+            .field("scheme", &self.scheme)
+            .field("ca", &self.ca)
+            .finish()
+    }
 }
 
 impl RegistrySpec {
@@ -510,6 +527,10 @@ mod tests {
             ..spec.clone()
         };
         assert!(bad_cfg.connect().unwrap_err().contains("dockerCfg"));
+        assert!(
+            !format!("{bad_cfg:?}").contains("***"),
+            "Debug hides dockerCfg"
+        );
         assert_ne!(spec.checksum(), bad_cfg.checksum());
         assert_eq!(spec.checksum().len(), 32);
     }
