@@ -59,6 +59,10 @@ pub const PASS_THROUGH_ENV: &[&str] = &[
 pub const MAX_LOG_LINES: usize = 10_000;
 /// Longest log line kept (bytes); longer lines are cut.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Most bytes of log lines kept per stream: lines beyond are counted and
+/// dropped, so that a run's records stay under this however the hook
+/// cuts its output (10,000 lines of 64 KiB would be 640 MiB).
+pub const MAX_LOG_BYTES: usize = 4 * 1024 * 1024;
 /// Most raw stdout kept in [`ProcessResult::stdout`] (bytes).
 const MAX_STDOUT_BYTES: usize = 16 * 1024 * 1024;
 /// How long the pipes are still read after the hook exited and its group was
@@ -300,6 +304,8 @@ struct StreamReader {
     /// `line`, as it would on the whole line).
     discarded_all_cr: bool,
     kept: usize,
+    /// Bytes of the lines kept.
+    kept_bytes: usize,
 }
 
 /// Bytes of a line kept beyond [`MAX_LINE_BYTES`]: enough to decode the
@@ -315,6 +321,7 @@ impl StreamReader {
             overflowed: false,
             discarded_all_cr: true,
             kept: 0,
+            kept_bytes: 0,
         }
     }
 
@@ -337,8 +344,10 @@ impl StreamReader {
     }
 
     fn push(&mut self, mut chunk: &[u8], req: &ProcessRequest, out: &mut Collected) {
-        if self.stream == Stream::Stdout && out.stdout.len() < MAX_STDOUT_BYTES {
-            out.stdout.extend_from_slice(chunk);
+        if self.stream == Stream::Stdout {
+            let room = MAX_STDOUT_BYTES.saturating_sub(out.stdout.len());
+            out.stdout
+                .extend_from_slice(&chunk[..room.min(chunk.len())]);
         }
         while !chunk.is_empty() {
             let (part, rest, complete) = match chunk.iter().position(|&b| b == b'\n') {
@@ -383,11 +392,12 @@ impl StreamReader {
         self.line.clear();
         self.overflowed = false;
         self.discarded_all_cr = true;
-        if self.kept >= MAX_LOG_LINES {
+        if self.kept >= MAX_LOG_LINES || self.kept_bytes + line.len() > MAX_LOG_BYTES {
             out.dropped += 1;
             return;
         }
         self.kept += 1;
+        self.kept_bytes += line.len();
         out.logs
             .push(parse_log_line(&req.hook, &req.binding, self.stream, &line));
     }
@@ -978,6 +988,22 @@ mod tests {
         let mut line = vec![b'a'; MAX_LINE_BYTES - 1];
         line.extend("é and more".as_bytes());
         assert_eq!(feed(&[&line]), ["a".repeat(MAX_LINE_BYTES - 1)]);
+    }
+
+    #[test]
+    fn a_hook_printing_100_mb_keeps_a_bounded_record() {
+        // 10,000 lines of 10 KiB on each stream: within the line count,
+        // far over the bytes kept.
+        let r = sh(
+            "head -c 104857600 /dev/zero | tr '\\0' a | fold -w 10240 | tee /dev/stderr",
+            None,
+        );
+        assert!(r.success(), "{:?}", r.exit_code);
+        let kept: usize = r.logs.iter().map(|l| l.msg.len()).sum();
+        assert!(kept <= 2 * MAX_LOG_BYTES, "{kept} bytes of records kept");
+        assert!(kept >= MAX_LOG_BYTES, "the first lines are kept: {kept}");
+        assert!(r.dropped_lines > 0);
+        assert!(r.stdout.len() <= MAX_STDOUT_BYTES);
     }
 
     #[test]
