@@ -17,7 +17,10 @@ use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
 use serde_json::{Value, json};
 
 mod common;
-use common::{client, described_events, ensure_namespace, eventually, helm, kubectl_describe};
+use common::{
+    client, described_events, ensure_namespace, eventually, helm, kubectl_describe,
+    module_config_api, set_module_config,
+};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/modules")
@@ -42,33 +45,6 @@ async fn put_source(client: &Client, name: &str, value: &str, labelled: bool) {
     )
     .await
     .unwrap();
-}
-
-fn module_config_api(client: &Client) -> Api<DynamicObject> {
-    Api::all_with(client.clone(), &operator::crds::module_config_resource())
-}
-
-async fn set_module_config(client: &Client, name: &str, spec: Value) {
-    let mc = json!({
-        "apiVersion": "deckhouse.io/v1alpha1", "kind": "ModuleConfig",
-        "metadata": {"name": name}, "spec": spec,
-    });
-    let api = module_config_api(client);
-    // The CRD may have just been created: retry until it is served.
-    for _ in 0..50 {
-        match api
-            .patch(
-                name,
-                &PatchParams::apply("test").force(),
-                &Patch::Apply(&mc),
-            )
-            .await
-        {
-            Ok(_) => return,
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    panic!("cannot apply ModuleConfig {name}");
 }
 
 async fn aggregate(client: &Client) -> Option<ConfigMap> {

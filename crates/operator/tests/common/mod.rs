@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Client;
-use kube::api::{Api, PostParams};
-use serde_json::json;
+use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use serde_json::{Value, json};
 
 pub async fn client() -> Client {
     let _ = tracing_subscriber::fmt()
@@ -103,4 +103,33 @@ pub fn described_events(described: &str) -> &str {
     described
         .find("\nEvents:")
         .map_or("", |at| &described[at..])
+}
+
+/// The ModuleConfig API.
+pub fn module_config_api(client: &Client) -> Api<DynamicObject> {
+    Api::all_with(client.clone(), &operator::crds::module_config_resource())
+}
+
+/// Server-side apply a ModuleConfig `name` with `spec`.
+pub async fn set_module_config(client: &Client, name: &str, spec: Value) {
+    let mc = json!({
+        "apiVersion": "deckhouse.io/v1alpha1", "kind": "ModuleConfig",
+        "metadata": {"name": name}, "spec": spec,
+    });
+    let api = module_config_api(client);
+    // The CRD may have just been created: retry until it is served.
+    for _ in 0..50 {
+        match api
+            .patch(
+                name,
+                &PatchParams::apply("test").force(),
+                &Patch::Apply(&mc),
+            )
+            .await
+        {
+            Ok(_) => return,
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    panic!("cannot apply ModuleConfig {name}");
 }
