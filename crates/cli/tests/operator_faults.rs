@@ -4,8 +4,8 @@
 //! not disturb other tests):
 //! - SIGKILL in the middle of a converge (its Helm hook awaited): started again, the operator
 //!   converges with nothing lost or duplicated and no release left pending;
-//! - the kube-apiserver restarted under a running operator: its watches
-//!   resume and later events are seen;
+//! - the kube-apiserver, then etcd, restarted under a running operator:
+//!   its watches resume and later events are seen;
 //! - SIGTERM: the operator stops cleanly (exit 0).
 
 use std::path::{Path, PathBuf};
@@ -124,10 +124,11 @@ impl Env {
         OperatorProcess(child)
     }
 
-    /// Stop the API server and start it again with the same command line
-    /// and environment (etcd keeps the data).
-    fn restart_apiserver(&self) {
-        let pid_file = self.run_dir.join("pids/kube-apiserver.pid");
+    /// Stop `component` of the test environment (`kube-apiserver`,
+    /// `etcd`) and start it again with the same command line and
+    /// environment (etcd's data stays in its data dir).
+    fn restart(&self, component: &str) {
+        let pid_file = self.run_dir.join(format!("pids/{component}.pid"));
         let pid: i32 = std::fs::read_to_string(&pid_file)
             .unwrap()
             .trim()
@@ -176,13 +177,13 @@ impl Env {
         }
         let deadline = Instant::now() + Duration::from_secs(30);
         while alive() {
-            assert!(Instant::now() < deadline, "the API server did not stop");
+            assert!(Instant::now() < deadline, "{component} did not stop");
             std::thread::sleep(Duration::from_millis(100));
         }
         let log = std::fs::OpenOptions::new()
             .append(true)
             .create(true)
-            .open(self.run_dir.join("logs/kube-apiserver.log"))
+            .open(self.run_dir.join(format!("logs/{component}.log")))
             .unwrap();
         let child = Command::new(&args[0])
             .args(&args[1..])
@@ -194,9 +195,13 @@ impl Env {
             .unwrap();
         std::fs::write(&pid_file, child.id().to_string()).unwrap();
         self.restarted.borrow_mut().push(child);
-        eventually("the API server answers again", 120, || {
-            self.try_kubectl(&["get", "--raw", "/readyz"])
-        });
+        // Ready again: with etcd back, the API server's readiness (which
+        // checks etcd) passes too.
+        eventually(
+            &format!("the API server answers again after {component}"),
+            120,
+            || self.try_kubectl(&["get", "--raw", "/readyz"]),
+        );
     }
 }
 
@@ -280,7 +285,7 @@ fn count_items(env: &Env) -> usize {
 }
 
 #[test]
-fn the_operator_survives_sigkill_mid_converge_and_an_apiserver_restart() {
+fn the_operator_survives_sigkill_mid_converge_and_restarts_of_the_apiserver_and_etcd() {
     let env = Env::up();
     env.kubectl_in(
         &["apply", "-f", "-"],
@@ -363,29 +368,35 @@ fn the_operator_survives_sigkill_mid_converge_and_an_apiserver_restart() {
         "{history}"
     );
 
-    // The API server restarts under the running operator: watches resume.
-    env.restart_apiserver();
-    env.kubectl_in(
-        &["apply", "-f", "-"],
-        Some("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: after-restart, namespace: test-bulk-src, labels: {trigger: \"yes\"}}\n"),
-    );
-    eventually(
-        "an event after the restart reaches the hook and the chart",
-        120,
-        || {
-            let out = env.try_kubectl(&[
-                "get",
-                "configmap",
-                "triggers",
-                "-n",
-                "test-bulk",
-                "-o",
-                "jsonpath={.data.names}",
-            ])?;
-            (out == "after-restart").then_some(())
-        },
-    );
-    assert_eq!(count_items(&env), 300, "nothing lost, nothing duplicated");
+    // The API server, then etcd, restart under the running operator:
+    // watches resume and later events are seen.
+    for (component, trigger, seen) in [
+        ("kube-apiserver", "after-restart", "after-restart"),
+        ("etcd", "after-etcd", "after-etcd,after-restart"),
+    ] {
+        env.restart(component);
+        env.kubectl_in(
+            &["apply", "-f", "-"],
+            Some(&format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {trigger}, namespace: test-bulk-src, labels: {{trigger: \"yes\"}}}}\n")),
+        );
+        eventually(
+            &format!("an event after the {component} restart reaches the hook and the chart"),
+            120,
+            || {
+                let out = env.try_kubectl(&[
+                    "get",
+                    "configmap",
+                    "triggers",
+                    "-n",
+                    "test-bulk",
+                    "-o",
+                    "jsonpath={.data.names}",
+                ])?;
+                (out == seen).then_some(())
+            },
+        );
+        assert_eq!(count_items(&env), 300, "nothing lost, nothing duplicated");
+    }
 
     // SIGTERM: a clean stop.
     assert!(
