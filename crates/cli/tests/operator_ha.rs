@@ -1,8 +1,9 @@
 //! `deckmod operator --leader-election`: two replicas against the real
 //! kube-apiserver of the test environment. One leads (ready, runs the
-//! hooks), the other stands by (healthy, not ready); a SIGTERM to the
-//! leader hands the Lease over at once; a SIGKILLed leader is replaced once
-//! its Lease expires.
+//! hooks), the other stands by (healthy, not ready, runs no hook); a
+//! SIGTERM to the leader hands the Lease over at once; a SIGKILLed leader
+//! is replaced once its Lease expires, and an event made while nobody
+//! leads is seen by the next leader.
 
 use std::io::{Read as _, Write as _};
 use std::process::{Child, Command, Stdio};
@@ -28,10 +29,40 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A hook that records, in the ConfigMap `ha-seen`, the ConfigMaps it
+/// sees (labelled `ha-test`) and which replica ran it: the replica's
+/// `--tmp-dir` (`tmp-<id>`) is in its binding context's path.
+const RECORDER: &str = r#"#!/usr/bin/env python3
+import json, os, re, sys
+if sys.argv[1:] == ["--config"]:
+    print(json.dumps({"configVersion": "v1", "kubernetes": [{
+        "name": "watched", "apiVersion": "v1", "kind": "ConfigMap",
+        "namespace": {"nameSelector": {"matchNames": ["NS"]}},
+        "labelSelector": {"matchLabels": {"ha-test": "LABEL"}},
+        "jqFilter": ".metadata.name", "group": "g"}]}))
+    sys.exit(0)
+ctx = json.load(open(os.environ["BINDING_CONTEXT_PATH"]))
+names = sorted(i["filterResult"] for i in ctx[-1]["snapshots"]["watched"])
+by = re.search(r"tmp-([a-z]+)", os.environ["BINDING_CONTEXT_PATH"]).group(1)
+json.dump({"operation": "CreateOrUpdate", "object": {"apiVersion": "v1", "kind": "ConfigMap",
+    "metadata": {"name": "ha-seen-LABEL", "namespace": "NS"},
+    "data": {"names": ",".join(names), "by": by}}}, open(os.environ["KUBERNETES_PATCH_PATH"], "w"))
+"#;
+
 fn start(lease: &str, id: &str, dir: &std::path::Path) -> Replica {
     let port = free_port();
     let hooks = dir.join("hooks");
     std::fs::create_dir_all(&hooks).unwrap();
+    let recorder = hooks.join("recorder");
+    if !recorder.exists() {
+        std::fs::write(
+            &recorder,
+            RECORDER.replace("NS", "default").replace("LABEL", lease),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&recorder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let child = Command::new(env!("CARGO_BIN_EXE_deckmod"))
         .args(["operator", "--hooks-dir"])
         .arg(&hooks)
@@ -86,6 +117,55 @@ fn holder(lease: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+fn kubectl(args: &[&str], stdin: Option<&str>) -> String {
+    let mut child = Command::new("kubectl")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("kubectl runs");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Create a ConfigMap the recorder hook watches.
+fn watched(lease: &str, name: &str) {
+    kubectl(
+        &["apply", "-f", "-"],
+        Some(&format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: default, labels: {{ha-test: {lease}}}}}\n"
+        )),
+    );
+}
+
+/// What the recorder last wrote: the names it saw and the replica.
+fn seen(lease: &str) -> (String, String) {
+    let get = |key: &str| {
+        kubectl(
+            &[
+                "get",
+                "configmap",
+                &format!("ha-seen-{lease}"),
+                "-n",
+                "default",
+                "-o",
+                &format!("jsonpath={{.data.{key}}}"),
+            ],
+            None,
+        )
+    };
+    (get("names"), get("by"))
+}
+
 fn eventually<T>(what: &str, secs: u64, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
@@ -119,6 +199,18 @@ fn one_replica_leads_and_the_other_takes_over() {
     });
     assert_eq!(status(b.port, "/readyz"), 503, "a standby is not ready");
     assert_eq!(holder(&lease), "a");
+    // Only the leader runs hooks: an event while b stands by is seen by a
+    // alone.
+    watched(&lease, "w1");
+    eventually("a's hook sees w1", 60, || {
+        (seen(&lease) == ("w1".into(), "a".into())).then_some(())
+    });
+    watched(&lease, "w2");
+    eventually("a's hook sees w2", 60, || {
+        (seen(&lease) == ("w1,w2".into(), "a".into())).then_some(())
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(seen(&lease).1, "a", "the standby ran no hook");
 
     // A graceful stop hands over at once: the Lease is released (a 3 s
     // lease would otherwise keep b waiting), a exits 0.
@@ -139,9 +231,15 @@ fn one_replica_leads_and_the_other_takes_over() {
     eventually("c stands by", 60, || {
         (status(c.port, "/healthz") == 200).then_some(())
     });
+    eventually("b's hook ran on taking over", 60, || {
+        (seen(&lease) == ("w1,w2".into(), "b".into())).then_some(())
+    });
     let killed = Instant::now();
     b.child.kill().unwrap();
     let _ = b.child.wait();
+    // An event while nobody leads is not lost: the next leader's
+    // Synchronization sees it.
+    watched(&lease, "w3");
     eventually("c leads after b's lease expired", 30, || {
         (holder(&lease) == "c").then_some(())
     });
@@ -149,7 +247,23 @@ fn one_replica_leads_and_the_other_takes_over() {
         killed.elapsed() >= Duration::from_secs(2),
         "c took a Lease that had not expired"
     );
+    eventually("c's hook sees the event made while nobody led", 60, || {
+        (seen(&lease) == ("w1,w2,w3".into(), "c".into())).then_some(())
+    });
     drop(c);
+    for name in ["w1", "w2", "w3", &format!("ha-seen-{lease}")] {
+        kubectl(
+            &[
+                "delete",
+                "configmap",
+                name,
+                "-n",
+                "default",
+                "--ignore-not-found",
+            ],
+            None,
+        );
+    }
 }
 
 /// Send a signal by name (kill(1): no libc dependency in the test).
