@@ -2,67 +2,116 @@
 # bench/hook-latency.sh - how long a watch event takes to reach a hook, against
 # the real kube-apiserver of the test environment.
 #
-#   bench/hook-latency.sh [EVENTS] [GAP_MS]     (defaults: 1000 events, 5 ms apart)
+#   bench/hook-latency.sh [EVENTS] [GAP_MS] [HOOK]     (defaults: 1000 events, 5 ms apart, sh)
+#
+# HOOK is the hook's kind:
+#   sh  a two-line /bin/sh script that forks `date` for its start time and
+#       `cp` for its binding context (about 5 ms a run on this machine: at
+#       one event per 5 ms the events queue behind the hook's own runs);
+#   c   a small C program, built here with gcc (static when libc.a is there),
+#       that reads its start time with clock_gettime(CLOCK_REALTIME) first,
+#       then copies its binding context with read/write: no fork, so the
+#       stream measures the operator, not the hook.
+# DECKMOD_BIN=PATH runs that binary (nothing is built); without it the script
+# builds the release binary of this tree.
 #
 # deckmod operator runs a shell-operator hooks folder (--hooks-dir) whose one
 # hook watches ConfigMaps in a namespace. A client (python, one keep-alive
 # HTTPS connection) creates EVENTS ConfigMaps one after another, each carrying
-# the time it was sent; the hook, a two-line /bin/sh script, records the time
-# it started and keeps its binding context. A second client (a python thread
+# the time it was sent; the hook records the time it started and keeps its
+# binding context. A second client (a python thread
 # on its own connection) watches the same ConfigMaps and records when each
 # event reaches it: the API server's event, as any watcher sees it. Per event:
 #   latency = hook process start - the event at the second watcher
 # (and, for reference, from the client's send: the API server's write to
 # etcd and its watch fan-out are then inside it). The
-# spawn itself is measured the same way without the operator: the same script
-# started EVENTS times by a plain fork/exec from python. "Beyond the spawn" is
-# latency minus the spawn's median. Events that the operator combined into one
-# run (its queue was busy) count with the run's start time.
+# spawn itself is measured the same way without the operator: the same hook
+# (sh: `/bin/sh -c date`; c: the program with --now, which prints its
+# clock_gettime) started EVENTS times by a plain fork/exec from python.
+# "Beyond the spawn" is latency minus the spawn's median. Events that the
+# operator combined into one run (its queue was busy) count with the run's
+# start time.
 # Prints p50/p90/p99/max of both and the difference. Not run in CI.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 events="${1:-1000}"
 gap_ms="${2:-5}"
+hook="${3:-sh}"
+case "$hook" in sh | c) ;; *) echo "HOOK is sh or c, not $hook" >&2; exit 2 ;; esac
+bench_deckmod
+bench_env_up
 cd "$root"
-cargo build --release -q -p deckmod
-deckmod="${CARGO_TARGET_DIR:-$root/target}/release/deckmod"
-testenv/install.sh >/dev/null
-env_file="$(DECKMOD_TE_NO_REGISTRY=1 testenv/up.sh)"
-# shellcheck disable=SC1090
-. "$env_file"
-work="$(mktemp -d)"
 op_pid=""
-cleanup() {
-  if [ -n "$op_pid" ]; then kill "$op_pid" 2>/dev/null || true; wait "$op_pid" 2>/dev/null || true; fi
-  testenv/down.sh "$env_file" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 mkdir -p "$work/hooks" "$work/runs" "$work/spawn"
-cat >"$work/hooks/record" <<SH
+config='{"configVersion":"v1","kubernetes":[{"name":"cms","apiVersion":"v1","kind":"ConfigMap","namespace":{"nameSelector":{"matchNames":["bench-latency"]}},"jqFilter":".metadata.annotations.sent","executeHookOnSynchronization":false}]}'
+if [ "$hook" = sh ]; then
+  cat >"$work/hooks/record" <<SH
 #!/bin/sh
 t=\$(date +%s%N)
 if [ "\$1" = "--config" ]; then
-  printf '{"configVersion":"v1","kubernetes":[{"name":"cms","apiVersion":"v1","kind":"ConfigMap","namespace":{"nameSelector":{"matchNames":["bench-latency"]}},"jqFilter":".metadata.annotations.sent","executeHookOnSynchronization":false}]}'
+  printf '$config'
   exit 0
 fi
 cp "\$BINDING_CONTEXT_PATH" "$work/runs/\$t.json"
 SH
-chmod +x "$work/hooks/record"
+  chmod +x "$work/hooks/record"
+  spawn_cmd=(/bin/sh -c 'date +%s%N')
+  spawn_name="spawn alone (fork/exec + sh + date)"
+  hook_name="/bin/sh script forking date and cp"
+else
+  printf '#define RUNS "%s"\n#define CONFIG "%s"\n' "$work/runs" "${config//\"/\\\"}" >"$work/record.h"
+  cat >"$work/record.c" <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "record.h"
+int main(int argc, char **argv) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  long long t = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  if (argc > 1 && strcmp(argv[1], "--config") == 0) { fputs(CONFIG, stdout); return 0; }
+  if (argc > 1 && strcmp(argv[1], "--now") == 0) { printf("%lld\n", t); return 0; }
+  const char *in = getenv("BINDING_CONTEXT_PATH");
+  char out[4096], buf[65536];
+  snprintf(out, sizeof out, RUNS "/%lld.json", t);
+  int fi = in ? open(in, O_RDONLY) : -1;
+  int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fi < 0 || fo < 0) return 1;
+  ssize_t n;
+  while ((n = read(fi, buf, sizeof buf)) > 0)
+    if (write(fo, buf, (size_t)n) != n) return 1;
+  return close(fo) != 0;
+}
+C
+  if gcc -O2 -static -o "$work/hooks/record" "$work/record.c" 2>/dev/null; then
+    linked=static
+  else
+    gcc -O2 -o "$work/hooks/record" "$work/record.c"
+    linked=dynamic
+  fi
+  spawn_cmd=("$work/hooks/record" --now)
+  spawn_name="spawn alone (fork/exec, $linked C)"
+  hook_name="C program, linked $linked"
+fi
 kubectl create namespace bench-latency >/dev/null
 
 DECKMOD_LOG=warn "$deckmod" operator --hooks-dir "$work/hooks" --config-map none \
   --namespace bench-latency --tmp-dir "$work/tmp" --listen 127.0.0.1:0 >"$work/op.log" 2>&1 &
 op_pid=$!
+bench_pids+=("$op_pid")
 # Ready when the watch has listed (the hook is not run at Synchronization):
 # a first probe event reaches the hook.
 sleep 1
 
-python3 - "$events" "$gap_ms" "$work" <<'PY'
+HOOK_NAME="$hook_name" python3 - "$events" "$gap_ms" "$work" "$spawn_name" "${spawn_cmd[@]}" <<'PY'
 import http.client, json, os, ssl, subprocess, sys, time, glob, statistics, threading
 
-events, gap_ms, work = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+events, gap_ms, work, spawn_name, spawn_cmd = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
 host, port = os.environ["KUBE_APISERVER"].removeprefix("https://").rsplit(":", 1)
 ctx = ssl.create_default_context(cafile=os.environ["KUBE_CA_FILE"])
 conn = http.client.HTTPSConnection(host, int(port), context=ctx)
@@ -127,12 +176,13 @@ for f in glob.glob(os.path.join(work, "runs", "*.json")):
 if len(lat) < events:
     print(f"warning: {events - len(lat)} of {events} events not seen", file=sys.stderr)
 
-# The spawn alone: what the hook does before it reads the clock (a /bin/sh
-# started by fork/exec, which runs `date`), timed from before the fork.
+# The spawn alone: what the hook does before it reads the clock (sh: a
+# /bin/sh started by fork/exec, which runs `date`; c: the program itself),
+# timed from before the fork.
 spawn = []
 for n in range(events):
     before = time.time_ns()
-    p = subprocess.run(["/bin/sh", "-c", "date +%s%N"], capture_output=True, text=True, check=True)
+    p = subprocess.run(spawn_cmd, capture_output=True, text=True, check=True)
     spawn.append((int(p.stdout) - before) / 1e6)
 
 def q(xs, p):
@@ -142,11 +192,11 @@ def q(xs, p):
 def line(name, xs):
     print(f"{name:<34} p50 {q(xs, 50):7.2f} ms   p90 {q(xs, 90):7.2f} ms   p99 {q(xs, 99):7.2f} ms   max {max(xs):7.2f} ms")
 
-print(f"{len(lat)} events in {runs} hook runs ({events} sent, {gap_ms} ms apart)")
+print(f"{len(lat)} events in {runs} hook runs ({events} sent, {gap_ms} ms apart; hook: {os.environ['HOOK_NAME']})")
 line("send -> hook start", lat)
 line("send -> event at a watch client", apiserver)
 line("event -> hook start (operator)", from_event)
-line("spawn alone (fork/exec + sh + date)", spawn)
+line(spawn_name, spawn)
 base = statistics.median(spawn)
 line("event -> hook, beyond the spawn", [x - base for x in from_event])
 PY
