@@ -201,6 +201,23 @@ pub struct LeaderElector {
     observed: Option<(LeaseSpec, Instant)>,
 }
 
+/// The events of a watch on the Lease.
+type LeaseChanges =
+    futures::stream::BoxStream<'static, Result<kube::api::WatchEvent<Lease>, kube::Error>>;
+
+/// Wait for the next change of the Lease; `false` when the watch ended or
+/// failed (it is then started again), pending for ever without a watch.
+async fn next_change(changes: &mut Option<LeaseChanges>) -> bool {
+    use futures::StreamExt as _;
+    let Some(stream) = changes.as_mut() else {
+        return std::future::pending().await;
+    };
+    match stream.next().await {
+        Some(Ok(kube::api::WatchEvent::Error(_))) | Some(Err(_)) | None => false,
+        Some(Ok(_)) => true,
+    }
+}
+
 /// A write of the Lease did not go through.
 enum WriteError {
     /// Someone else wrote first (`409`): the current Lease, if any.
@@ -247,9 +264,16 @@ impl LeaderElector {
         F: Future<Output = ()>,
     {
         tokio::pin!(stop);
-        // A standby polls every retry period: a lasting failure (RBAC, an
-        // unreachable server) is logged when it starts or changes, not on
-        // every poll.
+        // A standby looks at the Lease every retry period, and also as soon
+        // as a watch on it shows a change: it then sees each renewal within
+        // moments, not up to a retry period late, so when the holder dies
+        // its lease is counted from (almost) its real last renewal and the
+        // standby wakes exactly when it expires (the takeover takes the
+        // lease duration, not that plus two retry periods). Without the
+        // watch (it failed, or ended) polling alone still works. A lasting
+        // failure (RBAC, an unreachable server) is logged when it starts
+        // or changes, not on every poll.
+        let mut changes = None;
         let mut failing = String::new();
         let mut renewed_at = loop {
             let attempt = Instant::now();
@@ -272,10 +296,23 @@ impl LeaderElector {
                 }
                 failing = failure;
             }
+            if changes.is_none() {
+                changes = self.watch_lease().await;
+            }
+            let wake = self
+                .expires_at()
+                .map_or(Instant::now() + self.config.retry_period, |at| {
+                    at.min(Instant::now() + self.config.retry_period)
+                });
             tokio::select! {
                 biased;
                 () = &mut stop => return Outcome::Stopped { released: false },
-                () = tokio::time::sleep(self.config.retry_period) => {}
+                () = tokio::time::sleep_until(wake) => {}
+                event = next_change(&mut changes) => {
+                    if !event {
+                        changes = None;
+                    }
+                }
             }
         };
         tracing::info!(lease = %self.config.name, identity = %self.config.identity, "leader election: leading");
@@ -333,6 +370,38 @@ impl LeaderElector {
             .unwrap_or(false);
         tracing::info!(lease = %self.config.name, released, "leader election: stopped");
         Outcome::Stopped { released }
+    }
+
+    /// A watch on the Lease (its changes only); `None` when it cannot be
+    /// started.
+    async fn watch_lease(&self) -> Option<LeaseChanges> {
+        use futures::StreamExt as _;
+        let params = kube::api::WatchParams::default()
+            .fields(&format!("metadata.name={}", self.config.name))
+            .timeout(290);
+        // From "0": the current Lease comes first (one more look), then
+        // its changes.
+        match self.api.watch(&params, "0").await {
+            Ok(stream) => Some(stream.boxed()),
+            Err(e) => {
+                tracing::debug!(lease = %self.config.name, "leader election: cannot watch the Lease: {e}");
+                None
+            }
+        }
+    }
+
+    /// When the holder's lease expires by this candidate's clock, if it is
+    /// held by someone else.
+    fn expires_at(&self) -> Option<Instant> {
+        let (record, seen_at) = self.observed.as_ref()?;
+        holder(record)?;
+        let duration = record
+            .lease_duration_seconds
+            .filter(|s| *s > 0)
+            .map(|s| Duration::from_secs(s as u64))
+            .unwrap_or(self.config.lease_duration);
+        // A moment after, so that the look at that instant finds it expired.
+        Some(*seen_at + duration + Duration::from_millis(10))
     }
 
     /// One look at the Lease as a candidate; `true` when this elector now
