@@ -35,6 +35,8 @@ pub const ROUTES: &[&str] = &[
     "/module/list.<fmt>",
     "/module/<module>/values.<fmt>",
     "/module/<module>/snapshots.<fmt>",
+    "/module/<module>/render.text",
+    "/module/<module>/render-diff.text",
     "/global/values.<fmt>",
     "/global/snapshots.<fmt>",
     "/hook/list.<fmt>",
@@ -190,6 +192,27 @@ async fn module_route(state: &DebugState, rest: &str) -> Result<Value, String> {
     }
 }
 
+/// `/module/<m>/render` and `render-diff`: the manifest the chart renders
+/// now, or its unified diff from the deployed revision's (empty: nothing
+/// would change).
+async fn module_render(state: &DebugState, module: &str, diff: bool) -> Result<String, String> {
+    let handle = state
+        .modules
+        .handles()
+        .remove(module)
+        .ok_or_else(|| format!("no module {module}"))?;
+    let preview = handle
+        .preview()
+        .await
+        .ok_or_else(|| format!("module {module} is stopping"))?
+        .map_err(|e| format!("module {module} does not render: {e}"))?;
+    Ok(if diff {
+        preview.diff()
+    } else {
+        preview.manifest
+    })
+}
+
 const NOT_FOUND: &str = "not found (see /discovery)";
 
 async fn route(path: &str, state: &DebugState) -> Response<Full<Bytes>> {
@@ -199,6 +222,15 @@ async fn route(path: &str, state: &DebugState) -> Response<Full<Bytes>> {
     let Some((stem, format)) = split_format(path) else {
         return not_found(NOT_FOUND);
     };
+    if let Some(rest) = stem.strip_prefix("/module/")
+        && let Some((module, what)) = rest.rsplit_once('/')
+        && matches!(what, "render" | "render-diff")
+    {
+        return match module_render(state, module, what == "render-diff").await {
+            Ok(text) => respond(StatusCode::OK, "text/plain", text),
+            Err(why) => not_found(&why),
+        };
+    }
     if matches!(stem, "/queue/list" | "/queue/main") && format == Format::Text {
         let q = queues(state, stem == "/queue/main").await;
         return respond(StatusCode::OK, "text/plain", queues_text(&q));

@@ -120,6 +120,10 @@ pub enum ModuleMsg {
     },
     /// Report the module's state (for the debug interface and tests).
     Inspect(oneshot::Sender<ModuleSnapshot>),
+    /// Render the chart with the values as they are now, beside the
+    /// manifest of the deployed revision (the debug interface's
+    /// `module render`).
+    Preview(oneshot::Sender<Result<RenderPreview, String>>),
     /// Stop: finish the running task, then end.
     Shutdown,
 }
@@ -127,6 +131,36 @@ pub enum ModuleMsg {
 impl From<HookSetMsg> for ModuleMsg {
     fn from(m: HookSetMsg) -> ModuleMsg {
         ModuleMsg::Hooks(m)
+    }
+}
+
+/// What the module's chart renders now, and what its release deployed.
+#[derive(Clone, Debug)]
+pub struct RenderPreview {
+    /// The manifest rendered now (as a release records it).
+    pub manifest: String,
+    /// The deployed revision and its manifest; `None`: not deployed.
+    pub deployed: Option<(u32, String)>,
+}
+
+impl RenderPreview {
+    /// A unified diff from the deployed manifest to the one rendered now;
+    /// empty when they are the same.
+    pub fn diff(&self) -> String {
+        let (label, old) = match &self.deployed {
+            Some((revision, manifest)) => {
+                (format!("deployed (revision {revision})"), manifest.as_str())
+            }
+            None => ("nothing deployed".to_string(), ""),
+        };
+        if old == self.manifest {
+            return String::new();
+        }
+        similar::TextDiff::from_lines(old, self.manifest.as_str())
+            .unified_diff()
+            .context_radius(3)
+            .header(&label, "rendered now")
+            .to_string()
     }
 }
 
@@ -198,6 +232,14 @@ impl ModuleHandle {
     pub async fn inspect(&self) -> Option<ModuleSnapshot> {
         let (tx, rx) = oneshot::channel();
         self.tx.send(ModuleMsg::Inspect(tx)).ok()?;
+        rx.await.ok()
+    }
+
+    /// What the chart renders now beside the deployed revision (after the
+    /// worker's running task); `None`: the worker is stopping.
+    pub async fn preview(&self) -> Option<Result<RenderPreview, String>> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(ModuleMsg::Preview(tx)).ok()?;
         rx.await.ok()
     }
 }
@@ -433,6 +475,9 @@ impl Worker {
             }
             ModuleMsg::Inspect(reply) => {
                 let _ = reply.send(self.snapshot());
+            }
+            ModuleMsg::Preview(reply) => {
+                let _ = reply.send(self.preview().await);
             }
             _ => {}
         }
@@ -876,7 +921,9 @@ impl Worker {
         Ok(())
     }
 
-    async fn helm(&mut self) -> Result<(), String> {
+    /// Render the chart with the values as they are now: the rendered
+    /// objects, the release's chart record and the values document.
+    async fn render_now(&self) -> Result<(chart::Rendered, Value, Value), String> {
         let module_values = self.module_values()?;
         self.module
             .check_values(&module_values, true)
@@ -901,6 +948,32 @@ impl Worker {
         })
         .await
         .map_err(|e| format!("render: {e}"))??;
+        Ok((rendered, chart_json, values))
+    }
+
+    /// [`ModuleMsg::Preview`]: render now, and read the deployed revision.
+    async fn preview(&self) -> Result<RenderPreview, String> {
+        let (rendered, _, _) = self.render_now().await?;
+        let history = release::storage::history(
+            &self.shared.cluster,
+            &self.module.namespace(),
+            self.module.name(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let deployed = history
+            .into_iter()
+            .rev()
+            .find(|r| r.status == release::record::Status::Deployed)
+            .map(|r| (r.version, r.manifest));
+        Ok(RenderPreview {
+            manifest: rendered.release_manifest(),
+            deployed,
+        })
+    }
+
+    async fn helm(&mut self) -> Result<(), String> {
+        let (rendered, chart_json, values) = self.render_now().await?;
         let namespace = self.module.namespace();
         self.ensure_namespace(&namespace).await?;
         let req = ReleaseRequest {
@@ -1149,5 +1222,36 @@ async fn run_enabled_script(
 impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Worker({})", self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preview_diffs_from_the_deployed_manifest() {
+        let same = RenderPreview {
+            manifest: "a: 1\nb: 2\n".into(),
+            deployed: Some((3, "a: 1\nb: 2\n".into())),
+        };
+        assert_eq!(same.diff(), "");
+        let changed = RenderPreview {
+            manifest: "a: 1\nb: 3\n".into(),
+            ..same.clone()
+        };
+        assert_eq!(
+            changed.diff(),
+            "--- deployed (revision 3)\n+++ rendered now\n@@ -1,2 +1,2 @@\n a: 1\n-b: 2\n+b: 3\n"
+        );
+        let fresh = RenderPreview {
+            manifest: "a: 1\n".into(),
+            deployed: None,
+        };
+        assert!(
+            fresh
+                .diff()
+                .starts_with("--- nothing deployed\n+++ rendered now\n")
+        );
     }
 }

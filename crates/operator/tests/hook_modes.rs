@@ -620,6 +620,12 @@ async fn after_all_runs_once_every_module_has_converged_the_round() {
     let (status, yaml) = debug("/global/values.yaml");
     assert_eq!(status, 200);
     assert!(yaml.contains("trigger: pulled"), "{yaml}");
+    // The chart as it renders now, and nothing to change against the
+    // deployed revision.
+    let (status, manifest) = debug("/module/rmod/render.text");
+    assert_eq!(status, 200, "{manifest}");
+    assert!(manifest.contains("trigger: \"pulled\""), "{manifest}");
+    assert_eq!(debug("/module/rmod/render-diff.text"), (200, String::new()));
     let (status, body) = debug("/module/nope/values.json");
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("no module nope"), "{body}");

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 /// Arguments of `deckmod debug`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  deckmod debug queue list\n  deckmod debug module values echo-server -o json\n  deckmod debug hook snapshots secret-copier\n  deckmod debug raw /discovery"
+    after_help = "Examples:\n  deckmod debug queue list\n  deckmod debug module values echo-server -o json\n  deckmod debug module render echo-server --diff\n  deckmod debug hook snapshots secret-copier\n  deckmod debug raw /discovery"
 )]
 pub struct DebugArgs {
     /// The operator's debug socket (`deckmod operator --debug-socket`).
@@ -73,6 +73,15 @@ pub enum ModuleCommand {
         /// Module name.
         module: String,
     },
+    /// The manifest the module's chart renders with its values now.
+    Render {
+        /// Module name.
+        module: String,
+        /// Print a unified diff from the deployed revision's manifest
+        /// instead (nothing: the next converge changes nothing).
+        #[arg(long)]
+        diff: bool,
+    },
 }
 
 /// `deckmod debug global`.
@@ -107,6 +116,11 @@ fn route(what: &DebugCommand, format: &str) -> String {
         }
         DebugCommand::Module(ModuleCommand::Snapshots { module }) => {
             format!("/module/{module}/snapshots.{format}")
+        }
+        // A manifest or a diff is text whatever the format asked.
+        DebugCommand::Module(ModuleCommand::Render { module, diff }) => {
+            let what = if *diff { "render-diff" } else { "render" };
+            format!("/module/{module}/{what}.text")
         }
         DebugCommand::Global(GlobalCommand::Values) => format!("/global/values.{format}"),
         DebugCommand::Global(GlobalCommand::Snapshots) => format!("/global/snapshots.{format}"),
@@ -149,6 +163,13 @@ mod tests {
     fn commands_name_addon_operators_routes() {
         let cases = [
             (DebugCommand::Queue(QueueCommand::List), "/queue/list.text"),
+            (
+                DebugCommand::Module(ModuleCommand::Render {
+                    module: "echo".into(),
+                    diff: true,
+                }),
+                "/module/echo/render-diff.text",
+            ),
             (
                 DebugCommand::Module(ModuleCommand::Values {
                     module: "echo".into(),
