@@ -2,10 +2,15 @@
 //! copy is validated, and only a fully valid result replaces the values.
 //! On any error the caller keeps its previous values untouched.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 /// Schema validation of a values document, implemented by whoever owns the
 /// schemas (the `module` crate's OpenAPI schemas in the CLI and operator).
+///
+/// The error stays the implementor's own text: the engine does not look
+/// into it, only reports it as [`ValuesPatchError::Invalid`].
 pub trait ValuesValidator {
     /// `Ok` if valid; otherwise a message naming the JSON pointer(s).
     fn validate(&self, values: &Value) -> Result<(), String>;
@@ -27,18 +32,37 @@ impl<F: Fn(&Value) -> Result<(), String>> ValuesValidator for F {
     }
 }
 
+/// A values patch that could not be applied.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ValuesPatchError {
+    /// An operation of the patch failed (a missing path, a failed `test`).
+    #[error("cannot apply patch: {source}")]
+    Patch {
+        /// The failed operation: its index, path and kind.
+        source: Arc<json_patch::PatchError>,
+    },
+    /// The patched values do not validate.
+    #[error("values after patch are invalid: {message}")]
+    Invalid {
+        /// The validator's message (naming the JSON pointers).
+        message: String,
+    },
+}
+
 /// Apply `patch` to a copy of `values`, then validate the copy. Returns
 /// the new values; `values` itself is never modified.
 pub fn apply_values_patch(
     values: &Value,
     patch: &json_patch::Patch,
     validator: &dyn ValuesValidator,
-) -> Result<Value, String> {
+) -> Result<Value, ValuesPatchError> {
     let mut next = values.clone();
-    json_patch::patch(&mut next, patch).map_err(|e| format!("cannot apply patch: {e}"))?;
+    json_patch::patch(&mut next, patch).map_err(|e| ValuesPatchError::Patch {
+        source: Arc::new(e),
+    })?;
     validator
         .validate(&next)
-        .map_err(|e| format!("values after patch are invalid: {e}"))?;
+        .map_err(|message| ValuesPatchError::Invalid { message })?;
     Ok(next)
 }
 
@@ -70,7 +94,11 @@ mod tests {
         // Second op fails: the first must not leak.
         let p =
             patch(json!([{"op":"add","path":"/m/b","value":2},{"op":"remove","path":"/m/zzz"}]));
-        assert!(apply_values_patch(&before, &p, &NoValidation).is_err());
+        let e = apply_values_patch(&before, &p, &NoValidation).unwrap_err();
+        assert!(
+            matches!(&e, ValuesPatchError::Patch { source } if source.operation == 1),
+            "{e:?}"
+        );
         let only_ints = |v: &Value| -> Result<(), String> {
             match v.pointer("/m/b") {
                 Some(x) if !x.is_i64() => Err("/m/b: expected integer".into()),
@@ -79,6 +107,8 @@ mod tests {
         };
         let p = patch(json!([{"op":"add","path":"/m/b","value":"x"}]));
         let e = apply_values_patch(&before, &p, &only_ints).unwrap_err();
+        assert!(matches!(e, ValuesPatchError::Invalid { .. }), "{e:?}");
+        let e = e.to_string();
         assert!(e.contains("/m/b"), "{e}");
     }
 }
