@@ -165,13 +165,13 @@ pub fn helm_only_funcs() -> FuncMap {
     f.insert_pure("toToml", |args| {
         want_args(args, 1, "toToml")?;
         Ok(Value::str(
-            crate::toml::encode(&args[0]).unwrap_or_else(|e| e),
+            crate::toml::encode(&args[0]).unwrap_or_else(|e| e.to_string()),
         ))
     });
     f.insert_pure("fromToml", |args| {
         want_args(args, 1, "fromToml")?;
         let text = arg_str(args, 0)?;
-        Ok(crate::toml::decode(text).unwrap_or_else(error_map))
+        Ok(crate::toml::decode(text).unwrap_or_else(|e| error_map(e.to_string())))
     });
     f.insert_pure("lookup", |args| {
         want_args(args, 4, "lookup")?;
