@@ -8,12 +8,51 @@ use serde_json::Value;
 
 /// Schema validation of a values document, implemented by whoever owns the
 /// schemas (the `module` crate's OpenAPI schemas in the CLI and operator).
-///
-/// The error stays the implementor's own text: the engine does not look
-/// into it, only reports it as [`ValuesPatchError::Invalid`].
 pub trait ValuesValidator {
-    /// `Ok` if valid; otherwise a message naming the JSON pointer(s).
-    fn validate(&self, values: &Value) -> Result<(), String>;
+    /// `Ok` if valid; otherwise each violation by its JSON pointer.
+    fn validate(&self, values: &Value) -> Result<(), InvalidValues>;
+}
+
+/// Values that break their schema: `POINTER: MESSAGE` for each violation,
+/// `; `-separated.
+#[derive(Clone, Debug, Default, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct InvalidValues {
+    /// The violations, in the validator's order.
+    pub violations: Vec<Violation>,
+}
+
+/// One value that breaks the schema.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// JSON pointer into the whole values document (`/echoServer/replicas`);
+    /// empty when the validator gave only a message.
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.pointer.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.pointer, self.message)
+        }
+    }
+}
+
+/// A validator's plain message (a closure's): one violation without a
+/// pointer.
+impl From<String> for InvalidValues {
+    fn from(message: String) -> Self {
+        InvalidValues {
+            violations: vec![Violation {
+                pointer: String::new(),
+                message,
+            }],
+        }
+    }
 }
 
 /// Accepts everything (no schema known).
@@ -21,14 +60,20 @@ pub trait ValuesValidator {
 pub struct NoValidation;
 
 impl ValuesValidator for NoValidation {
-    fn validate(&self, _values: &Value) -> Result<(), String> {
+    fn validate(&self, _values: &Value) -> Result<(), InvalidValues> {
         Ok(())
     }
 }
 
-impl<F: Fn(&Value) -> Result<(), String>> ValuesValidator for F {
-    fn validate(&self, values: &Value) -> Result<(), String> {
-        self(values)
+/// A closure returning [`InvalidValues`] or anything that converts to it
+/// (a `String` message).
+impl<F, E> ValuesValidator for F
+where
+    F: Fn(&Value) -> Result<(), E>,
+    E: Into<InvalidValues>,
+{
+    fn validate(&self, values: &Value) -> Result<(), InvalidValues> {
+        self(values).map_err(Into::into)
     }
 }
 
@@ -42,10 +87,10 @@ pub enum ValuesPatchError {
         source: Arc<json_patch::PatchError>,
     },
     /// The patched values do not validate.
-    #[error("values after patch are invalid: {message}")]
+    #[error("values after patch are invalid: {source}")]
     Invalid {
-        /// The validator's message (naming the JSON pointers).
-        message: String,
+        /// The violations, by JSON pointer.
+        source: InvalidValues,
     },
 }
 
@@ -62,7 +107,7 @@ pub fn apply_values_patch(
     })?;
     validator
         .validate(&next)
-        .map_err(|message| ValuesPatchError::Invalid { message })?;
+        .map_err(|source| ValuesPatchError::Invalid { source })?;
     Ok(next)
 }
 
@@ -110,5 +155,31 @@ mod tests {
         assert!(matches!(e, ValuesPatchError::Invalid { .. }), "{e:?}");
         let e = e.to_string();
         assert!(e.contains("/m/b"), "{e}");
+    }
+
+    #[test]
+    fn violations_keep_their_pointers() {
+        let schema = |v: &Value| -> Result<(), InvalidValues> {
+            let violation = |pointer: &str, message: &str| Violation {
+                pointer: pointer.into(),
+                message: message.into(),
+            };
+            match v.pointer("/m/b") {
+                Some(_) => Err(InvalidValues {
+                    violations: vec![violation("/m/b", "not allowed"), violation("/m", "too big")],
+                }),
+                None => Ok(()),
+            }
+        };
+        let p = patch(json!([{"op":"add","path":"/m/b","value":1}]));
+        let e = apply_values_patch(&json!({"m": {}}), &p, &schema).unwrap_err();
+        let ValuesPatchError::Invalid { source } = &e else {
+            panic!("{e:?}");
+        };
+        assert_eq!(source.violations[0].pointer, "/m/b");
+        assert_eq!(
+            e.to_string(),
+            "values after patch are invalid: /m/b: not allowed; /m: too big"
+        );
     }
 }
