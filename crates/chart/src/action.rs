@@ -12,7 +12,7 @@ use crate::chart::Chart;
 use crate::coalesce;
 use crate::dependencies;
 use crate::engine;
-use crate::error::Error;
+use crate::error::{DependencyError, Error, OptionsError, TemplateCause, TemplateError};
 use crate::manifest::{self, Hook, Manifest};
 use crate::node::Node;
 use crate::objects::{Capabilities, KubeVersion};
@@ -83,7 +83,7 @@ impl Rendered {
 }
 
 /// The pattern Helm validates release names with (quoted in its error).
-const RELEASE_NAME_PATTERN: &str =
+pub(crate) const RELEASE_NAME_PATTERN: &str =
     r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 
 /// Whether `name` matches [`RELEASE_NAME_PATTERN`]: `.`-separated labels,
@@ -102,14 +102,13 @@ fn is_release_name(name: &str) -> bool {
 /// Helm's `ValidateReleaseName`.
 pub fn validate_release_name(name: &str) -> Result<(), Error> {
     if name.is_empty() {
-        return Err(Error::Other("no name provided".into()));
+        return Err(OptionsError::NoReleaseName.into());
     }
     if name.len() > 53 || !is_release_name(name) {
-        return Err(Error::Other(format!(
-            "release name {}: invalid release name, must match regex {} and the length must not be longer than 53",
-            gostd::strconv::quote(name),
-            RELEASE_NAME_PATTERN
-        )));
+        return Err(OptionsError::InvalidReleaseName {
+            name: name.to_string(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -117,22 +116,19 @@ pub fn validate_release_name(name: &str) -> Result<(), Error> {
 /// Checks `helm template` makes on the loaded chart before rendering.
 pub fn check_installable(chart: &Chart) -> Result<(), Error> {
     if !matches!(chart.metadata.chart_type.as_str(), "" | "application") {
-        return Err(Error::Other(format!(
-            "{} charts are not installable",
-            chart.metadata.chart_type
-        )));
+        return Err(OptionsError::NotInstallable {
+            chart_type: chart.metadata.chart_type.clone(),
+        }
+        .into());
     }
     if let Some(reqs) = &chart.metadata.dependencies {
-        let missing: Vec<&str> = reqs
+        let missing: Vec<String> = reqs
             .iter()
             .filter(|r| !chart.dependencies.iter().any(|d| d.name() == r.name))
-            .map(|r| r.name.as_str())
+            .map(|r| r.name.clone())
             .collect();
         if !missing.is_empty() {
-            return Err(Error::Other(format!(
-                "An error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: {}",
-                missing.join(", ")
-            )));
+            return Err(DependencyError::Missing { names: missing }.into());
         }
     }
     Ok(())
@@ -199,25 +195,29 @@ pub fn render_keeping_scratch<'a>(
     let mut warnings = Vec::new();
     let user = Value::from_json_user_values(values);
     let mut root = Node::new(chart);
-    dependencies::process(&mut root, &user, &mut warnings).map_err(Error::Other)?;
+    dependencies::process(&mut root, &user, &mut warnings)?;
 
     let mut caps = Capabilities::default();
     if let Some(v) = &opts.kube_version {
-        caps.kube = KubeVersion::parse(v).map_err(Error::Other)?;
+        caps.kube = KubeVersion::parse(v).map_err(OptionsError::from)?;
     }
     caps.api_versions.extend(opts.api_versions.iter().cloned());
 
-    let vals = coalesce::coalesce_values(&root, &user, &mut warnings).map_err(Error::Other)?;
+    let vals = coalesce::coalesce_values(&root, &user, &mut warnings)?;
     crate::schema::validate(&root, &Value::Map(vals.clone()))?;
 
     if !root.meta.kube_version.is_empty()
         && !is_compatible_range(&root.meta.kube_version, &caps.kube.version)
     {
-        return Err(Error::Render(crate::error::TemplateError::message(
+        return Err(Error::Render(TemplateError::with_cause(
             format!(
                 "chart requires kubeVersion: {} which is incompatible with Kubernetes {}",
                 root.meta.kube_version, caps.kube.version
             ),
+            TemplateCause::IncompatibleKubeVersion {
+                required: root.meta.kube_version.clone(),
+                kubernetes: caps.kube.version.clone(),
+            },
         )));
     }
 
@@ -246,8 +246,12 @@ pub fn render_keeping_scratch<'a>(
         }
         false
     });
-    let sorted = manifest::sort_manifests(&files)
-        .map_err(|e| Error::Render(crate::error::TemplateError::message(e)))?;
+    let sorted = manifest::sort_manifests(&files).map_err(|e| {
+        Error::Render(TemplateError::with_cause(
+            e.to_string(),
+            TemplateCause::Manifest(Box::new(e)),
+        ))
+    })?;
     warnings.extend(sorted.notices);
     let mut crds = Vec::new();
     collect_crds(&root, None, &mut crds)?;

@@ -37,7 +37,7 @@ pub(crate) struct DeferredRead {
     pub(crate) path: PathBuf,
     /// Its path in the chart (for errors, worded as a load error).
     pub(crate) rel: String,
-    data: OnceLock<Result<Arc<[u8]>, String>>,
+    data: OnceLock<Result<Arc<[u8]>, crate::error::LoadError>>,
 }
 
 impl File {

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use rustix::fs::{AtFlags, CWD, Dir, FileType, Mode, OFlags};
 
 use crate::chart::File;
-use crate::error::Error;
+use crate::error::{Error, LoadError};
 use crate::ignore::{HELM_IGNORE, Rules};
 
 /// Largest single file of a chart directory (Helm: 5 MiB).
@@ -41,7 +41,7 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// applied, Go's walk order), the ones rendering does not need left on
 /// disk until used.
 pub(crate) fn dir_files(dir: &Path) -> Result<Vec<File>, Error> {
-    let root = open_dir(CWD, dir).map_err(|e| Error::Load(format!("{}: {e}", dir.display())))?;
+    let root = open_dir(CWD, dir).map_err(|e| io_error(dir.to_path_buf(), e))?;
     let mut walker = Walker {
         root: dir,
         // Files read on first use are found from here, wherever the
@@ -56,7 +56,9 @@ pub(crate) fn dir_files(dir: &Path) -> Result<Vec<File>, Error> {
     // taken off, no size limit).
     let ignore = open_file(root.as_fd(), Path::new(HELM_IGNORE));
     walker.rules = match read_fd(ignore, &mut walker.scratch, u64::MAX) {
-        Ok(()) => Rules::parse(&String::from_utf8_lossy(&walker.scratch)).map_err(Error::Load)?,
+        Ok(()) => {
+            Rules::parse(&String::from_utf8_lossy(&walker.scratch)).map_err(LoadError::from)?
+        }
         Err(_) => Rules::default(),
     };
     walker.rules.add_defaults();
@@ -85,7 +87,7 @@ fn needed_at_load(rel: &str) -> bool {
 
 /// Read a file whose reading was put off at load; errors are worded as
 /// the load error Helm would have given.
-pub(crate) fn read_deferred(path: &Path, rel: &str) -> Result<Arc<[u8]>, String> {
+pub(crate) fn read_deferred(path: &Path, rel: &str) -> Result<Arc<[u8]>, LoadError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -97,8 +99,8 @@ pub(crate) fn read_deferred(path: &Path, rel: &str) -> Result<Arc<[u8]>, String>
         MAX_DECOMPRESSED_FILE_SIZE,
     ) {
         Ok(()) => Ok(strip_bom(&scratch)),
-        Err(ReadError::TooLarge) => Err(too_large(&name).to_string()),
-        Err(ReadError::Io(e)) => Err(read_error(rel, &e).to_string()),
+        Err(ReadError::TooLarge) => Err(too_large(&name)),
+        Err(ReadError::Io(e)) => Err(read_error(rel, e)),
     }
 }
 
@@ -126,10 +128,8 @@ impl Walker<'_> {
     /// so the kernel sees one link at a time).
     fn walk(&mut self, dir: OwnedFd, prefix: &str, links: usize) -> Result<(), Error> {
         // The directory's path is built only for an error.
-        let list_error = |e: rustix::io::Errno| {
-            let dir_path = self.root.join(prefix);
-            Error::Load(format!("{}: {}", dir_path.display(), io::Error::from(e)))
-        };
+        let list_error =
+            |e: rustix::io::Errno| io_error(self.root.join(prefix), io::Error::from(e));
         let mut listing = Dir::new(dir).map_err(list_error)?;
         // The entry type comes from the directory listing (no stat),
         // except for symbolic links, which are followed, and file systems
@@ -154,8 +154,7 @@ impl Walker<'_> {
             } else {
                 format!("{prefix}/{name}")
             };
-            let full_error =
-                |e: io::Error| Error::Load(format!("{}: {e}", self.root.join(&rel).display()));
+            let full_error = |e: io::Error| io_error(self.root.join(&rel), e);
             let mut stat = None;
             let linked = kind == FileType::Symlink;
             let kind = match kind {
@@ -184,10 +183,10 @@ impl Walker<'_> {
                 continue;
             }
             if kind != FileType::RegularFile {
-                return Err(Error::Load(format!(
-                    "cannot load irregular file {} as it has file mode type bits set",
-                    self.root.join(&rel).display()
-                )));
+                return Err(LoadError::IrregularFile {
+                    path: self.root.join(&rel),
+                }
+                .into());
             }
             let file = if needed_at_load(&rel) {
                 let data = self.read_needed(dirfd, &name, &rel)?;
@@ -216,16 +215,16 @@ impl Walker<'_> {
     ) -> Result<Arc<[u8]>, Error> {
         match self.read_at(dirfd, name) {
             Ok(data) => Ok(data),
-            Err(ReadError::TooLarge) => Err(too_large(name)),
+            Err(ReadError::TooLarge) => Err(too_large(name).into()),
             Err(ReadError::Io(e)) => {
                 // Helm checks the size before it reads: an oversized file
                 // is reported as such even when it cannot be opened.
                 if let Ok(st) = rustix::fs::statat(dirfd, name, AtFlags::empty())
                     && st.st_size as u64 > MAX_DECOMPRESSED_FILE_SIZE
                 {
-                    return Err(too_large(name));
+                    return Err(too_large(name).into());
                 }
-                Err(read_error(rel, &e))
+                Err(read_error(rel, e).into())
             }
         }
     }
@@ -254,7 +253,7 @@ impl Walker<'_> {
         rel: &str,
     ) -> Result<(), Error> {
         if st.st_size as u64 > MAX_DECOMPRESSED_FILE_SIZE {
-            return Err(too_large(name));
+            return Err(too_large(name).into());
         }
         let ids = self.ids.get_or_insert_with(Ids::current);
         let mode = rustix::fs::Mode::from_raw_mode(st.st_mode);
@@ -262,7 +261,7 @@ impl Walker<'_> {
             && let Err(e) =
                 rustix::fs::accessat(dirfd, name, rustix::fs::Access::READ_OK, AtFlags::empty())
         {
-            return Err(read_error(rel, &io::Error::from(e)));
+            return Err(read_error(rel, io::Error::from(e)).into());
         }
         Ok(())
     }
@@ -321,14 +320,27 @@ fn open_dir(dirfd: impl AsFd, path: &Path) -> io::Result<OwnedFd> {
 }
 
 /// Helm's load error for a chart file it could not read.
-fn read_error(rel: &str, e: &io::Error) -> Error {
-    Error::Load(format!("error reading {rel}: {e}"))
+fn read_error(rel: &str, e: io::Error) -> LoadError {
+    LoadError::ReadFile {
+        file: rel.to_string(),
+        source: Arc::new(e),
+    }
 }
 
-fn too_large(name: &str) -> Error {
-    Error::Load(format!(
-        "chart file \"{name}\" is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}"
-    ))
+fn too_large(name: &str) -> LoadError {
+    LoadError::FileTooLarge {
+        name: name.to_string(),
+        limit: MAX_DECOMPRESSED_FILE_SIZE,
+    }
+}
+
+/// A directory or file under the chart that could not be opened or listed.
+fn io_error(path: std::path::PathBuf, e: io::Error) -> Error {
+    LoadError::Io {
+        path,
+        source: Arc::new(e),
+    }
+    .into()
 }
 
 /// The bytes in a shared buffer, without a leading UTF-8 byte-order mark.

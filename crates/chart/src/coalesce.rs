@@ -14,6 +14,7 @@ use std::rc::Rc;
 
 use gotmpl::{Map, Value};
 
+use crate::error::DependencyError;
 use crate::node::Node;
 
 /// A Go `map[string]interface{}`: shared and mutable.
@@ -92,7 +93,7 @@ pub(crate) fn coalesce_values(
     node: &Node<'_>,
     vals: &Value,
     warnings: &mut Warnings,
-) -> Result<Table, String> {
+) -> Result<Table, DependencyError> {
     let copy = match vals {
         Value::Map(m) => deep_copy_table(m),
         _ => new_table(),
@@ -116,7 +117,7 @@ pub(crate) fn merge_values(
     node: &Node<'_>,
     vals: &Value,
     warnings: &mut Warnings,
-) -> Result<Table, String> {
+) -> Result<Table, DependencyError> {
     let copy = match vals {
         Value::Map(m) => deep_copy_table(m),
         _ => new_table(),
@@ -131,7 +132,7 @@ fn coalesce(
     prefix: &str,
     merge: bool,
     warnings: &mut Warnings,
-) -> Result<(), String> {
+) -> Result<(), DependencyError> {
     coalesce_chart_values(node, dest, prefix, merge, warnings);
     coalesce_deps(node, dest, prefix, merge, warnings)
 }
@@ -142,7 +143,7 @@ fn coalesce_deps(
     prefix: &str,
     merge: bool,
     warnings: &mut Warnings,
-) -> Result<(), String> {
+) -> Result<(), DependencyError> {
     for sub in &node.deps {
         let name = sub.name();
         let existing = dest.borrow().get(name).cloned();
@@ -155,10 +156,10 @@ fn coalesce_deps(
             }
             Some(Value::Map(t)) => t,
             Some(other) => {
-                return Err(format!(
-                    "type mismatch on {name}: {}",
-                    go_bad_bool_verb(&other)
-                ));
+                return Err(DependencyError::ValuesNotMap {
+                    subchart: name.to_string(),
+                    found: go_bad_bool_verb(&other),
+                });
             }
         };
         let sub_prefix = concat_prefix(prefix, node.name());
@@ -521,7 +522,7 @@ mod tests {
             &mut w,
         )
         .unwrap_err();
-        assert_eq!(err, "type mismatch on sub: %!t(string=x)");
+        assert_eq!(err.to_string(), "type mismatch on sub: %!t(string=x)");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use gotmpl::Value;
 
 use crate::coalesce::{self, Table, Warnings};
+use crate::error::DependencyError;
 use crate::node::Node;
 use crate::semver::is_compatible_range;
 
@@ -13,7 +14,7 @@ pub(crate) fn process(
     root: &mut Node<'_>,
     user_values: &Value,
     warnings: &mut Warnings,
-) -> Result<(), String> {
+) -> Result<(), DependencyError> {
     process_enabled(root, user_values, "", warnings)?;
     process_import_values_tree(root, warnings)
 }
@@ -41,7 +42,7 @@ fn process_enabled(
     values: &Value,
     path: &str,
     warnings: &mut Warnings,
-) -> Result<(), String> {
+) -> Result<(), DependencyError> {
     let Some(mut reqs) = node.meta.dependencies.take() else {
         return Ok(());
     };
@@ -138,7 +139,10 @@ fn process_tags(reqs: &mut [crate::metadata::Dependency], cvals: &Table, warning
     }
 }
 
-fn process_import_values_tree(node: &mut Node<'_>, warnings: &mut Warnings) -> Result<(), String> {
+fn process_import_values_tree(
+    node: &mut Node<'_>,
+    warnings: &mut Warnings,
+) -> Result<(), DependencyError> {
     for d in node.deps.iter_mut() {
         process_import_values_tree(d, warnings)?;
     }
@@ -147,7 +151,10 @@ fn process_import_values_tree(node: &mut Node<'_>, warnings: &mut Warnings) -> R
 
 /// `import-values`: copy child tables into the parent's defaults, below
 /// the parent's own values (the parent can override what it imports).
-fn process_import_values(node: &mut Node<'_>, warnings: &mut Warnings) -> Result<(), String> {
+fn process_import_values(
+    node: &mut Node<'_>,
+    warnings: &mut Warnings,
+) -> Result<(), DependencyError> {
     if node.meta.dependencies.is_none() {
         return Ok(());
     }
@@ -159,12 +166,12 @@ fn process_import_values(node: &mut Node<'_>, warnings: &mut Warnings) -> Result
         for iv in &r.import_values {
             let (child, parent) = match iv {
                 serde_json::Value::Object(m) => {
-                    let field = |k: &str| match m.get(k) {
+                    let field = |k: &'static str| match m.get(k) {
                         Some(serde_json::Value::String(s)) => Ok(s.clone()),
-                        _ => Err(format!(
-                            "import-values of dependency {}: '{k}' must be a string",
-                            r.name
-                        )),
+                        _ => Err(DependencyError::ImportValues {
+                            dependency: r.name.clone(),
+                            field: k,
+                        }),
                     };
                     (field("child")?, field("parent")?)
                 }

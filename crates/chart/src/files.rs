@@ -19,7 +19,8 @@ pub struct Files {
 }
 
 /// A file's content, or the load error its late read gave, as an
-/// execution error.
+/// execution error. (`.Files` methods answer through gotmpl's
+/// `Object::call`, whose errors are messages; so these helpers' are too.)
 fn content(c: &Content) -> Result<&[u8], String> {
     c.get().map(|d| &d[..]).map_err(|e| e.to_string())
 }

@@ -28,7 +28,7 @@ pub(crate) fn to_yaml_text(v: &serde_json::Value) -> String {
 /// Template values as JSON data, failing where Go's `json.Marshal` fails.
 fn to_json_data(v: &Value) -> Result<serde_json::Value, String> {
     // Go's encoder rejects NaN and infinities; serde turns them into null.
-    sprig::json::encode(v, true)?;
+    sprig::json::encode(v, true).map_err(|e| e.to_string())?;
     Ok(v.to_json())
 }
 
@@ -115,7 +115,7 @@ pub fn helm_only_funcs() -> FuncMap {
         want_args(args, 1, "mustToJson")?;
         sprig::json::encode(&args[0], true)
             .map(Value::str)
-            .map_err(FuncError::new)
+            .map_err(|e| FuncError::new(e.to_string()))
     });
     // Helm's fromJson / fromJsonArray: json.Unmarshal into a map or a
     // slice, the error text in place of the result.
@@ -165,13 +165,13 @@ pub fn helm_only_funcs() -> FuncMap {
     f.insert_pure("toToml", |args| {
         want_args(args, 1, "toToml")?;
         Ok(Value::str(
-            crate::toml::encode(&args[0]).unwrap_or_else(|e| e),
+            crate::toml::encode(&args[0]).unwrap_or_else(|e| e.to_string()),
         ))
     });
     f.insert_pure("fromToml", |args| {
         want_args(args, 1, "fromToml")?;
         let text = arg_str(args, 0)?;
-        Ok(crate::toml::decode(text).unwrap_or_else(error_map))
+        Ok(crate::toml::decode(text).unwrap_or_else(|e| error_map(e.to_string())))
     });
     f.insert_pure("lookup", |args| {
         want_args(args, 4, "lookup")?;

@@ -27,6 +27,23 @@ enum Scope {
     BaseName,
 }
 
+/// A `.helmignore` rule Helm refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IgnoreError {
+    /// A rule with `**`.
+    #[error("double-star (**) syntax is not supported")]
+    DoubleStar {
+        /// The rule (its line, trimmed).
+        rule: String,
+    },
+    /// A rule that is not a valid glob.
+    #[error("syntax error in pattern")]
+    Syntax {
+        /// The rule (its line, trimmed).
+        rule: String,
+    },
+}
+
 /// A parsed set of ignore rules.
 #[derive(Debug, Clone, Default)]
 pub struct Rules {
@@ -35,7 +52,7 @@ pub struct Rules {
 
 impl Rules {
     /// Parse the text of a `.helmignore` file.
-    pub fn parse(text: &str) -> Result<Rules, String> {
+    pub fn parse(text: &str) -> Result<Rules, IgnoreError> {
         let mut rules = Rules::default();
         for line in text.lines() {
             rules.add(line)?;
@@ -49,16 +66,20 @@ impl Rules {
         let _ = self.add("templates/.?*");
     }
 
-    fn add(&mut self, line: &str) -> Result<(), String> {
+    fn add(&mut self, line: &str) -> Result<(), IgnoreError> {
         let rule = line.trim();
         if rule.is_empty() || rule.starts_with('#') {
             return Ok(());
         }
         if rule.contains("**") {
-            return Err("double-star (**) syntax is not supported".to_string());
+            return Err(IgnoreError::DoubleStar {
+                rule: rule.to_string(),
+            });
         }
         if pathmatch::matches(rule, "abc").is_err() {
-            return Err("syntax error in pattern".to_string());
+            return Err(IgnoreError::Syntax {
+                rule: rule.to_string(),
+            });
         }
         let (negate, rule) = match rule.strip_prefix('!') {
             Some(r) => (true, r),

@@ -38,8 +38,16 @@ pub mod user_values;
 
 pub use action::{RenderOptions, Rendered, Scratch, render, render_keeping_scratch, template};
 pub use chart::{Chart, File};
-pub use error::{Error, TemplateCause, TemplateError};
+pub use error::{
+    DependencyError, Error, LoadError, OptionsError, TemplateCause, TemplateError, UnmarshalError,
+    UnmarshalTarget, UnsafeEntry, YamlError,
+};
+pub use ignore::IgnoreError;
 pub use loader::load;
+pub use manifest::{HeadError, SortError};
+pub use metadata::MetadataError;
 pub use objects::DEFAULT_KUBE_VERSION;
+pub use objects::KubeVersionError;
 pub use print::{OutputDir, PrintEffects, PrintError, PrintOptions, print, print_with};
-pub use user_values::ValueOptions;
+pub use schema::{ChartSchemaError, SchemaError, SchemaProblem, Violation};
+pub use user_values::{SetFlag, ValueOptions, ValuesError};

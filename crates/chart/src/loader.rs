@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::chart::{Chart, File};
 use crate::chart_dir::strip_bom;
-use crate::error::Error;
+use crate::error::{Error, LoadError, UnmarshalError, UnmarshalTarget, UnsafeEntry, YamlError};
 use crate::metadata::{API_VERSION_V1, Metadata};
 
 /// Largest total size of an archive's decompressed files (Helm: 100 MiB).
@@ -17,42 +18,43 @@ const MAX_DECOMPRESSED_CHART_SIZE: u64 = 100 * 1024 * 1024;
 
 /// Load a chart from a directory or a gzipped tar archive.
 pub fn load(path: &Path) -> Result<Chart, Error> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::Load(go_stat_error(path, &e)))?;
+    let meta = std::fs::metadata(path).map_err(|e| stat_error(path, e))?;
     if meta.is_dir() {
         load_dir(path)
     } else {
-        let data =
-            std::fs::read(path).map_err(|e| Error::Load(format!("{}: {e}", path.display())))?;
+        let data = std::fs::read(path).map_err(|e| LoadError::Io {
+            path: path.to_path_buf(),
+            source: Arc::new(e),
+        })?;
         if !data.starts_with(&[0x1f, 0x8b]) {
             let name = path.display().to_string();
             if name.ends_with(".yml") || name.ends_with(".yaml") {
-                return Err(Error::Load(format!(
-                    "file '{name}' seems to be a YAML file, but expected a gzipped archive"
-                )));
+                return Err(LoadError::YamlNotArchive {
+                    path: path.to_path_buf(),
+                }
+                .into());
             }
-            return Err(Error::Load(format!(
-                "file '{}' does not appear to be a gzipped archive; got '{}'",
-                path.display(),
-                sniff_content_type(&data)
-            )));
+            return Err(LoadError::NotGzip {
+                path: path.to_path_buf(),
+                content_type: sniff_content_type(&data),
+            }
+            .into());
         }
         load_archive(&data)
     }
 }
 
-/// Helm's `LocateChart` wording for a chart that is not on disk: local
-/// paths are reported missing, other names are taken for repository charts.
-fn go_stat_error(path: &Path, e: &std::io::Error) -> String {
-    if e.kind() != std::io::ErrorKind::NotFound {
-        return format!("stat {}: {}", path.display(), gostd::os::io_error(e));
-    }
-    let name = path.to_string_lossy();
-    if path.is_absolute() || name.starts_with('.') {
-        format!("path \"{name}\" not found")
-    } else if let Some((repo, _)) = name.split_once('/') {
-        format!("repo {repo} not found")
+/// A chart path that cannot be examined: missing (Helm's `LocateChart`
+/// words that by the path's shape), or another OS error.
+fn stat_error(path: &Path, e: std::io::Error) -> LoadError {
+    let path = path.to_path_buf();
+    if e.kind() == std::io::ErrorKind::NotFound {
+        LoadError::NotFound { path }
     } else {
-        format!("non-absolute URLs should be in form of repo_name/path_to_chart, got: {name}")
+        LoadError::Stat {
+            path,
+            source: Arc::new(e),
+        }
     }
 }
 
@@ -100,9 +102,12 @@ fn archive_files(data: &[u8]) -> Result<Vec<File>, Error> {
     let mut archive = tar::Archive::new(gz);
     let mut files = Vec::new();
     let mut remaining = MAX_DECOMPRESSED_CHART_SIZE;
-    let entries = archive.entries().map_err(|e| Error::Load(e.to_string()))?;
+    let archive_error = |e: std::io::Error| LoadError::Archive {
+        source: Arc::new(e),
+    };
+    let entries = archive.entries().map_err(archive_error)?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| Error::Load(e.to_string()))?;
+        let mut entry = entry.map_err(archive_error)?;
         let kind = entry.header().entry_type();
         if kind.is_dir() || kind.is_pax_global_extensions() || kind.is_pax_local_extensions() {
             continue;
@@ -111,51 +116,47 @@ fn archive_files(data: &[u8]) -> Result<Vec<File>, Error> {
         let delimiter = if raw.contains('\\') { '\\' } else { '/' };
         let parts: Vec<&str> = raw.split(delimiter).collect();
         let joined = parts[1..].join("/");
+        let unsafe_entry = |reason| LoadError::UnsafeEntry {
+            entry: raw.clone(),
+            reason,
+        };
         if joined.starts_with('/') {
-            return Err(Error::Load(
-                "chart illegally contains absolute paths".into(),
-            ));
+            return Err(unsafe_entry(UnsafeEntry::Absolute).into());
         }
         let name = gostd::path::clean(&joined);
         if name == "." {
-            return Err(Error::Load(format!(
-                "chart illegally contains content outside the base directory: {}",
-                gostd::strconv::quote(&raw)
-            )));
+            return Err(unsafe_entry(UnsafeEntry::OutsideBase).into());
         }
         if name.starts_with("..") {
-            return Err(Error::Load(
-                "chart illegally references parent directory".into(),
-            ));
+            return Err(unsafe_entry(UnsafeEntry::ParentDirectory).into());
         }
         let b = name.as_bytes();
         if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
-            return Err(Error::Load("chart contains illegally named files".into()));
+            return Err(unsafe_entry(UnsafeEntry::DriveLetter).into());
         }
         if parts[0] == "Chart.yaml" {
-            return Err(Error::Load("chart yaml not in base directory".into()));
+            return Err(unsafe_entry(UnsafeEntry::ChartYamlNotInBase).into());
         }
+        let too_large = LoadError::ArchiveTooLarge {
+            limit: MAX_DECOMPRESSED_CHART_SIZE,
+        };
         let size = entry.header().size().unwrap_or(0);
         if size > remaining {
-            return Err(Error::Load(format!(
-                "decompressed chart is larger than the maximum size {MAX_DECOMPRESSED_CHART_SIZE}"
-            )));
+            return Err(too_large.into());
         }
         let mut buf = Vec::with_capacity(size as usize);
         (&mut entry)
             .take(remaining + 1)
             .read_to_end(&mut buf)
-            .map_err(|e| Error::Load(e.to_string()))?;
+            .map_err(archive_error)?;
         if buf.len() as u64 > remaining {
-            return Err(Error::Load(format!(
-                "decompressed chart is larger than the maximum size {MAX_DECOMPRESSED_CHART_SIZE}"
-            )));
+            return Err(too_large.into());
         }
         remaining -= buf.len() as u64;
         files.push(File::new(name, strip_bom(&buf)));
     }
     if files.is_empty() {
-        return Err(Error::Load("no files in chart archive".into()));
+        return Err(LoadError::EmptyArchive.into());
     }
     Ok(files)
 }
@@ -169,9 +170,7 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
     for f in files {
         match f.name.as_str() {
             "Chart.yaml" => {
-                let doc = goyaml::from_str(&f.text()?).map_err(|e| {
-                    Error::Load(format!("cannot load Chart.yaml: {}", yaml_error(&e)))
-                })?;
+                let doc = goyaml::from_str(&f.text()?).map_err(|e| yaml_error("Chart.yaml", e))?;
                 chart.metadata.merge_yaml(&doc, "Chart.yaml")?;
                 if chart.metadata.api_version.is_empty() {
                     chart.metadata.api_version = API_VERSION_V1.into();
@@ -180,24 +179,27 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
             }
             "Chart.lock" | "requirements.lock" => {}
             "values.yaml" => {
-                let doc = goyaml::from_str(&f.text()?).map_err(|e| {
-                    Error::Load(format!("cannot load values.yaml: {}", yaml_error(&e)))
-                })?;
+                let doc = goyaml::from_str(&f.text()?).map_err(|e| yaml_error("values.yaml", e))?;
                 chart.values = match doc {
                     serde_json::Value::Object(m) => m,
                     serde_json::Value::Null => serde_json::Map::new(),
                     _ => {
-                        return Err(Error::Load(
-                            "cannot load values.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}".into(),
-                        ));
+                        return Err(LoadError::Unmarshal {
+                            file: "values.yaml".into(),
+                            source: UnmarshalError {
+                                found: "array",
+                                into: UnmarshalTarget::Value,
+                                go_type: "map[string]interface {}".into(),
+                            },
+                        }
+                        .into());
                     }
                 };
             }
             "values.schema.json" => chart.schema = Some(f.shared()?),
             "requirements.yaml" => {
-                let doc = goyaml::from_str(&f.text()?).map_err(|e| {
-                    Error::Load(format!("cannot load requirements.yaml: {}", yaml_error(&e)))
-                })?;
+                let doc =
+                    goyaml::from_str(&f.text()?).map_err(|e| yaml_error("requirements.yaml", e))?;
                 let mut deps = Metadata::default();
                 deps.merge_yaml(&doc, "requirements.yaml")?;
                 if deps.dependencies.is_some() {
@@ -222,7 +224,7 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
         }
     }
     if !have_metadata {
-        return Err(Error::Load("Chart.yaml file is missing".into()));
+        return Err(LoadError::MissingChartYaml.into());
     }
     chart.metadata.validate()?;
     for (name, files) in subcharts {
@@ -232,11 +234,12 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
         let sub = if name.ends_with(".tgz") {
             let file = &files[0];
             if file.name != name {
-                return Err(Error::Load(format!(
-                    "error unpacking subchart tar in {}: expected {name}, got {}",
-                    chart.name(),
-                    file.name
-                )));
+                return Err(LoadError::SubchartArchiveName {
+                    chart: chart.name().to_string(),
+                    expected: name,
+                    got: file.name.clone(),
+                }
+                .into());
             }
             file.data().and_then(load_archive)
         } else {
@@ -250,20 +253,21 @@ pub fn load_files(files: Vec<File>) -> Result<Chart, Error> {
                 .collect();
             load_files(inner)
         };
-        let sub = sub
-            .map_err(|e| Error::Load(format!("error unpacking {name} in {}: {e}", chart.name())))?;
+        let sub = sub.map_err(|e| LoadError::Subchart {
+            chart: chart.name().to_string(),
+            name,
+            source: Box::new(e),
+        })?;
         chart.dependencies.push(sub);
     }
     Ok(chart)
 }
 
-fn yaml_error(e: &goyaml::Error) -> String {
-    match e.pos {
-        Some(p) => format!(
-            "error converting YAML to JSON: yaml: line {}: {}",
-            p.line, e.message
-        ),
-        None => format!("error converting YAML to JSON: yaml: {}", e.message),
+/// A chart file that is not YAML.
+fn yaml_error(file: &str, e: goyaml::Error) -> LoadError {
+    LoadError::Yaml {
+        file: file.into(),
+        source: YamlError::from(e),
     }
 }
 

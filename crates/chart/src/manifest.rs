@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::error::{UnmarshalError, UnmarshalTarget, YamlError};
+
 /// Kinds in the order Helm installs them (`releaseutil.InstallOrder`);
 /// unknown kinds go last, alphabetically.
 pub const INSTALL_ORDER: &[&str] = &[
@@ -190,7 +192,7 @@ fn json_type(v: &serde_json::Value) -> &'static str {
     }
 }
 
-fn head_string(v: Option<&serde_json::Value>, field: &str) -> Result<String, String> {
+fn head_string(v: Option<&serde_json::Value>, field: &str) -> Result<String, HeadError> {
     match v {
         None | Some(serde_json::Value::Null) => Ok(String::new()),
         // sigs.k8s.io/yaml turns scalars into strings for string fields.
@@ -199,32 +201,56 @@ fn head_string(v: Option<&serde_json::Value>, field: &str) -> Result<String, Str
             | serde_json::Value::Bool(_)
             | serde_json::Value::Number(_)),
         ) => Ok(crate::metadata::go_string(v).unwrap_or_default()),
-        Some(other) => Err(format!(
-            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field {field} of type string",
-            json_type(other)
+        Some(other) => Err(unmarshal(
+            other,
+            UnmarshalTarget::Field(field.into()),
+            "string",
         )),
     }
 }
 
-fn parse_head(doc: &str) -> Result<Head, String> {
+/// A rendered manifest whose head (`apiVersion`, `kind`, `metadata`) does
+/// not decode, so it cannot be sorted.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("YAML parse error on {path}: {source}")]
+pub struct SortError {
+    /// The template's path (`chart/templates/x.yaml`).
+    pub path: String,
+    /// Why the head does not decode.
+    pub source: HeadError,
+}
+
+/// Why a manifest's head does not decode.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HeadError {
+    /// The document is not YAML.
+    #[error("{0}")]
+    Yaml(#[source] YamlError),
+    /// A head field has the wrong shape.
+    #[error("{0}")]
+    Unmarshal(#[source] UnmarshalError),
+}
+
+fn unmarshal(found: &serde_json::Value, into: UnmarshalTarget, go_type: &str) -> HeadError {
+    HeadError::Unmarshal(UnmarshalError {
+        found: json_type(found),
+        into,
+        go_type: go_type.into(),
+    })
+}
+
+fn parse_head(doc: &str) -> Result<Head, HeadError> {
     // Only the head is built; the rest of the document is still checked.
-    let value =
-        goyaml::from_str_head(doc, &["apiVersion", "kind", "metadata"]).map_err(|e| {
-            match e.pos {
-                Some(p) => format!(
-                    "error converting YAML to JSON: yaml: line {}: {}",
-                    p.line, e.message
-                ),
-                None => format!("error converting YAML to JSON: yaml: {}", e.message),
-            }
-        })?;
+    let value = goyaml::from_str_head(doc, &["apiVersion", "kind", "metadata"])
+        .map_err(|e| HeadError::Yaml(e.into()))?;
     let obj = match value {
         serde_json::Value::Object(o) => o,
         serde_json::Value::Null => return Ok(Head::default()),
         other => {
-            return Err(format!(
-                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type releaseutil.SimpleHead",
-                json_type(&other)
+            return Err(unmarshal(
+                &other,
+                UnmarshalTarget::Value,
+                "releaseutil.SimpleHead",
             ));
         }
     };
@@ -250,17 +276,19 @@ fn parse_head(doc: &str) -> Result<Head, String> {
                     head.annotations = Some(annotations);
                 }
                 Some(other) => {
-                    return Err(format!(
-                        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field .metadata.annotations of type map[string]string",
-                        json_type(other)
+                    return Err(unmarshal(
+                        other,
+                        UnmarshalTarget::Field(".metadata.annotations".into()),
+                        "map[string]string",
                     ));
                 }
             }
         }
         Some(other) => {
-            return Err(format!(
-                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field SimpleHead.metadata of type struct {{ Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }}",
-                json_type(other)
+            return Err(unmarshal(
+                other,
+                UnmarshalTarget::Field("SimpleHead.metadata".into()),
+                "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }",
             ));
         }
     }
@@ -280,7 +308,7 @@ pub struct Sorted {
 
 /// Helm's `SortManifests` with `InstallOrder`: files visited in path
 /// order, partials and blank files skipped, documents split, hooks separated.
-pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Sorted, String> {
+pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Sorted, SortError> {
     let mut out = Sorted::default();
     for (path, content) in files {
         let base = path.rsplit('/').next().unwrap_or(path);
@@ -288,7 +316,10 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Sorted, String
             continue;
         }
         for doc in split_manifests(content) {
-            let head = parse_head(&doc).map_err(|e| format!("YAML parse error on {path}: {e}"))?;
+            let head = parse_head(&doc).map_err(|source| SortError {
+                path: path.clone(),
+                source,
+            })?;
             let annotations = match &head.annotations {
                 Some(a) if !a.is_empty() => a,
                 _ => {
@@ -461,7 +492,7 @@ mod tests {
     fn bad_yaml_names_the_file() {
         let mut files = BTreeMap::new();
         files.insert("c/templates/x.yaml".to_string(), "a: [".to_string());
-        let err = sort_manifests(&files).unwrap_err();
+        let err = sort_manifests(&files).unwrap_err().to_string();
         assert!(
             err.starts_with("YAML parse error on c/templates/x.yaml: "),
             "{err}"

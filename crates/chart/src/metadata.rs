@@ -7,8 +7,56 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use crate::error::Error;
+use crate::error::{LoadError, UnmarshalError, UnmarshalTarget};
 use masterminds_semver::Version;
+
+/// A rule of Helm's `Metadata.Validate` the metadata breaks (printed after
+/// `validation: `).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetadataError {
+    /// No `apiVersion`.
+    #[error("chart.metadata.apiVersion is required")]
+    MissingApiVersion,
+    /// No `name`.
+    #[error("chart.metadata.name is required")]
+    MissingName,
+    /// A `name` with a `/`, or `.` or `..`.
+    #[error("chart.metadata.name {} is invalid", gostd::strconv::quote(.name))]
+    InvalidName {
+        /// The name.
+        name: String,
+    },
+    /// No `version`.
+    #[error("chart.metadata.version is required")]
+    MissingVersion,
+    /// A `version` that is not a semantic version.
+    #[error("chart.metadata.version {} is invalid", gostd::strconv::quote(.version))]
+    InvalidVersion {
+        /// The version.
+        version: String,
+    },
+    /// A `type` other than `application` or `library`.
+    #[error("chart.metadata.type must be application or library")]
+    InvalidType {
+        /// The type.
+        chart_type: String,
+    },
+    /// A dependency's `alias` with characters other than letters, digits,
+    /// `-` and `_`.
+    #[error("dependency {} has disallowed characters in the alias", gostd::strconv::quote(.dependency))]
+    InvalidAlias {
+        /// The dependency's name.
+        dependency: String,
+        /// The alias.
+        alias: String,
+    },
+    /// Two dependencies with the same name or alias.
+    #[error("more than one dependency with name or alias {}", gostd::strconv::quote(.name))]
+    DuplicateDependency {
+        /// The name or alias.
+        name: String,
+    },
+}
 
 /// Chart API version of Helm 2 charts (`requirements.yaml` era).
 pub const API_VERSION_V1: &str = "v1";
@@ -94,7 +142,7 @@ impl Metadata {
 
     /// Read the fields `doc` has into `self` (Go's unmarshal into an
     /// existing struct: `requirements.yaml` fills in `dependencies` only).
-    pub fn merge_yaml(&mut self, doc: &Json, file: &str) -> Result<(), Error> {
+    pub fn merge_yaml(&mut self, doc: &Json, file: &str) -> Result<(), LoadError> {
         let Some(obj) = doc.as_object() else {
             if doc.is_null() {
                 return Ok(());
@@ -175,7 +223,7 @@ impl Metadata {
 
     /// Helm's `Metadata.Validate`: strip unprintable characters, then check
     /// required fields, the version, the type and dependency names.
-    pub fn validate(&mut self) -> Result<(), Error> {
+    pub fn validate(&mut self) -> Result<(), MetadataError> {
         for s in [
             &mut self.name,
             &mut self.description,
@@ -191,30 +239,29 @@ impl Metadata {
         for s in self.sources.iter_mut().chain(self.keywords.iter_mut()) {
             *s = sanitize(s);
         }
-        let invalid = |m: String| Err(Error::Validation(m));
         if self.api_version.is_empty() {
-            return invalid("chart.metadata.apiVersion is required".into());
+            return Err(MetadataError::MissingApiVersion);
         }
         if self.name.is_empty() {
-            return invalid("chart.metadata.name is required".into());
+            return Err(MetadataError::MissingName);
         }
         if self.name.contains('/') || self.name == "." || self.name == ".." {
-            return invalid(format!(
-                "chart.metadata.name {} is invalid",
-                gostd::strconv::quote(&self.name)
-            ));
+            return Err(MetadataError::InvalidName {
+                name: self.name.clone(),
+            });
         }
         if self.version.is_empty() {
-            return invalid("chart.metadata.version is required".into());
+            return Err(MetadataError::MissingVersion);
         }
         if Version::parse(&self.version).is_err() {
-            return invalid(format!(
-                "chart.metadata.version {} is invalid",
-                gostd::strconv::quote(&self.version)
-            ));
+            return Err(MetadataError::InvalidVersion {
+                version: self.version.clone(),
+            });
         }
         if !matches!(self.chart_type.as_str(), "" | "application" | "library") {
-            return invalid("chart.metadata.type must be application or library".into());
+            return Err(MetadataError::InvalidType {
+                chart_type: self.chart_type.clone(),
+            });
         }
         for m in &mut self.maintainers {
             m.name = sanitize(&m.name);
@@ -232,10 +279,10 @@ impl Metadata {
                 *t = sanitize(t);
             }
             if !d.alias.is_empty() && !valid_alias(&d.alias) {
-                return invalid(format!(
-                    "dependency {} has disallowed characters in the alias",
-                    gostd::strconv::quote(&d.name)
-                ));
+                return Err(MetadataError::InvalidAlias {
+                    dependency: d.name.clone(),
+                    alias: d.alias.clone(),
+                });
             }
             let key = if d.alias.is_empty() {
                 &d.name
@@ -243,10 +290,7 @@ impl Metadata {
                 &d.alias
             };
             if !seen.insert(key.clone()) {
-                return invalid(format!(
-                    "more than one dependency with name or alias {}",
-                    gostd::strconv::quote(key)
-                ));
+                return Err(MetadataError::DuplicateDependency { name: key.clone() });
             }
         }
         Ok(())
@@ -267,7 +311,7 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
-fn maintainer(v: &Json, file: &str) -> Result<Maintainer, Error> {
+fn maintainer(v: &Json, file: &str) -> Result<Maintainer, LoadError> {
     let Some(obj) = v.as_object() else {
         if v.is_null() {
             return Ok(Maintainer::default());
@@ -287,7 +331,7 @@ fn maintainer(v: &Json, file: &str) -> Result<Maintainer, Error> {
     Ok(m)
 }
 
-fn dependency(v: &Json, file: &str) -> Result<Dependency, Error> {
+fn dependency(v: &Json, file: &str) -> Result<Dependency, LoadError> {
     let Some(obj) = v.as_object() else {
         if v.is_null() {
             return Ok(Dependency::default());
@@ -324,7 +368,7 @@ fn dependency(v: &Json, file: &str) -> Result<Dependency, Error> {
     Ok(d)
 }
 
-fn string_list(v: &Json, file: &str, key: &str) -> Result<Vec<String>, Error> {
+fn string_list(v: &Json, file: &str, key: &str) -> Result<Vec<String>, LoadError> {
     match v {
         Json::Null => Ok(Vec::new()),
         Json::Array(items) => items
@@ -388,26 +432,30 @@ fn json_kind(v: &Json) -> &'static str {
     }
 }
 
-fn unmarshal_error(file: &str, field: &str, found: &Json, go_type: &str) -> Error {
-    let what = if file == "requirements.yaml" {
-        "cannot load requirements.yaml"
+fn unmarshal_error(file: &str, field: &str, found: &Json, go_type: &str) -> LoadError {
+    let file = if file == "requirements.yaml" {
+        "requirements.yaml"
     } else {
-        "cannot load Chart.yaml"
+        "Chart.yaml"
     };
-    let field = if field.is_empty() {
-        String::new()
-    } else {
-        format!(" field .{field}")
-    };
-    Error::Load(format!(
-        "{what}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct{field} of type {go_type}",
-        json_kind(found)
-    ))
+    LoadError::Unmarshal {
+        file: file.into(),
+        source: UnmarshalError {
+            found: json_kind(found),
+            into: if field.is_empty() {
+                UnmarshalTarget::Struct
+            } else {
+                UnmarshalTarget::Field(format!(".{field}"))
+            },
+            go_type: go_type.into(),
+        },
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     fn load(text: &str) -> Result<Metadata, Error> {
         let mut m = Metadata::default();

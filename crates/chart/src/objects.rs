@@ -43,11 +43,20 @@ pub struct KubeVersion {
     pub minor: String,
 }
 
+/// A Kubernetes version that is not a (lenient) semantic version.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid kube version '{version}': Invalid Semantic Version")]
+pub struct KubeVersionError {
+    /// The version as given.
+    pub version: String,
+}
+
 impl KubeVersion {
     /// Parse as Helm's `ParseKubeVersion` (lenient semver: `1.25` → `v1.25.0`).
-    pub fn parse(text: &str) -> Result<KubeVersion, String> {
-        let v = Version::parse(text)
-            .map_err(|_| format!("invalid kube version '{text}': Invalid Semantic Version"))?;
+    pub fn parse(text: &str) -> Result<KubeVersion, KubeVersionError> {
+        let v = Version::parse(text).map_err(|_| KubeVersionError {
+            version: text.to_string(),
+        })?;
         Ok(KubeVersion {
             version: format!("v{v}"),
             major: v.major.to_string(),

@@ -98,9 +98,9 @@ impl PrintEffects for TextOnly {
         Ok(manifests)
     }
     fn write_file(&mut self, file: &str, _: &str, _: bool) -> Result<(), Error> {
-        Err(Error::Other(format!(
-            "cannot write {file}: printing to files needs chart::print_with"
-        )))
+        Err(Error::CannotWrite {
+            file: file.to_string(),
+        })
     }
     fn file_exists(&self, _: &str) -> bool {
         false
@@ -202,9 +202,9 @@ fn show_only(out: &str, patterns: &[String]) -> Result<String, Error> {
             missing = false;
         }
         if missing {
-            return Err(Error::Other(format!(
-                "could not find template {pattern} in chart"
-            )));
+            return Err(Error::TemplateNotFound {
+                pattern: pattern.clone(),
+            });
         }
     }
     Ok(selected)

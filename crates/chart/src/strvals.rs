@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use gotmpl::{Map, Value};
 
@@ -17,7 +18,46 @@ const MAX_INDEX: usize = 65536;
 const MAX_NESTED_NAME_LEVEL: usize = 30;
 
 /// Reads the value text of `--set-file` (a path) into a value.
-pub type FileReader<'a> = dyn Fn(&str) -> Result<Value, String> + 'a;
+pub type FileReader<'a> = dyn Fn(&str) -> Result<Value, ReadError> + 'a;
+
+/// Why a [`FileReader`] could not read a file (the reader's own error).
+pub type ReadError = Arc<dyn std::error::Error + Send + Sync>;
+
+/// A `--set...` line that cannot be applied.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ParseError {
+    /// The destination is not a map.
+    #[error("values are not a map")]
+    NotAMap,
+    /// The line does not parse, or does not fit the values already set
+    /// (Helm's words: `key "a" has no value`, `error parsing index: EOF`).
+    #[error("{message}")]
+    Syntax {
+        /// Helm's message.
+        message: String,
+    },
+    /// A `--set-json` value is not JSON.
+    #[error("{source}")]
+    Json {
+        /// The JSON decoder's error.
+        source: Arc<serde_json::Error>,
+    },
+    /// A `--set-file` file could not be read.
+    #[error("{source}")]
+    ReadFile {
+        /// The path, as given on the line.
+        path: String,
+        /// The reader's error.
+        source: ReadError,
+    },
+}
+
+/// A `--set-json` value that does not decode.
+fn json_error(e: serde_json::Error) -> Stop {
+    Stop::Failed(ParseError::Json {
+        source: Arc::new(e),
+    })
+}
 
 /// How the text right of `=` becomes a value.
 enum ValueKind<'a> {
@@ -35,6 +75,19 @@ enum Stop {
     Eof,
     /// A real error, already worded as Helm words it.
     Error(String),
+    /// A value that could not be read or decoded.
+    Failed(ParseError),
+}
+
+impl Stop {
+    /// The error a parse ends with (not at the end of input).
+    fn into_error(self) -> Option<ParseError> {
+        match self {
+            Stop::Eof => None,
+            Stop::Error(message) => Some(ParseError::Syntax { message }),
+            Stop::Failed(e) => Some(e),
+        }
+    }
 }
 
 impl From<String> for Stop {
@@ -46,7 +99,7 @@ impl From<String> for Stop {
 type Step<T> = Result<T, Stop>;
 
 /// Parse a `--set` line into `dest` (ints, bools and `null` inferred).
-pub fn parse_into(s: &str, dest: &Value) -> Result<(), String> {
+pub fn parse_into(s: &str, dest: &Value) -> Result<(), ParseError> {
     Parser::new(
         s,
         ValueKind::Typed {
@@ -57,33 +110,31 @@ pub fn parse_into(s: &str, dest: &Value) -> Result<(), String> {
 }
 
 /// Parse a `--set-string` line into `dest` (every value a string).
-pub fn parse_into_string(s: &str, dest: &Value) -> Result<(), String> {
+pub fn parse_into_string(s: &str, dest: &Value) -> Result<(), ParseError> {
     Parser::new(s, ValueKind::Typed { force_string: true }).parse(dest)
 }
 
 /// Parse a `--set-json` line into `dest` (values are JSON texts).
-pub fn parse_json(s: &str, dest: &Value) -> Result<(), String> {
+pub fn parse_json(s: &str, dest: &Value) -> Result<(), ParseError> {
     Parser::new(s, ValueKind::Json).parse(dest)
 }
 
 /// Parse a `--set-file` line into `dest`; `reader` turns each path into a value.
-pub fn parse_into_file(s: &str, dest: &Value, reader: &FileReader<'_>) -> Result<(), String> {
+pub fn parse_into_file(s: &str, dest: &Value, reader: &FileReader<'_>) -> Result<(), ParseError> {
     Parser::new(s, ValueKind::File(reader)).parse(dest)
 }
 
 /// Parse a `--set-literal` line into `dest`. Unlike `--set`, the line holds
 /// one key (`a.b[0].c`; no `\` escapes) and everything after its first `=`
 /// is the value, a string taken verbatim (commas, braces and `=` included).
-pub fn parse_literal(s: &str, dest: &Value) -> Result<(), String> {
+pub fn parse_literal(s: &str, dest: &Value) -> Result<(), ParseError> {
     let Value::Map(data) = dest else {
-        return Err("values are not a map".to_string());
+        return Err(ParseError::NotAMap);
     };
     let mut p = Literal { text: s, pos: 0 };
     loop {
-        match p.key(data, 0) {
-            Ok(()) => continue,
-            Err(Stop::Eof) => return Ok(()),
-            Err(Stop::Error(e)) => return Err(e),
+        if let Err(stop) = p.key(data, 0) {
+            return stop.into_error().map_or(Ok(()), Err);
         }
     }
 }
@@ -201,15 +252,13 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn parse(mut self, dest: &Value) -> Result<(), String> {
+    fn parse(mut self, dest: &Value) -> Result<(), ParseError> {
         let Value::Map(data) = dest else {
-            return Err("values are not a map".to_string());
+            return Err(ParseError::NotAMap);
         };
         loop {
-            match self.key(data, 0) {
-                Ok(()) => continue,
-                Err(Stop::Eof) => return Ok(()),
-                Err(Stop::Error(e)) => return Err(e),
+            if let Err(stop) = self.key(data, 0) {
+                return stop.into_error().map_or(Ok(()), Err);
             }
         }
     }
@@ -229,10 +278,15 @@ impl<'a> Parser<'a> {
     fn typed(&self, text: &str) -> Step<Value> {
         match &self.kind {
             ValueKind::Typed { force_string } => Ok(typed_value(text, *force_string)),
-            ValueKind::File(reader) => reader(text).map_err(Stop::Error),
+            ValueKind::File(reader) => reader(text).map_err(|source| {
+                Stop::Failed(ParseError::ReadFile {
+                    path: text.to_string(),
+                    source,
+                })
+            }),
             ValueKind::Json => serde_json::from_str::<serde_json::Value>(text)
                 .map(|j| Value::from_json_helm(&j))
-                .map_err(|e| Stop::Error(e.to_string())),
+                .map_err(json_error),
         }
     }
 
@@ -261,7 +315,7 @@ impl<'a> Parser<'a> {
                 self.pos += stream.byte_offset();
                 Ok(Value::from_json_helm(&v))
             }
-            Some(Err(e)) => Err(Stop::Error(e.to_string())),
+            Some(Err(e)) => Err(json_error(e)),
             None => Err(Stop::Error("unexpected end of JSON input".to_string())),
         }
     }
@@ -630,7 +684,7 @@ mod tests {
 
     fn parse(s: &str) -> Result<serde_json::Value, String> {
         let dest = Value::map(Map::new());
-        parse_into(s, &dest)?;
+        parse_into(s, &dest).map_err(|e| e.to_string())?;
         Ok(dest.to_json())
     }
 
@@ -718,7 +772,7 @@ mod tests {
 
     fn literal(s: &str) -> Result<String, String> {
         let dest = Value::map(Map::new());
-        parse_literal(s, &dest)?;
+        parse_literal(s, &dest).map_err(|e| e.to_string())?;
         Ok(dest.to_json().to_string())
     }
 
@@ -763,7 +817,7 @@ mod tests {
         let dest = Value::map(Map::new());
         parse_into("a=1", &dest).unwrap();
         assert_eq!(
-            parse_literal("a.b=2", &dest).unwrap_err(),
+            parse_literal("a.b=2", &dest).unwrap_err().to_string(),
             "unable to parse key: interface conversion: interface {} is int64, not map[string]interface {}"
         );
     }

@@ -4,10 +4,37 @@
 
 use gotmpl::Value;
 
+/// TOML that cannot be written or read; the text is what `toToml` prints
+/// (or `fromToml` puts under `Error`).
+#[derive(Debug, thiserror::Error)]
+pub enum TomlError {
+    /// The value to encode is not a map.
+    #[error("toml: top-level values must be Go maps or structs")]
+    NotAMap,
+    /// A value TOML has no form for.
+    #[error("toml: cannot encode a value of type {type_name}")]
+    Unsupported {
+        /// Its Go type.
+        type_name: String,
+    },
+    /// The text is not TOML.
+    #[error("{source}")]
+    Decode {
+        /// The parser's error, with its position.
+        source: Box<toml::de::Error>,
+    },
+    /// The decoded table does not convert to template data.
+    #[error("{source}")]
+    Json {
+        /// The converter's error.
+        source: serde_json::Error,
+    },
+}
+
 /// Encode a map value as TOML; the error text is what `toToml` prints.
-pub fn encode(v: &Value) -> Result<String, String> {
+pub fn encode(v: &Value) -> Result<String, TomlError> {
     let Value::Map(_) = v else {
-        return Err("toml: top-level values must be Go maps or structs".to_string());
+        return Err(TomlError::NotAMap);
     };
     let mut enc = Encoder { out: String::new() };
     enc.table(&[], v)?;
@@ -16,9 +43,11 @@ pub fn encode(v: &Value) -> Result<String, String> {
 
 /// Decode TOML into template data (numbers as TOML types them: integers
 /// stay integers, as Go's decoder gives `int64`).
-pub fn decode(text: &str) -> Result<Value, String> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
-    let json = serde_json::to_value(table).map_err(|e| e.to_string())?;
+pub fn decode(text: &str) -> Result<Value, TomlError> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| TomlError::Decode {
+        source: Box::new(e),
+    })?;
+    let json = serde_json::to_value(table).map_err(|e| TomlError::Json { source: e })?;
     Ok(Value::from_json(&json))
 }
 
@@ -84,7 +113,7 @@ impl Encoder {
         }
     }
 
-    fn table(&mut self, key: &[String], v: &Value) -> Result<(), String> {
+    fn table(&mut self, key: &[String], v: &Value) -> Result<(), TomlError> {
         if key.len() == 1 {
             self.newline();
         }
@@ -96,7 +125,7 @@ impl Encoder {
         self.map_body(key, v)
     }
 
-    fn map_body(&mut self, key: &[String], v: &Value) -> Result<(), String> {
+    fn map_body(&mut self, key: &[String], v: &Value) -> Result<(), TomlError> {
         let Value::Map(m) = v else {
             return Ok(());
         };
@@ -139,7 +168,7 @@ impl Encoder {
     }
 }
 
-fn element(v: &Value) -> Result<String, String> {
+fn element(v: &Value) -> Result<String, TomlError> {
     Ok(match v {
         Value::Nil => String::new(),
         Value::Bool(b) => b.to_string(),
@@ -152,11 +181,11 @@ fn element(v: &Value) -> Result<String, String> {
         }
         Value::String(s) => quote(s),
         Value::List(items) => {
-            let parts: Result<Vec<String>, String> = items.iter().map(element).collect();
+            let parts: Result<Vec<String>, TomlError> = items.iter().map(element).collect();
             format!("[{}]", parts?.join(", "))
         }
         Value::Map(m) => {
-            let parts: Result<Vec<String>, String> = m
+            let parts: Result<Vec<String>, TomlError> = m
                 .borrow()
                 .iter()
                 .filter(|(_, x)| !matches!(x, Value::Nil))
@@ -167,10 +196,9 @@ fn element(v: &Value) -> Result<String, String> {
         Value::Object(o) => match o.serialized() {
             Some(d) => element(&d)?,
             None => {
-                return Err(format!(
-                    "toml: cannot encode a value of type {}",
-                    o.type_name()
-                ));
+                return Err(TomlError::Unsupported {
+                    type_name: o.type_name().to_string(),
+                });
             }
         },
     })
@@ -198,5 +226,7 @@ mod tests {
         let v = decode("a = 1\n[b]\nc = \"x\"\n").unwrap();
         assert_eq!(v.to_json(), serde_json::json!({"a": 1, "b": {"c": "x"}}));
         assert!(decode("a = ").is_err());
+        assert!(matches!(decode("a = "), Err(TomlError::Decode { .. })));
+        assert!(matches!(encode(&Value::Int(1)), Err(TomlError::NotAMap)));
     }
 }

@@ -5,10 +5,11 @@
 //! whatever the order on the command line.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use gotmpl::{Map, Value};
 
-use crate::error::Error;
+use crate::error::{Error, UnmarshalError, UnmarshalTarget, YamlError};
 use crate::strvals;
 
 /// The value flags of `helm template`.
@@ -28,14 +29,110 @@ pub struct ValueOptions {
     pub literal_values: Vec<String>,
 }
 
+/// User values that cannot be read or parsed, worded as `helm template`
+/// words them.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ValuesError {
+    /// Standard input (`-f -`) could not be read.
+    #[error("{source}")]
+    Stdin {
+        /// The OS error.
+        source: Arc<std::io::Error>,
+    },
+    /// A values file (`-f`, `--set-file`) could not be read.
+    #[error("open {}: {}", .path.display(), gostd::os::io_error(.source))]
+    Read {
+        /// The path as given.
+        path: PathBuf,
+        /// The OS error.
+        source: Arc<std::io::Error>,
+    },
+    /// A `-f` file is not YAML.
+    #[error("failed to parse {}: {source}", .path.display())]
+    Yaml {
+        /// The path as given.
+        path: PathBuf,
+        /// The YAML error, with its line and column.
+        source: YamlError,
+    },
+    /// A `-f` file is YAML but not a map.
+    #[error("failed to parse {}: {source}", .path.display())]
+    NotAMap {
+        /// The path as given.
+        path: PathBuf,
+        /// What was found.
+        source: UnmarshalError,
+    },
+    /// A `--set-json` line does not parse (Helm's message names only the
+    /// line; the parser's error is the source).
+    #[error("failed parsing --set-json data {line}")]
+    SetJson {
+        /// The line as given.
+        line: String,
+        /// The parser's error.
+        source: strvals::ParseError,
+    },
+    /// A `--set`, `--set-string`, `--set-file` or `--set-literal` line does
+    /// not parse, or a file it names cannot be read.
+    #[error("failed parsing {flag} data: {source}")]
+    Set {
+        /// The flag the line came from.
+        flag: SetFlag,
+        /// The line as given.
+        line: String,
+        /// The parser's error.
+        source: strvals::ParseError,
+    },
+}
+
+/// The flag a `--set...` line was given with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetFlag {
+    /// `--set`.
+    Set,
+    /// `--set-string`.
+    SetString,
+    /// `--set-file`.
+    SetFile,
+    /// `--set-literal`.
+    SetLiteral,
+}
+
+impl std::fmt::Display for SetFlag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SetFlag::Set => "--set",
+            SetFlag::SetString => "--set-string",
+            SetFlag::SetFile => "--set-file",
+            SetFlag::SetLiteral => "--set-literal",
+        })
+    }
+}
+
+/// The error of a `--set...` `line` given with `flag`.
+fn set_error(flag: SetFlag, line: &str) -> impl FnOnce(strvals::ParseError) -> ValuesError + '_ {
+    move |source| ValuesError::Set {
+        flag,
+        line: line.to_string(),
+        source,
+    }
+}
+
 /// Read a values file (or standard input for `-`).
-fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+fn read_file(path: &Path) -> Result<Vec<u8>, ValuesError> {
     if path == Path::new("-") {
         let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| e.to_string())?;
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| {
+            ValuesError::Stdin {
+                source: Arc::new(e),
+            }
+        })?;
         return Ok(buf);
     }
-    std::fs::read(path).map_err(|e| format!("open {}: {}", path.display(), gostd::os::io_error(&e)))
+    std::fs::read(path).map_err(|e| ValuesError::Read {
+        path: path.to_path_buf(),
+        source: Arc::new(e),
+    })
 }
 
 /// Helm's `mergeMaps`: `b` over `a`, maps merged recursively, into a new map.
@@ -58,55 +155,52 @@ impl ValueOptions {
     pub fn merge(&self) -> Result<serde_json::Value, Error> {
         let mut base = Map::new();
         for path in &self.value_files {
-            let bytes = read_file(path).map_err(Error::Values)?;
+            let bytes = read_file(path)?;
             let text = String::from_utf8_lossy(&bytes);
-            let doc = goyaml::from_str(&text).map_err(|e| {
-                let pos = e
-                    .pos
-                    .map(|p| format!("line {}: ", p.line))
-                    .unwrap_or_default();
-                Error::Values(format!(
-                    "failed to parse {}: error converting YAML to JSON: yaml: {pos}{}",
-                    path.display(),
-                    e.message
-                ))
+            let doc = goyaml::from_str(&text).map_err(|e| ValuesError::Yaml {
+                path: path.clone(),
+                source: e.into(),
             })?;
             let current = match Value::from_json_helm(&doc) {
                 Value::Map(m) => m.borrow().clone(),
                 Value::Nil => Map::new(),
                 _ => {
-                    return Err(Error::Values(format!(
-                        "failed to parse {}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {{}}",
-                        path.display()
-                    )));
+                    return Err(ValuesError::NotAMap {
+                        path: path.clone(),
+                        source: UnmarshalError {
+                            found: "array",
+                            into: UnmarshalTarget::Value,
+                            go_type: "map[string]interface {}".into(),
+                        },
+                    }
+                    .into());
                 }
             };
             base = merge_maps(&base, &current);
         }
         let dest = Value::map(base);
         for line in &self.json_values {
-            strvals::parse_json(line, &dest)
-                .map_err(|_| Error::Values(format!("failed parsing --set-json data {line}")))?;
+            strvals::parse_json(line, &dest).map_err(|source| ValuesError::SetJson {
+                line: line.clone(),
+                source,
+            })?;
         }
         for line in &self.values {
-            strvals::parse_into(line, &dest)
-                .map_err(|e| Error::Values(format!("failed parsing --set data: {e}")))?;
+            strvals::parse_into(line, &dest).map_err(set_error(SetFlag::Set, line))?;
         }
         for line in &self.string_values {
-            strvals::parse_into_string(line, &dest)
-                .map_err(|e| Error::Values(format!("failed parsing --set-string data: {e}")))?;
+            strvals::parse_into_string(line, &dest).map_err(set_error(SetFlag::SetString, line))?;
         }
-        let reader = |p: &str| -> Result<Value, String> {
-            let bytes = read_file(Path::new(p))?;
+        let reader = |p: &str| -> Result<Value, strvals::ReadError> {
+            let bytes = read_file(Path::new(p)).map_err(|e| Arc::new(e) as strvals::ReadError)?;
             Ok(Value::str(String::from_utf8_lossy(&bytes)))
         };
         for line in &self.file_values {
             strvals::parse_into_file(line, &dest, &reader)
-                .map_err(|e| Error::Values(format!("failed parsing --set-file data: {e}")))?;
+                .map_err(set_error(SetFlag::SetFile, line))?;
         }
         for line in &self.literal_values {
-            strvals::parse_literal(line, &dest)
-                .map_err(|e| Error::Values(format!("failed parsing --set-literal data: {e}")))?;
+            strvals::parse_literal(line, &dest).map_err(set_error(SetFlag::SetLiteral, line))?;
         }
         Ok(dest.to_json())
     }

@@ -16,11 +16,13 @@
 //! "resourceKind", "resourceName"}`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::{ConfigVersion, LifecycleBinding, LoadedConfig, WatchEventType};
+use crate::jq::JqError;
 
 /// One snapshot entry: the object (unless only filter results are kept)
 /// and the filter result (only if the binding has a jqFilter).
@@ -125,8 +127,10 @@ impl BindingContext {
     }
 
     /// Read a context written by hand or by another tool (v1 shape).
-    pub fn from_json(value: Value) -> Result<Self, String> {
-        serde_json::from_value(value).map_err(|e| format!("invalid binding context: {e}"))
+    pub fn from_json(value: Value) -> Result<Self, ContextError> {
+        serde_json::from_value(value).map_err(|e| ContextError::Invalid {
+            source: Arc::new(e),
+        })
     }
 
     /// The group this context belongs to, if it is a Group context.
@@ -202,16 +206,34 @@ pub struct SnapshotStore {
 }
 
 /// A context could not be built.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ContextError(pub String);
-
-impl std::fmt::Display for ContextError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ContextError {
+    /// The hook has no binding of that kind and name.
+    #[error("no {kind} binding named {binding:?}")]
+    NoBinding {
+        /// `kubernetes`, `schedule`, `admission` or `conversion`.
+        kind: &'static str,
+        /// The binding name asked for.
+        binding: String,
+    },
+    /// The hook has no such lifecycle binding (`onStartup`, ...).
+    #[error("the hook has no {0} binding")]
+    NoLifecycleBinding(LifecycleBinding),
+    /// A binding's jqFilter failed on an object.
+    #[error("binding {binding:?}: jqFilter failed on an object: {source}")]
+    Filter {
+        /// The binding name.
+        binding: String,
+        /// The filter's error.
+        source: JqError,
+    },
+    /// A hand-written context does not decode.
+    #[error("invalid binding context: {source}")]
+    Invalid {
+        /// The decoder's error.
+        source: Arc<serde_json::Error>,
+    },
 }
-
-impl std::error::Error for ContextError {}
 
 impl SnapshotStore {
     /// Replace a binding's objects, applying its jqFilter to each.
@@ -281,13 +303,19 @@ fn filter_object(
         .kubernetes
         .iter()
         .position(|k| k.name == binding)
-        .ok_or_else(|| ContextError(format!("no kubernetes binding named {binding:?}")))?;
+        .ok_or_else(|| ContextError::NoBinding {
+            kind: "kubernetes",
+            binding: binding.to_string(),
+        })?;
     let filter_result = match &hook.filters[index] {
-        Some(filter) => Some(filter.apply(object).map_err(|e| {
-            ContextError(format!(
-                "binding {binding:?}: jqFilter failed on an object: {e}"
-            ))
-        })?),
+        Some(filter) => Some(
+            filter
+                .apply(object)
+                .map_err(|source| ContextError::Filter {
+                    binding: binding.to_string(),
+                    source,
+                })?,
+        ),
         None => None,
     };
     Ok((hook.config.kubernetes[index].keeps_objects(), filter_result))
@@ -324,7 +352,7 @@ pub fn build_context(
     let mut ctx = match event {
         HookEvent::Lifecycle(b) => {
             if config.order_of(*b).is_none() {
-                return Err(ContextError(format!("the hook has no {b} binding")));
+                return Err(ContextError::NoLifecycleBinding(*b));
             }
             let mut ctx = BindingContext::bare(b.as_str());
             if b.has_snapshots() {
@@ -337,7 +365,10 @@ pub fn build_context(
                 .schedule
                 .iter()
                 .find(|s| &s.name == binding)
-                .ok_or_else(|| ContextError(format!("no schedule binding named {binding:?}")))?;
+                .ok_or_else(|| ContextError::NoBinding {
+                    kind: "schedule",
+                    binding: binding.to_string(),
+                })?;
             let mut ctx = BindingContext::bare(binding.clone());
             ctx.context_type = Some(ContextType::Schedule);
             ctx.snapshots = grouped(&s.group, &s.include_snapshots_from);
@@ -352,7 +383,10 @@ pub fn build_context(
                 .kubernetes
                 .iter()
                 .find(|k| &k.name == binding)
-                .ok_or_else(|| ContextError(format!("no kubernetes binding named {binding:?}")))?;
+                .ok_or_else(|| ContextError::NoBinding {
+                    kind: "kubernetes",
+                    binding: binding.to_string(),
+                })?;
             let mut ctx = BindingContext::bare(binding.clone());
             ctx.snapshots = grouped(&k.group, &k.include_snapshots_from);
             if let Some(g) = &k.group {
@@ -382,8 +416,9 @@ pub fn build_context(
                         .kubernetes_mutating
                         .iter()
                         .find(|b| &b.name == binding)
-                        .ok_or_else(|| {
-                            ContextError(format!("no admission binding named {binding:?}"))
+                        .ok_or_else(|| ContextError::NoBinding {
+                            kind: "admission",
+                            binding: binding.to_string(),
                         })?,
                     ContextType::Mutating,
                 ),
@@ -404,7 +439,10 @@ pub fn build_context(
                 .kubernetes_custom_resource_conversion
                 .iter()
                 .find(|c| &c.name == binding)
-                .ok_or_else(|| ContextError(format!("no conversion binding named {binding:?}")))?;
+                .ok_or_else(|| ContextError::NoBinding {
+                    kind: "conversion",
+                    binding: binding.to_string(),
+                })?;
             let mut ctx = BindingContext::bare(binding.clone());
             ctx.context_type = Some(ContextType::Conversion);
             ctx.snapshots = grouped(&c.group, &c.include_snapshots_from);

@@ -4,6 +4,7 @@
 //! (exit code and every output) is valid.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -12,14 +13,17 @@ use serde_json::Value;
 use crate::config::ConfigVersion;
 use crate::context::{self, BindingContext};
 use crate::discovery::{Hook, Invocation, command_for};
+use crate::outputs::OutputError;
 use crate::outputs::{
     AdmissionResponse, ConversionResponse, KubeOperation, MetricOperation, PatchScope,
     parse_admission_response, parse_conversion_response, parse_kube_operations, parse_metrics,
     parse_values_patch,
 };
-use crate::run_dir::{FILES, INPUTS, RunDir, RunDirs};
-use crate::runner::{LogRecord, ProcessRequest, StopSignal, run_process};
-use crate::values::{ValuesValidator, apply_values_patch};
+use crate::run_dir::{FILES, INPUTS, RunDir, RunDirError, RunDirs};
+use crate::runner::{
+    LogRecord, ProcessFailure, ProcessRequest, SpawnError, StopSignal, run_process,
+};
+use crate::values::{ValuesPatchError, ValuesValidator, apply_values_patch};
 
 /// Inputs of one run besides the hook and its contexts.
 pub struct RunEnv<'a> {
@@ -69,9 +73,13 @@ pub struct RunOutcome {
     /// Whether the run was stopped on request (its outputs are not applied).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stopped: bool,
-    /// Why the run failed, naming the hook and the file or reason.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    /// Why the run failed, naming the hook and the file or reason
+    /// (serialized as its text).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_error"
+    )]
+    pub error: Option<RunError>,
     /// Values JSON patch (validated).
     pub values_patch: Value,
     /// Config values JSON patch (validated).
@@ -108,14 +116,107 @@ impl RunOutcome {
     }
 }
 
-fn read(dir: &Path, var: &str) -> Result<String, String> {
+/// Why a hook run failed: `hook NAME: ` then the reason (just the reason
+/// for [`RunFailure::Engine`], whose message is whole).
+#[derive(Clone, Debug)]
+pub struct RunError {
+    /// The hook's name.
+    pub hook: String,
+    /// What failed.
+    pub failure: RunFailure,
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.failure {
+            RunFailure::Engine { message } => f.write_str(message),
+            failure => write!(f, "hook {}: {failure}", self.hook),
+        }
+    }
+}
+
+impl std::error::Error for RunError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.failure)
+    }
+}
+
+/// What failed in a hook run, by step: preparing the run, the process
+/// itself, or what it wrote.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum RunFailure {
+    /// The run directory could not be made.
+    #[error("{0}")]
+    RunDir(#[from] RunDirError),
+    /// An input file (binding context, values) could not be written.
+    #[error("cannot write {file}: {source}")]
+    WriteInput {
+        /// The file's name in the run directory.
+        file: &'static str,
+        /// The error (encoding or OS).
+        source: Arc<std::io::Error>,
+    },
+    /// The process could not be started.
+    #[error("{0}")]
+    Spawn(#[source] Arc<SpawnError>),
+    /// The process did not succeed: timed out, stopped, non-zero exit or
+    /// killed by a signal.
+    #[error("{0}")]
+    Process(#[from] ProcessFailure),
+    /// An output file could not be read.
+    #[error("{var}: cannot read: {source}")]
+    ReadOutput {
+        /// The file's environment variable (`VALUES_JSON_PATCH_PATH`).
+        var: String,
+        /// The OS error.
+        source: Arc<std::io::Error>,
+    },
+    /// An output file is not UTF-8.
+    #[error("{var}: not UTF-8")]
+    OutputNotUtf8 {
+        /// The file's environment variable.
+        var: String,
+    },
+    /// An output file is invalid.
+    #[error("{0}")]
+    Output(#[from] OutputError),
+    /// The engine itself failed (the run panicked); `message` is the whole
+    /// text, worded by whoever caught it.
+    #[error("{message}")]
+    Engine {
+        /// What happened.
+        message: String,
+    },
+    /// A values patch does not apply, or leaves invalid values.
+    #[error("{var}: {source}")]
+    ValuesPatch {
+        /// `VALUES_JSON_PATCH_PATH` or `CONFIG_VALUES_JSON_PATCH_PATH`.
+        var: &'static str,
+        /// Why.
+        source: ValuesPatchError,
+    },
+}
+
+fn serialize_error<S: serde::Serializer>(e: &Option<RunError>, s: S) -> Result<S::Ok, S::Error> {
+    match e {
+        Some(e) => s.collect_str(e),
+        None => s.serialize_none(),
+    }
+}
+
+fn read(dir: &Path, var: &str) -> Result<String, RunFailure> {
     let name = FILES
         .iter()
         .find(|(v, _)| *v == var)
         .map(|(_, f)| *f)
         .unwrap_or("");
-    let bytes = std::fs::read(dir.join(name)).map_err(|e| format!("{var}: cannot read: {e}"))?;
-    String::from_utf8(bytes).map_err(|_| format!("{var}: not UTF-8"))
+    let bytes = std::fs::read(dir.join(name)).map_err(|e| RunFailure::ReadOutput {
+        var: var.to_string(),
+        source: Arc::new(e),
+    })?;
+    String::from_utf8(bytes).map_err(|_| RunFailure::OutputNotUtf8 {
+        var: var.to_string(),
+    })
 }
 
 /// Run `hook` once with `contexts` (already combined and group-collapsed).
@@ -148,13 +249,16 @@ pub fn run_hook(hook: &Hook, contexts: &[BindingContext], env: &RunEnv<'_>) -> R
         duration: Duration::ZERO,
         apply_duration: Duration::ZERO,
     };
-    let fail = |mut o: RunOutcome, msg: String| {
-        o.error = Some(format!("hook {}: {msg}", o.hook));
+    let fail = |mut o: RunOutcome, failure: RunFailure| {
+        o.error = Some(RunError {
+            hook: o.hook.clone(),
+            failure,
+        });
         o
     };
     let run_dir = match RunDir::get(&env.tmp_root, env.run_dirs) {
         Ok(dir) => dir,
-        Err(e) => return fail(outcome, e),
+        Err(e) => return fail(outcome, e.into()),
     };
     let dir = run_dir.path().to_path_buf();
     let inputs = [
@@ -163,13 +267,15 @@ pub fn run_hook(hook: &Hook, contexts: &[BindingContext], env: &RunEnv<'_>) -> R
         serde_json::to_string(&env.config_values),
     ];
     for ((_, name), text) in FILES[..INPUTS].iter().zip(inputs) {
-        let written = text.map_err(|e| e.to_string()).and_then(|t| {
-            run_dir
-                .write_input(name, t.as_bytes())
-                .map_err(|e| e.to_string())
-        });
+        let written = text
+            .map_err(std::io::Error::from)
+            .and_then(|t| run_dir.write_input(name, t.as_bytes()));
         if let Err(e) = written {
-            return fail(outcome, format!("cannot write {name}: {e}"));
+            let failure = RunFailure::WriteInput {
+                file: name,
+                source: Arc::new(e),
+            };
+            return fail(outcome, failure);
         }
     }
     let (program, args, mut extra_env) = command_for(&hook.file, &["run"]);
@@ -206,7 +312,7 @@ pub fn run_hook(hook: &Hook, contexts: &[BindingContext], env: &RunEnv<'_>) -> R
     };
     let result = match run_process(&request) {
         Ok(r) => r,
-        Err(e) => return fail(outcome, e.to_string()),
+        Err(e) => return fail(outcome, RunFailure::Spawn(Arc::new(e))),
     };
     let exited = Instant::now();
     outcome.exit_code = result.exit_code;
@@ -226,8 +332,8 @@ pub fn run_hook(hook: &Hook, contexts: &[BindingContext], env: &RunEnv<'_>) -> R
             outcome.kubernetes_operations =
                 ops.into_iter().filter(|o| o.ignore_hook_error).collect();
         }
-        let reason = result.failure_reason(env.timeout);
-        return fail(outcome, reason);
+        let failure = result.failure(env.timeout);
+        return fail(outcome, failure.into());
     }
     let parsed = parse_outputs(hook, &dir, env, version, &mut outcome);
     outcome.apply_duration = exited.elapsed();
@@ -249,26 +355,22 @@ fn parse_outputs(
     env: &RunEnv<'_>,
     _version: ConfigVersion,
     outcome: &mut RunOutcome,
-) -> Result<(), String> {
+) -> Result<(), RunFailure> {
     let values_patch = parse_values_patch(
         "VALUES_JSON_PATCH_PATH",
         &read(dir, "VALUES_JSON_PATCH_PATH")?,
         &env.scope,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     let config_patch = parse_values_patch(
         "CONFIG_VALUES_JSON_PATCH_PATH",
         &read(dir, "CONFIG_VALUES_JSON_PATCH_PATH")?,
         &env.scope,
-    )
-    .map_err(|e| e.to_string())?;
-    let metrics =
-        parse_metrics("METRICS_PATH", &read(dir, "METRICS_PATH")?).map_err(|e| e.to_string())?;
+    )?;
+    let metrics = parse_metrics("METRICS_PATH", &read(dir, "METRICS_PATH")?)?;
     let ops = parse_kube_operations(
         "KUBERNETES_PATCH_PATH",
         &read(dir, "KUBERNETES_PATCH_PATH")?,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     let config = &hook.config.config;
     let bindings: Vec<&str> = outcome.binding.split(',').collect();
     let is_admission = config
@@ -277,35 +379,37 @@ fn parse_outputs(
         .chain(&config.kubernetes_mutating)
         .any(|b| bindings.contains(&b.name.as_str()));
     if is_admission {
-        outcome.admission_response = Some(
-            parse_admission_response(
-                "VALIDATING_RESPONSE_PATH",
-                &read(dir, "VALIDATING_RESPONSE_PATH")?,
-            )
-            .map_err(|e| e.to_string())?,
-        );
+        outcome.admission_response = Some(parse_admission_response(
+            "VALIDATING_RESPONSE_PATH",
+            &read(dir, "VALIDATING_RESPONSE_PATH")?,
+        )?);
     }
     let is_conversion = config
         .kubernetes_custom_resource_conversion
         .iter()
         .any(|b| bindings.contains(&b.name.as_str()));
     if is_conversion {
-        outcome.conversion_response = Some(
-            parse_conversion_response(
-                "CONVERSION_RESPONSE_PATH",
-                &read(dir, "CONVERSION_RESPONSE_PATH")?,
-            )
-            .map_err(|e| e.to_string())?,
-        );
+        outcome.conversion_response = Some(parse_conversion_response(
+            "CONVERSION_RESPONSE_PATH",
+            &read(dir, "CONVERSION_RESPONSE_PATH")?,
+        )?);
     }
-    let values = apply_values_patch(&env.values, &values_patch, env.values_validator)
-        .map_err(|e| format!("VALUES_JSON_PATCH_PATH: {e}"))?;
+    let values =
+        apply_values_patch(&env.values, &values_patch, env.values_validator).map_err(|source| {
+            RunFailure::ValuesPatch {
+                var: "VALUES_JSON_PATCH_PATH",
+                source,
+            }
+        })?;
     let config_values = apply_values_patch(
         &env.config_values,
         &config_patch,
         env.config_values_validator,
     )
-    .map_err(|e| format!("CONFIG_VALUES_JSON_PATCH_PATH: {e}"))?;
+    .map_err(|source| RunFailure::ValuesPatch {
+        var: "CONFIG_VALUES_JSON_PATCH_PATH",
+        source,
+    })?;
     outcome.values_patch = serde_json::to_value(&values_patch).unwrap_or(Value::Null);
     outcome.config_values_patch = serde_json::to_value(&config_patch).unwrap_or(Value::Null);
     outcome.values = Some(values);

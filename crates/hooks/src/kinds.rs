@@ -216,13 +216,84 @@ pub fn split_api_version(api_version: &str) -> (&str, &str) {
     api_version.rsplit_once('/').unwrap_or(("", api_version))
 }
 
+/// An object given for a binding that the binding would never deliver
+/// (or that cannot be wrapped into its review).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ObjectError {
+    /// The object has no `apiVersion` or `kind`.
+    #[error("the object has no apiVersion and kind")]
+    NoType,
+    /// A kubernetes binding watches another kind or version.
+    #[error("binding {binding} watches {watched}; the object {object} is {api_version} {kind}")]
+    NotWatched {
+        /// The binding's name.
+        binding: String,
+        /// What it watches (`v1 Pod`, `apps/* Deployment`).
+        watched: String,
+        /// The object's `namespace/name`.
+        object: String,
+        /// The object's `apiVersion`.
+        api_version: String,
+        /// The object's `kind`.
+        kind: String,
+    },
+    /// An admission binding's rules do not cover creating the object.
+    #[error(
+        "admission binding {binding} has no rule for CREATE of {resource} in {api_version}; the object {object} is {api_version} {kind}"
+    )]
+    NoAdmissionRule {
+        /// The binding's name.
+        binding: String,
+        /// The object's resource (plural).
+        resource: String,
+        /// The object's `namespace/name`.
+        object: String,
+        /// The object's `apiVersion`.
+        api_version: String,
+        /// The object's `kind`.
+        kind: String,
+    },
+    /// No object was given to convert.
+    #[error("no object to convert")]
+    NoObjects,
+    /// No conversion step of the binding converts from the object's version.
+    #[error(
+        "conversion binding {binding} converts from {}; the object {object} is {api_version}",
+        .from_versions.join(", ")
+    )]
+    NoConversionStep {
+        /// The binding's name.
+        binding: String,
+        /// The versions its steps convert from.
+        from_versions: Vec<String>,
+        /// The object's `namespace/name`.
+        object: String,
+        /// The object's `apiVersion`.
+        api_version: String,
+    },
+    /// The objects to convert are of several versions.
+    #[error(
+        "one ConversionReview holds objects of one version: {object} is {api_version} {kind}, not {expected}"
+    )]
+    MixedVersions {
+        /// The odd object's `namespace/name`.
+        object: String,
+        /// Its `apiVersion`.
+        api_version: String,
+        /// Its `kind`.
+        kind: String,
+        /// The first object's `apiVersion`.
+        expected: String,
+    },
+}
+
 /// An object's `apiVersion` and `kind`, or what is missing.
-fn type_of(object: &Value) -> Result<(&str, &str), String> {
+fn type_of(object: &Value) -> Result<(&str, &str), ObjectError> {
     let api_version = object.get("apiVersion").and_then(Value::as_str);
     let kind = object.get("kind").and_then(Value::as_str);
     match (api_version, kind) {
         (Some(a), Some(k)) if !a.is_empty() && !k.is_empty() => Ok((a, k)),
-        _ => Err("the object has no apiVersion and kind".into()),
+        _ => Err(ObjectError::NoType),
     }
 }
 
@@ -243,7 +314,7 @@ fn name_of(object: &Value) -> String {
 /// Whether a kubernetes binding would deliver `object`: its kind names the
 /// object's Kind (through the table, or by Kind or plural for other kinds)
 /// and, when the binding pins `apiVersion`, the versions are equal.
-pub fn check_object(binding: &KubernetesBinding, object: &Value) -> Result<(), String> {
+pub fn check_object(binding: &KubernetesBinding, object: &Value) -> Result<(), ObjectError> {
     let (api_version, kind) = type_of(object)?;
     let (group, _) = split_api_version(api_version);
     let wanted = binding.kind.as_str();
@@ -266,11 +337,13 @@ pub fn check_object(binding: &KubernetesBinding, object: &Value) -> Result<(), S
         (None, Some(k)) => format!("{}/* {}", k.group, k.kind),
         (None, None) => wanted.to_string(),
     };
-    Err(format!(
-        "binding {} watches {watched}; the object {} is {api_version} {kind}",
-        binding.name,
-        name_of(object)
-    ))
+    Err(ObjectError::NotWatched {
+        binding: binding.name.clone(),
+        watched,
+        object: name_of(object),
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+    })
 }
 
 /// Whether a rule list entry allows `value` (`*` allows all).
@@ -281,7 +354,7 @@ fn allows(list: &[String], value: &str) -> bool {
 /// The AdmissionReview an admission binding's hook receives for `object`:
 /// a whole review is taken as it is; an object under review is checked
 /// against the binding's rules and wrapped into a `CREATE` request.
-pub fn admission_review(binding: &AdmissionBinding, object: Value) -> Result<Value, String> {
+pub fn admission_review(binding: &AdmissionBinding, object: Value) -> Result<Value, ObjectError> {
     if object.get("kind").and_then(Value::as_str) == Some("AdmissionReview") {
         return Ok(object);
     }
@@ -295,11 +368,13 @@ pub fn admission_review(binding: &AdmissionBinding, object: Value) -> Result<Val
             && (r.operations.is_empty() || allows(&r.operations, "CREATE"))
     });
     if !matched && !binding.rules.is_empty() {
-        return Err(format!(
-            "admission binding {} has no rule for CREATE of {resource} in {api_version}; the object {} is {api_version} {kind}",
-            binding.name,
-            name_of(&object)
-        ));
+        return Err(ObjectError::NoAdmissionRule {
+            binding: binding.name.clone(),
+            resource,
+            object: name_of(&object),
+            api_version: api_version.to_string(),
+            kind: kind.to_string(),
+        });
     }
     let meta = object.get("metadata").cloned().unwrap_or(Value::Null);
     let field = |key: &str| meta.get(key).cloned().unwrap_or(json!(""));
@@ -333,7 +408,7 @@ pub fn admission_review(binding: &AdmissionBinding, object: Value) -> Result<Val
 pub fn conversion_review(
     binding: &ConversionBinding,
     objects: Vec<Value>,
-) -> Result<(Value, String, String), String> {
+) -> Result<(Value, String, String), ObjectError> {
     let step_from = |from: &str, to: Option<&str>| {
         binding
             .conversions
@@ -356,28 +431,29 @@ pub fn conversion_review(
         };
         return Ok((review.clone(), f, t));
     }
-    let first = objects.first().ok_or("no object to convert")?;
+    let first = objects.first().ok_or(ObjectError::NoObjects)?;
     let (from, _) = type_of(first)?;
     let Some(step) = step_from(from, None) else {
-        let froms: Vec<&str> = binding
-            .conversions
-            .iter()
-            .map(|c| c.from_version.as_str())
-            .collect();
-        return Err(format!(
-            "conversion binding {} converts from {}; the object {} is {from}",
-            binding.name,
-            froms.join(", "),
-            name_of(first)
-        ));
+        return Err(ObjectError::NoConversionStep {
+            binding: binding.name.clone(),
+            from_versions: binding
+                .conversions
+                .iter()
+                .map(|c| c.from_version.clone())
+                .collect(),
+            object: name_of(first),
+            api_version: from.to_string(),
+        });
     };
     for o in &objects {
         let (v, kind) = type_of(o)?;
         if v != from {
-            return Err(format!(
-                "one ConversionReview holds objects of one version: {} is {v} {kind}, not {from}",
-                name_of(o)
-            ));
+            return Err(ObjectError::MixedVersions {
+                object: name_of(o),
+                api_version: v.to_string(),
+                kind: kind.to_string(),
+                expected: from.to_string(),
+            });
         }
     }
     let review = json!({
@@ -419,11 +495,18 @@ mod tests {
             );
         }
         let err = check_object(&binding("Pod", None), &deploy).unwrap_err();
+        assert!(
+            matches!(&err, ObjectError::NotWatched { watched, kind, .. } if watched == "v1 Pod" && kind == "Deployment"),
+            "{err:?}"
+        );
+        let err = err.to_string();
         assert_eq!(
             err,
             "binding b watches v1 Pod; the object x/d is apps/v1 Deployment"
         );
-        let err = check_object(&binding("deploy", Some("apps/v1beta2")), &deploy).unwrap_err();
+        let err = check_object(&binding("deploy", Some("apps/v1beta2")), &deploy)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("watches apps/v1beta2 deploy"), "{err}");
         // A Deployment-named object of another group is not a Deployment.
         let other = json!({"apiVersion": "example.com/v1", "kind": "Deployment"});
@@ -447,6 +530,8 @@ mod tests {
     fn objects_without_type_are_refused() {
         let err =
             check_object(&binding("Pod", None), &json!({"metadata": {"name": "a"}})).unwrap_err();
+        assert_eq!(err, ObjectError::NoType);
+        let err = err.to_string();
         assert!(err.contains("no apiVersion and kind"), "{err}");
     }
 }

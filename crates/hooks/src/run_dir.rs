@@ -8,9 +8,36 @@
 //! outputs already emptied, so a run creates and removes no file at all.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tempfile::TempDir;
+
+/// A run directory could not be made.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum RunDirError {
+    /// The directory the run directories go in.
+    #[error("cannot create {}: {source}", .path.display())]
+    Root {
+        /// That directory.
+        path: PathBuf,
+        /// The OS error.
+        source: Arc<std::io::Error>,
+    },
+    /// The run's own directory.
+    #[error("cannot create a temp dir: {source}")]
+    TempDir {
+        /// The OS error.
+        source: Arc<std::io::Error>,
+    },
+    /// One of the (empty) output files.
+    #[error("cannot create {name}: {source}")]
+    OutputFile {
+        /// The file's name in the run directory.
+        name: &'static str,
+        /// The OS error.
+        source: Arc<std::io::Error>,
+    },
+}
 
 /// The files of one run, relative to its directory, and the environment
 /// variables pointing at them. The first [`INPUTS`] are written before the
@@ -111,7 +138,10 @@ pub(crate) struct RunDir<'a> {
 impl<'a> RunDir<'a> {
     /// A directory with empty output files: a free one of `pool`, else a new
     /// one under the pool's root or `tmp_root`.
-    pub(crate) fn get(tmp_root: &Path, pool: Option<&'a RunDirs>) -> Result<RunDir<'a>, String> {
+    pub(crate) fn get(
+        tmp_root: &Path,
+        pool: Option<&'a RunDirs>,
+    ) -> Result<RunDir<'a>, RunDirError> {
         if let Some(dir) = pool.and_then(RunDirs::take) {
             return Ok(RunDir {
                 dir: Some(dir),
@@ -120,15 +150,21 @@ impl<'a> RunDir<'a> {
             });
         }
         let root = pool.map_or(tmp_root, |p| p.root.as_path());
-        std::fs::create_dir_all(root)
-            .map_err(|e| format!("cannot create {}: {e}", root.display()))?;
+        std::fs::create_dir_all(root).map_err(|e| RunDirError::Root {
+            path: root.to_path_buf(),
+            source: Arc::new(e),
+        })?;
         let dir = tempfile::Builder::new()
             .prefix("hook-run-")
             .tempdir_in(root)
-            .map_err(|e| format!("cannot create a temp dir: {e}"))?;
+            .map_err(|e| RunDirError::TempDir {
+                source: Arc::new(e),
+            })?;
         for name in outputs() {
-            std::fs::write(dir.path().join(name), "")
-                .map_err(|e| format!("cannot create {name}: {e}"))?;
+            std::fs::write(dir.path().join(name), "").map_err(|e| RunDirError::OutputFile {
+                name,
+                source: Arc::new(e),
+            })?;
         }
         Ok(RunDir {
             dir: Some(dir),

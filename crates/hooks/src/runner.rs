@@ -155,24 +155,69 @@ impl ProcessResult {
     /// A one-line description of a failure (`exit code 3`, `killed by
     /// signal 9`, `timed out after 10s`).
     pub fn failure_reason(&self, timeout: Option<Duration>) -> String {
+        self.failure(timeout).to_string()
+    }
+
+    /// How a failed run ended (`timeout` is the one the run was given).
+    pub fn failure(&self, timeout: Option<Duration>) -> ProcessFailure {
         if self.timed_out {
-            return format!(
-                "timed out after {:?} (process group killed)",
-                timeout.unwrap_or_default()
-            );
+            return ProcessFailure::TimedOut {
+                timeout: timeout.unwrap_or_default(),
+            };
         }
         if self.stopped {
-            return match (self.exit_code, self.signal) {
-                (None, None) => "stopped on request before it started".into(),
-                (Some(code), _) => format!("stopped on request (exit code {code} after SIGTERM)"),
-                (None, Some(sig)) => format!("stopped on request (killed by signal {sig})"),
+            return ProcessFailure::Stopped {
+                exit_code: self.exit_code,
+                signal: self.signal,
             };
         }
         match (self.exit_code, self.signal) {
-            (Some(code), _) => format!("exit code {code}"),
-            (None, Some(sig)) => format!("killed by signal {sig}"),
-            _ => "ended abnormally".into(),
+            (Some(code), _) => ProcessFailure::Exit { code },
+            (None, Some(signal)) => ProcessFailure::Signal { signal },
+            _ => ProcessFailure::Abnormal,
         }
+    }
+}
+
+/// How a hook process that did not succeed ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProcessFailure {
+    /// The timeout fired and the process group was killed.
+    #[error("timed out after {timeout:?} (process group killed)")]
+    TimedOut {
+        /// The timeout.
+        timeout: Duration,
+    },
+    /// The run was stopped on request ([`StopSignal::stop`]).
+    #[error("{}", stopped_text(*.exit_code, *.signal))]
+    Stopped {
+        /// The exit code after SIGTERM, if it exited.
+        exit_code: Option<i32>,
+        /// The signal that ended it, if killed.
+        signal: Option<i32>,
+    },
+    /// The process exited with a code other than 0.
+    #[error("exit code {code}")]
+    Exit {
+        /// The exit code.
+        code: i32,
+    },
+    /// A signal killed the process.
+    #[error("killed by signal {signal}")]
+    Signal {
+        /// The signal.
+        signal: i32,
+    },
+    /// Neither an exit code nor a signal is known.
+    #[error("ended abnormally")]
+    Abnormal,
+}
+
+fn stopped_text(exit_code: Option<i32>, signal: Option<i32>) -> String {
+    match (exit_code, signal) {
+        (None, None) => "stopped on request before it started".into(),
+        (Some(code), _) => format!("stopped on request (exit code {code} after SIGTERM)"),
+        (None, Some(sig)) => format!("stopped on request (killed by signal {sig})"),
     }
 }
 

@@ -456,6 +456,17 @@ fn schema_violation_keeps_previous_values() {
     );
     let err = out.error.clone().unwrap();
     assert!(
+        matches!(
+            &err.failure,
+            hooks::engine::RunFailure::ValuesPatch {
+                var: "VALUES_JSON_PATCH_PATH",
+                source: hooks::values::ValuesPatchError::Invalid { .. },
+            }
+        ),
+        "{err:?}"
+    );
+    let err = err.to_string();
+    assert!(
         err.contains("002-echo-server/hooks/defaults.sh")
             && err.contains("/echoServer/internal/replicas"),
         "{err}"

@@ -3,6 +3,7 @@
 //! patched document still matches `openapi/values.yaml` (values) or
 //! `openapi/config-values.yaml` (config values).
 
+use hooks::values::{InvalidValues, Violation};
 use serde_json::{Value, json};
 
 use crate::module::Module;
@@ -18,7 +19,7 @@ pub struct ModuleValuesValidator<'a> {
 }
 
 impl hooks::values::ValuesValidator for ModuleValuesValidator<'_> {
-    fn validate(&self, values: &Value) -> Result<(), String> {
+    fn validate(&self, values: &Value) -> Result<(), InvalidValues> {
         let Some(schema) = self.schema else {
             return Ok(());
         };
@@ -27,11 +28,15 @@ impl hooks::values::ValuesValidator for ModuleValuesValidator<'_> {
         if violations.is_empty() {
             return Ok(());
         }
-        Err(violations
-            .iter()
-            .map(|v| format!("/{}{}: {}", self.key, v.pointer, v.message))
-            .collect::<Vec<_>>()
-            .join("; "))
+        Err(InvalidValues {
+            violations: violations
+                .iter()
+                .map(|v| Violation {
+                    pointer: format!("/{}{}", self.key, v.pointer),
+                    message: v.message.clone(),
+                })
+                .collect(),
+        })
     }
 }
 
@@ -72,6 +77,8 @@ mod tests {
         let e = v
             .validate(&json!({"echoServer": {"replicas": 0}}))
             .unwrap_err();
+        assert_eq!(e.violations[0].pointer, "/echoServer/replicas");
+        let e = e.to_string();
         assert!(e.starts_with("/echoServer/replicas:"), "{e}");
     }
 }

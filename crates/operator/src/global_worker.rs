@@ -545,7 +545,7 @@ impl GlobalWorker {
             return Err(format!("hook {}: object operations: {e}", outcome.hook));
         }
         if let Some(e) = failed {
-            return Err(e);
+            return Err(e.to_string());
         }
         let changed =
             self.mode == Mode::Global && outcome.values.as_ref().is_some_and(|v| *v != values);

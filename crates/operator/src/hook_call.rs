@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use hooks::context::BindingContext;
 use hooks::discovery::Hook;
-use hooks::engine::{RunEnv, RunOutcome, run_hook};
+use hooks::engine::{RunEnv, RunError, RunFailure, RunOutcome, run_hook};
 use hooks::outputs::PatchScope;
 use hooks::run_dir::RunDirs;
 use hooks::runner::StopSignal;
@@ -86,7 +86,10 @@ fn failed(hook: &str, error: String) -> RunOutcome {
         signal: None,
         timed_out: false,
         stopped: false,
-        error: Some(error),
+        error: Some(RunError {
+            hook: hook.to_string(),
+            failure: RunFailure::Engine { message: error },
+        }),
         values_patch: Value::Array(vec![]),
         config_values_patch: Value::Array(vec![]),
         values: None,

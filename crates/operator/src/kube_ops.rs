@@ -116,10 +116,12 @@ async fn execute_one(
                 _ => {
                     let filter =
                         hooks::jq::JqFilter::compile(op.jq_filter.as_deref().unwrap_or("."))
-                            .map_err(ClusterError::Invalid)?;
+                            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
                     let current = serde_json::to_value(&current)
                         .map_err(|e| ClusterError::Invalid(e.to_string()))?;
-                    let patched = filter.apply(&current).map_err(ClusterError::Invalid)?;
+                    let patched = filter
+                        .apply(&current)
+                        .map_err(|e| ClusterError::Invalid(e.to_string()))?;
                     // Update with the patched object: replace (keeping the
                     // resourceVersion the object was read at).
                     return cluster

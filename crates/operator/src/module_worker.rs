@@ -839,7 +839,7 @@ impl Worker {
             return Err(format!("hook {}: object operations: {e}", outcome.hook));
         }
         if let Some(e) = failed {
-            return Err(e);
+            return Err(e.to_string());
         }
         let changed = outcome.values.as_ref().is_some_and(|v| *v != values);
         if changed {

@@ -60,7 +60,7 @@ fn to_date(n: &'static str, a: &[Value], must: bool) -> FuncResult {
     let (layout, text) = (args::string(&a[0])?, args::string(&a[1])?);
     match gotime::parse(layout, text, gotime::local()) {
         Ok(t) => Ok(t.into_value()),
-        Err(e) if must => Err(FuncError::new(e)),
+        Err(e) if must => Err(FuncError::new(e.to_string())),
         Err(_) => Ok(go_zero_time().into_value()),
     }
 }

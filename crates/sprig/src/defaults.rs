@@ -54,12 +54,12 @@ fn to_json(
     n: &'static str,
     a: &[Value],
     must: bool,
-    encode: fn(&Value) -> Result<String, String>,
+    encode: fn(&Value) -> Result<String, json::EncodeError>,
 ) -> FuncResult {
     args::exact(n, a, 1)?;
     match encode(&a[0]) {
         Ok(s) => Ok(Value::str(s)),
-        Err(e) if must => Err(FuncError::new(e)),
+        Err(e) if must => Err(FuncError::new(e.to_string())),
         Err(_) => Ok(Value::str("")),
     }
 }

@@ -400,11 +400,46 @@ fn format_chunk(out: &mut String, chunk: &str, t: &NaiveDateTime, off: i32, zone
     }
 }
 
+/// A time text Go's `time.Parse` refuses (`time.ParseError`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeParseError {
+    /// The text does not match the layout.
+    #[error("parsing time {value:?} as {layout:?}: cannot parse {value:?} as {layout:?}")]
+    Layout {
+        /// The text.
+        value: String,
+        /// The layout.
+        layout: String,
+    },
+    /// Text is left after the layout is matched.
+    #[error("parsing time {value:?}: extra text: {extra:?}")]
+    ExtraText {
+        /// The text.
+        value: String,
+        /// What is left.
+        extra: String,
+    },
+    /// A field is out of its range.
+    #[error("parsing time {value:?}: {field} out of range")]
+    OutOfRange {
+        /// The text.
+        value: String,
+        /// `hour`, `month` or `day`.
+        field: &'static str,
+    },
+}
+
 /// Go's `time.ParseInLocation(layout, value, loc)` for the layout elements
 /// above. Errors are worded as Go words the common ones.
-pub fn parse(layout: &str, value: &str, loc: Location) -> Result<GoTime, String> {
-    let fail =
-        || format!("parsing time {value:?} as {layout:?}: cannot parse {value:?} as {layout:?}");
+pub fn parse(layout: &str, value: &str, loc: Location) -> Result<GoTime, TimeParseError> {
+    let fail = || TimeParseError::Layout {
+        value: value.to_string(),
+        layout: layout.to_string(),
+    };
+    let out_of_range = |field| TimeParseError::OutOfRange {
+        value: value.to_string(),
+        field,
+    };
     let (mut year, mut month, mut day, mut hour, mut minute, mut second, mut nanos) =
         (1i32, 1u32, 1u32, 0u32, 0u32, 0u32, 0u32);
     let mut pm: Option<bool> = None;
@@ -537,11 +572,14 @@ pub fn parse(layout: &str, value: &str, loc: Location) -> Result<GoTime, String>
         }
     }
     if !v.is_empty() {
-        return Err(format!("parsing time {value:?}: extra text: {v:?}"));
+        return Err(TimeParseError::ExtraText {
+            value: value.to_string(),
+            extra: v.to_string(),
+        });
     }
     if let Some(pm) = pm {
         if hour > 12 {
-            return Err(format!("parsing time {value:?}: hour out of range"));
+            return Err(out_of_range("hour"));
         }
         hour = match (pm, hour) {
             (true, h) if h < 12 => h + 12,
@@ -550,13 +588,12 @@ pub fn parse(layout: &str, value: &str, loc: Location) -> Result<GoTime, String>
         };
     }
     if !(1..=12).contains(&month) {
-        return Err(format!("parsing time {value:?}: month out of range"));
+        return Err(out_of_range("month"));
     }
-    let date = NaiveDate::from_ymd_opt(year, month, day)
-        .ok_or_else(|| format!("parsing time {value:?}: day out of range"))?;
+    let date = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| out_of_range("day"))?;
     let naive = date
         .and_hms_nano_opt(hour, minute, second, nanos)
-        .ok_or_else(|| format!("parsing time {value:?}: hour out of range"))?;
+        .ok_or_else(|| out_of_range("hour"))?;
     let (instant, location) = match offset {
         Some(secs) => {
             let fixed = FixedOffset::east_opt(secs).ok_or_else(fail)?;
@@ -609,6 +646,31 @@ fn fraction_nanos(digits: &str) -> u32 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn parse_errors_have_their_kinds() {
+        assert!(matches!(
+            parse("2006-01-02", "2017-13-31", Location::Utc),
+            Err(TimeParseError::OutOfRange { field: "month", .. })
+        ));
+        assert!(matches!(
+            parse("2006-01-02", "nope", Location::Utc),
+            Err(TimeParseError::Layout { .. })
+        ));
+        let err = parse("2006-01-02", "2017-12-31x", Location::Utc).unwrap_err();
+        assert_eq!(
+            err,
+            TimeParseError::ExtraText {
+                value: "2017-12-31x".into(),
+                extra: "x".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "parsing time \"2017-12-31x\": extra text: \"x\""
+        );
+    }
+
     use super::*;
 
     fn t() -> GoTime {

@@ -4,15 +4,33 @@
 
 use gotmpl::Value;
 
+/// A value Go's `encoding/json` refuses to write
+/// (`json.UnsupportedValueError`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    /// Nested too deep: Go finds a cycle there.
+    #[error("json: unsupported value: encountered a cycle via {type_name}")]
+    Cycle {
+        /// The Go type of the value where it stopped.
+        type_name: String,
+    },
+    /// A NaN or infinite float.
+    #[error("json: unsupported value: {value}")]
+    NonFinite {
+        /// The value as Go prints it (`NaN`, `+Inf`).
+        value: String,
+    },
+}
+
 /// Go's `json.Marshal` (`html_escape`) or an encoder with `SetEscapeHTML(false)`.
-pub fn encode(v: &Value, html_escape: bool) -> Result<String, String> {
+pub fn encode(v: &Value, html_escape: bool) -> Result<String, EncodeError> {
     let mut out = String::new();
     write_value(&mut out, v, html_escape, None, 0)?;
     Ok(out)
 }
 
 /// Go's `json.MarshalIndent(v, "", "  ")`.
-pub fn encode_pretty(v: &Value) -> Result<String, String> {
+pub fn encode_pretty(v: &Value) -> Result<String, EncodeError> {
     let mut out = String::new();
     write_value(&mut out, v, true, Some("  "), 0)?;
     Ok(out)
@@ -113,12 +131,11 @@ fn write_value(
     html: bool,
     indent: Option<&str>,
     depth: usize,
-) -> Result<(), String> {
+) -> Result<(), EncodeError> {
     if depth > crate::MAX_DEPTH && matches!(v, Value::List(_) | Value::Map(_)) {
-        return Err(format!(
-            "json: unsupported value: encountered a cycle via {}",
-            gotmpl::fmt::type_name(v)
-        ));
+        return Err(EncodeError::Cycle {
+            type_name: gotmpl::fmt::type_name(v),
+        });
     }
     match v {
         Value::Nil => out.push_str("null"),
@@ -126,10 +143,9 @@ fn write_value(
         Value::Int(i) | Value::Int64(i) => out.push_str(&i.to_string()),
         Value::Float(f) => {
             if !f.is_finite() {
-                return Err(format!(
-                    "json: unsupported value: {}",
-                    gotmpl::fmt::format_value(v)
-                ));
+                return Err(EncodeError::NonFinite {
+                    value: gotmpl::fmt::format_value(v),
+                });
             }
             out.push_str(&gostd::json::format_float64(*f));
         }
@@ -226,6 +242,25 @@ fn write_char(out: &mut String, c: char, html: bool) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn encode_errors_have_their_kinds() {
+        assert_eq!(
+            encode(&Value::Float(f64::NAN), true),
+            Err(EncodeError::NonFinite {
+                value: "NaN".into()
+            })
+        );
+        let mut deep = Value::Int(1);
+        for _ in 0..=crate::MAX_DEPTH + 1 {
+            deep = Value::list(vec![deep]);
+        }
+        assert!(matches!(
+            encode(&deep, true),
+            Err(EncodeError::Cycle { .. })
+        ));
+    }
+
     use super::*;
     use gotmpl::Map;
 

@@ -137,7 +137,8 @@ fn byte_suffix(s: &str, start: usize) -> &str {
     &s[start..]
 }
 
-/// goutils' `AbbreviateFull`.
+/// goutils' `AbbreviateFull` (the error is the message of the function's
+/// `FuncError`: a type would add nothing).
 fn abbreviate_full(s: &str, offset: i64, max_width: i64) -> Result<String, String> {
     if s.is_empty() {
         return Ok(String::new());

@@ -69,6 +69,8 @@ fn escape(s: &str, mode: Mode) -> String {
     out
 }
 
+/// The message of the [`UrlError`] [`parse`] reports (a type would add
+/// nothing).
 fn unescape(s: &str) -> Result<String, String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -92,9 +94,22 @@ fn unescape(s: &str) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
+/// A URL Go's `url.Parse` refuses (Go's `url.Error` of `parse`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("parse {url:?}: {message}")]
+pub struct UrlError {
+    /// The URL as given.
+    pub url: String,
+    /// What is wrong, as Go words it (`missing protocol scheme`).
+    pub message: String,
+}
+
 /// Go's `url.Parse`.
-pub fn parse(raw: &str) -> Result<Url, String> {
-    let wrap = |e: String| format!("parse {:?}: {e}", raw);
+pub fn parse(raw: &str) -> Result<Url, UrlError> {
+    let wrap = |message: String| UrlError {
+        url: raw.to_string(),
+        message,
+    };
     let mut u = Url::default();
     let (rest, fragment) = match raw.split_once('#') {
         Some((r, f)) => (r, Some(f)),
@@ -280,6 +295,15 @@ pub fn register(m: &mut FuncMap) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn parse_errors_keep_the_url() {
+        let err = parse(":x").unwrap_err();
+        assert_eq!(err.url, ":x");
+        assert_eq!(err.message, "missing protocol scheme");
+        assert_eq!(err.to_string(), "parse \":x\": missing protocol scheme");
+    }
+
     use super::*;
 
     #[test]

@@ -13,11 +13,12 @@ use super::format;
 use super::json::marshal_value;
 use super::number::Decimal;
 
-/// One reported error: gojsonschema's field (context without `(root).`)
-/// and description.
+/// One reported error: gojsonschema's field (context without `(root).`),
+/// the same place as a JSON pointer, and description.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Error {
     pub field: String,
+    pub pointer: String,
     pub message: String,
 }
 
@@ -46,6 +47,7 @@ impl Outcome {
     fn add(&mut self, ctx: &Ctx<'_>, message: String) {
         self.errors.push(Error {
             field: ctx.field(),
+            pointer: ctx.pointer(),
             message,
         });
         self.score -= 2;
@@ -72,8 +74,8 @@ impl Ctx<'_> {
         }
     }
 
-    /// `(root).a.0.b` without its `(root).` prefix (just `(root)` alone).
-    fn field(&self) -> String {
+    /// The segments from `(root)` to here.
+    fn parts(&self) -> Vec<&str> {
         let mut parts = Vec::new();
         let mut c = Some(self);
         while let Some(ctx) = c {
@@ -81,7 +83,23 @@ impl Ctx<'_> {
             c = ctx.tail;
         }
         parts.reverse();
-        let full = parts.join(".");
+        parts
+    }
+
+    /// The JSON pointer (RFC 6901) of the instance: `/a/0/b`, `` for the
+    /// root.
+    fn pointer(&self) -> String {
+        let mut out = String::new();
+        for part in self.parts().iter().skip(1) {
+            out.push('/');
+            out.push_str(&part.replace('~', "~0").replace('/', "~1"));
+        }
+        out
+    }
+
+    /// `(root).a.0.b` without its `(root).` prefix (just `(root)` alone).
+    fn field(&self) -> String {
+        let full = self.parts().join(".");
         match full.strip_prefix("(root).") {
             Some(rest) => rest.to_string(),
             None => full,

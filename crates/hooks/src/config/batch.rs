@@ -15,7 +15,7 @@ use super::model::{
 
 /// Read the hook count from `hook list` output (a line containing
 /// `Found <N> items`).
-pub fn parse_batch_list(stdout: &str) -> Result<usize, String> {
+pub fn parse_batch_list(stdout: &str) -> Result<usize, BatchListError> {
     for line in stdout.lines() {
         if let Some(at) = line.find("Found ") {
             let rest = &line[at + "Found ".len()..];
@@ -23,11 +23,26 @@ pub fn parse_batch_list(stdout: &str) -> Result<usize, String> {
             if !digits.is_empty() && rest[digits.len()..].trim_start().starts_with("items") {
                 return digits
                     .parse()
-                    .map_err(|_| format!("hook count {digits} out of range"));
+                    .map_err(|_| BatchListError::CountOutOfRange { count: digits });
             }
         }
     }
-    Err("`hook list` output has no \"Found <N> items\" line".into())
+    Err(BatchListError::NoCount)
+}
+
+/// `hook list` output without a usable hook count: the file is not a
+/// module-sdk batch binary.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BatchListError {
+    /// No `Found <N> items` line.
+    #[error("`hook list` output has no \"Found <N> items\" line")]
+    NoCount,
+    /// The count does not fit a `usize`.
+    #[error("hook count {count} out of range")]
+    CountOutOfRange {
+        /// The count as printed.
+        count: String,
+    },
 }
 
 /// `metadata` of a batch hook.
@@ -321,6 +336,11 @@ mod tests {
         assert_eq!(parse_batch_list("some log\nFound 3 items\n").unwrap(), 3);
         assert!(parse_batch_list("Found many items").is_err());
         assert!(parse_batch_list("").is_err());
+        assert_eq!(parse_batch_list(""), Err(BatchListError::NoCount));
+        assert!(matches!(
+            parse_batch_list("Found 99999999999999999999999 items"),
+            Err(BatchListError::CountOutOfRange { .. })
+        ));
     }
 
     #[test]

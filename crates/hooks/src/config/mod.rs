@@ -11,10 +11,12 @@ mod validate;
 
 use serde_json::Value;
 
-pub use batch::{BatchConfig, BatchHookConfig, parse_batch_config, parse_batch_list};
+pub use batch::{
+    BatchConfig, BatchHookConfig, BatchListError, parse_batch_config, parse_batch_list,
+};
 pub use error::ConfigError;
 pub use model::*;
-pub use validate::parse_crontab;
+pub use validate::{CrontabError, parse_crontab};
 
 use crate::jq::JqFilter;
 

@@ -17,6 +17,9 @@ impl GoDuration {
     /// Read a duration as Go's `time.ParseDuration` does (surrounding
     /// spaces ignored). A negative one is refused: nothing in the hook
     /// contract means anything by it.
+    ///
+    /// The error is a message: it only ever becomes the message of the
+    /// config error (with its JSON pointer) that deserializing reports.
     pub fn parse(text: &str) -> Result<GoDuration, String> {
         let nanos = gostd::time::parse_duration(text.trim())?;
         let nanos = u64::try_from(nanos).map_err(|_| format!("negative duration {text:?}"))?;

@@ -3,6 +3,7 @@
 //! pointer.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use croner::parser::{CronParser, Seconds};
 
@@ -12,20 +13,47 @@ use crate::jq::JqFilter;
 /// A problem found: (JSON pointer, message).
 pub type Problem = (String, String);
 
+/// A crontab that does not parse.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum CrontabError {
+    /// Not 5 or 6 fields.
+    #[error(
+        "crontab {crontab:?} has {fields} fields, expected 5 (m h dom mon dow) or 6 (s m h dom mon dow)"
+    )]
+    FieldCount {
+        /// The crontab.
+        crontab: String,
+        /// How many fields it has.
+        fields: usize,
+    },
+    /// A field the cron parser refuses.
+    #[error("invalid crontab {crontab:?}: {source}")]
+    Invalid {
+        /// The crontab.
+        crontab: String,
+        /// The parser's error.
+        source: Arc<croner::errors::CronError>,
+    },
+}
+
 /// Parse a crontab as shell-operator does: 5 fields, or 6 with leading
 /// seconds.
-pub fn parse_crontab(crontab: &str) -> Result<croner::Cron, String> {
+pub fn parse_crontab(crontab: &str) -> Result<croner::Cron, CrontabError> {
     let fields = crontab.split_whitespace().count();
     if fields != 5 && fields != 6 {
-        return Err(format!(
-            "crontab {crontab:?} has {fields} fields, expected 5 (m h dom mon dow) or 6 (s m h dom mon dow)"
-        ));
+        return Err(CrontabError::FieldCount {
+            crontab: crontab.to_string(),
+            fields,
+        });
     }
     CronParser::builder()
         .seconds(Seconds::Optional)
         .build()
         .parse(crontab)
-        .map_err(|e| format!("invalid crontab {crontab:?}: {e}"))
+        .map_err(|e| CrontabError::Invalid {
+            crontab: crontab.to_string(),
+            source: Arc::new(e),
+        })
 }
 
 fn check_label_selector(sel: &LabelSelector, at: &str, problems: &mut Vec<Problem>) {
@@ -72,7 +100,7 @@ pub fn validate(config: &HookConfig) -> Result<Vec<Option<JqFilter>>, Problem> {
 
     for (i, s) in config.schedule.iter().enumerate() {
         if let Err(e) = parse_crontab(&s.crontab) {
-            problems.push((format!("/schedule/{i}/crontab"), e));
+            problems.push((format!("/schedule/{i}/crontab"), e.to_string()));
         }
         check_includes(
             &s.include_snapshots_from,
@@ -128,7 +156,7 @@ pub fn validate(config: &HookConfig) -> Result<Vec<Option<JqFilter>>, Problem> {
             Some(src) => match JqFilter::compile(src) {
                 Ok(f) => filters.push(Some(f)),
                 Err(e) => {
-                    problems.push((format!("{at}/jqFilter"), e));
+                    problems.push((format!("{at}/jqFilter"), e.to_string()));
                     filters.push(None);
                 }
             },

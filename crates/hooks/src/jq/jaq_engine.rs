@@ -6,6 +6,7 @@ use jaq_core::{Compiler, Ctx, Native, Vars, compile};
 use jaq_json::Val;
 use serde_json::Value;
 
+use super::JqError;
 use super::convert::{collect_outputs, from_val, to_val};
 
 /// A jq program compiled by jaq.
@@ -22,7 +23,7 @@ impl std::fmt::Debug for JaqProgram {
 impl JaqProgram {
     /// Parse and compile `source`. jaq reports errors only in `Debug` form,
     /// so they are rendered here as "what was found" lists.
-    pub fn compile(source: &str) -> Result<Self, String> {
+    pub fn compile(source: &str) -> Result<Self, JqError> {
         let defs = jaq_core::defs()
             .chain(jaq_std::defs())
             .chain(jaq_json::defs());
@@ -40,7 +41,10 @@ impl JaqProgram {
                 .into_iter()
                 .map(|(_, e)| describe_load_error(&e, source))
                 .collect();
-            format!("cannot parse jq filter: {}", parts.join("; "))
+            JqError::Parse {
+                filter: source.to_string(),
+                details: parts.join("; "),
+            }
         })?;
         let filter = Compiler::default()
             .with_funs(funs)
@@ -51,19 +55,26 @@ impl JaqProgram {
                     .flat_map(|(_, es)| es.into_iter())
                     .map(|(name, undefined)| format!("undefined {undefined:?} `{name}`"))
                     .collect();
-                format!("cannot compile jq filter: {}", parts.join("; "))
+                JqError::Compile {
+                    filter: source.to_string(),
+                    details: parts.join("; "),
+                }
             })?;
         Ok(JaqProgram { filter })
     }
 
     /// Run the program on one input and collect outputs as gojq does.
-    pub fn run(&self, input: &Value) -> Result<Value, String> {
+    pub fn run(&self, input: &Value) -> Result<Value, JqError> {
         let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         let mut outputs = Vec::new();
         for out in self.filter.id.run((ctx, to_val(input))) {
             match jaq_core::unwrap_valr(out) {
                 Ok(v) => outputs.push(from_val(&v)),
-                Err(e) => return Err(format!("jq filter failed: {e}")),
+                Err(e) => {
+                    return Err(JqError::Run {
+                        message: e.to_string(),
+                    });
+                }
             }
         }
         Ok(collect_outputs(outputs))

@@ -12,6 +12,33 @@ pub use convert::{collect_outputs, sort_keys};
 use fast::FastExpr;
 use jaq_engine::JaqProgram;
 
+/// A jq filter that does not compile, or failed on an input.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum JqError {
+    /// The filter text does not parse.
+    #[error("cannot parse jq filter: {details}")]
+    Parse {
+        /// The filter text.
+        filter: String,
+        /// What jaq rejected and where (`; `-separated).
+        details: String,
+    },
+    /// The filter parses but names undefined filters or variables.
+    #[error("cannot compile jq filter: {details}")]
+    Compile {
+        /// The filter text.
+        filter: String,
+        /// What is undefined (`; `-separated).
+        details: String,
+    },
+    /// Running the filter on an input failed.
+    #[error("jq filter failed: {message}")]
+    Run {
+        /// jaq's error.
+        message: String,
+    },
+}
+
 /// A compiled jq filter.
 ///
 /// Common shapes run directly over `serde_json` values; the rest (and any
@@ -26,7 +53,7 @@ pub struct JqFilter {
 
 impl JqFilter {
     /// Compile a filter. The error text says what jaq rejected and where.
-    pub fn compile(source: &str) -> Result<Self, String> {
+    pub fn compile(source: &str) -> Result<Self, JqError> {
         let jaq = JaqProgram::compile(source)?;
         Ok(JqFilter {
             source: source.to_string(),
@@ -46,7 +73,7 @@ impl JqFilter {
     }
 
     /// Apply to one input: none → `null`, one → the value, several → array.
-    pub fn apply(&self, input: &Value) -> Result<Value, String> {
+    pub fn apply(&self, input: &Value) -> Result<Value, JqError> {
         if let Some(fast) = &self.fast
             && let Ok(out) = fast.eval(input)
         {
@@ -56,7 +83,7 @@ impl JqFilter {
     }
 
     /// Apply with jaq only (for tests and benchmarks of the fast path).
-    pub fn apply_with_jaq(&self, input: &Value) -> Result<Value, String> {
+    pub fn apply_with_jaq(&self, input: &Value) -> Result<Value, JqError> {
         self.jaq.run(input)
     }
 }
@@ -89,9 +116,9 @@ mod tests {
 
     #[test]
     fn reports_syntax_errors_readably() {
-        let err = JqFilter::compile(".a | {").unwrap_err();
+        let err = JqFilter::compile(".a | {").unwrap_err().to_string();
         assert!(err.contains("cannot parse jq filter"), "{err}");
-        let err = JqFilter::compile("nosuchfn").unwrap_err();
+        let err = JqFilter::compile("nosuchfn").unwrap_err().to_string();
         assert!(err.contains("nosuchfn"), "{err}");
     }
 
@@ -99,7 +126,21 @@ mod tests {
     fn runtime_errors_come_from_jaq() {
         let f = JqFilter::compile(".a.b").unwrap();
         assert!(f.is_fast());
-        let err = f.apply(&json!({"a": "text"})).unwrap_err();
+        let err = f.apply(&json!({"a": "text"})).unwrap_err().to_string();
         assert!(err.contains("jq filter failed"), "{err}");
+    }
+
+    #[test]
+    fn errors_say_which_step_failed() {
+        let err = JqFilter::compile(".a | {").unwrap_err();
+        assert!(
+            matches!(&err, JqError::Parse { filter, .. } if filter == ".a | {"),
+            "{err:?}"
+        );
+        let err = JqFilter::compile("nosuchfn").unwrap_err();
+        assert!(matches!(err, JqError::Compile { .. }), "{err:?}");
+        let f = JqFilter::compile(".a.b").unwrap();
+        let err = f.apply(&json!({"a": "text"})).unwrap_err();
+        assert!(matches!(err, JqError::Run { .. }), "{err:?}");
     }
 }

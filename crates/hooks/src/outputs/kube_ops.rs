@@ -155,6 +155,9 @@ pub fn parse_kube_operations(file: &str, text: &str) -> Result<Vec<KubeOperation
         .collect()
 }
 
+// This and the helpers below return the message of the `OutputError`
+// their caller builds (naming the file and operation): a type would add
+// nothing.
 fn parse_operation(doc: Value) -> Result<KubeOperation, String> {
     let Value::Object(mut obj) = doc else {
         return Err(format!(

@@ -225,9 +225,28 @@ impl std::fmt::Debug for HookMetrics {
     }
 }
 
+/// A metric operation that clashes with a metric already registered.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MetricError {
+    /// The name is registered as another type.
+    #[error("metric {name:?} already exists with another type than {kind}")]
+    TypeClash {
+        /// The metric's name.
+        name: String,
+        /// The type the operation wanted (`counter`, `gauge`, `histogram`).
+        kind: &'static str,
+    },
+    /// A histogram of that name has other buckets.
+    #[error("histogram {name:?} already exists with other buckets")]
+    BucketsClash {
+        /// The metric's name.
+        name: String,
+    },
+}
+
 impl HookMetrics {
     /// Apply one run's operations for `hook` (adds label `hook`).
-    pub fn apply(&mut self, hook: &str, ops: &[MetricOperation]) -> Result<(), String> {
+    pub fn apply(&mut self, hook: &str, ops: &[MetricOperation]) -> Result<(), MetricError> {
         // Expire every group the run mentions, then apply.
         let mut seen_groups: Vec<&str> = ops.iter().filter_map(|o| o.group.as_deref()).collect();
         seen_groups.dedup();
@@ -243,8 +262,9 @@ impl HookMetrics {
             labels.push(("hook".into(), hook.to_string()));
             labels.sort();
             let name = &op.name;
-            let kind_clash = |kind: &str| {
-                format!("metric {name:?} already exists with another type than {kind}")
+            let kind_clash = |kind: &'static str| MetricError::TypeClash {
+                name: name.clone(),
+                kind,
             };
             match op.action {
                 MetricAction::Expire => {}
@@ -274,9 +294,7 @@ impl HookMetrics {
                         )
                     });
                     if *known != buckets {
-                        return Err(format!(
-                            "histogram {name:?} already exists with other buckets"
-                        ));
+                        return Err(MetricError::BucketsClash { name: name.clone() });
                     }
                     fam.get_or_create(&labels).observe(op.value.unwrap_or(0.0));
                 }
@@ -421,5 +439,9 @@ mod tests {
         let clash =
             parse_metrics("m", r#"{"name":"runs_total","action":"set","value":1}"#).unwrap();
         assert!(m.apply("h", &clash).is_err());
+        assert!(matches!(
+            m.apply("h", &clash),
+            Err(MetricError::TypeClash { name, kind: "gauge" }) if name == "runs_total"
+        ));
     }
 }

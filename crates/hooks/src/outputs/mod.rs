@@ -11,7 +11,7 @@ pub use admission::{
     AdmissionResponse, ConversionResponse, parse_admission_response, parse_conversion_response,
 };
 pub use kube_ops::{KubeOperation, OperationKind, parse_kube_operations};
-pub use metrics::{HookMetrics, MetricAction, MetricOperation, parse_metrics};
+pub use metrics::{HookMetrics, MetricAction, MetricError, MetricOperation, parse_metrics};
 pub use values_patch::{PatchScope, parse_values_patch};
 
 /// An output file a hook wrote is invalid.

@@ -72,6 +72,8 @@ pub fn parse_values_patch(
         .map_err(|e| OutputError::new(file, format!("invalid JSON Patch: {e}")))
 }
 
+/// The message of the `OutputError` the caller builds (a type would add
+/// nothing).
 fn check_root(path: &str, scope: &PatchScope) -> Result<(), String> {
     let first = path
         .strip_prefix('/')

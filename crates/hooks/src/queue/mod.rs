@@ -162,6 +162,8 @@ impl Queue {
 
     /// Run the head task if it may run at `now`. `limits` holds the hooks'
     /// token buckets; `jitter` gives the random part of retry delays.
+    /// `execute`'s error is the caller's own message: the queue only
+    /// records it on the failed task (and retries), it never looks into it.
     pub fn step(
         &mut self,
         now: Instant,

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::config::parse_crontab;
+use crate::config::{CrontabError, parse_crontab};
 
 /// One registered schedule binding.
 #[derive(Clone, Debug)]
@@ -34,7 +34,7 @@ pub struct ScheduleDriver {
 
 impl ScheduleDriver {
     /// Register a binding (crontab as in the config).
-    pub fn add(&mut self, hook: &str, binding: &str, crontab: &str) -> Result<(), String> {
+    pub fn add(&mut self, hook: &str, binding: &str, crontab: &str) -> Result<(), CrontabError> {
         let cron = parse_crontab(crontab)?;
         self.entries.push(Entry {
             hook: hook.to_string(),
@@ -114,5 +114,13 @@ mod tests {
         d.remove_hook("b.sh");
         assert_eq!(d.due(from, to).len(), 1);
         assert!(d.add("c", "bad", "nope").is_err());
+        assert!(matches!(
+            d.add("c", "bad", "* * * *"),
+            Err(CrontabError::FieldCount { fields: 4, .. })
+        ));
+        assert!(matches!(
+            d.add("c", "bad", "99 * * * *"),
+            Err(CrontabError::Invalid { .. })
+        ));
     }
 }
