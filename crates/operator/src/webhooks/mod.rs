@@ -504,7 +504,7 @@ async fn run_hook(
                 binding = outcome.binding,
                 "webhook hook failed: {e}"
             );
-            Err(e.clone())
+            Err(e.to_string())
         }
         None => Ok(outcome),
     }
