@@ -131,15 +131,67 @@ fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("Error: {e:#}");
+            eprintln!("Error: {}", error_text(&e));
             ExitCode::from(1)
         }
     }
 }
 
+/// An error and its causes, joined with `: ` as Go wraps errors. The
+/// libraries' errors keep their cause as `source()` for callers that act
+/// on its kind, and many already say it in their own text (Helm's and
+/// Go's wording): a cause whose text is already there is not repeated.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
+
+    #[test]
+    fn a_cause_already_in_the_text_is_not_repeated() {
+        use std::fmt;
+        #[derive(Debug)]
+        struct Read(&'static str, std::io::Error);
+        impl fmt::Display for Read {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "cannot read {}", self.0)
+            }
+        }
+        impl std::error::Error for Read {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.1)
+            }
+        }
+        #[derive(Debug)]
+        struct Shown(Read);
+        impl fmt::Display for Shown {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "validation: {}", self.0)
+            }
+        }
+        impl std::error::Error for Shown {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let io = || std::io::Error::other("denied");
+        let e = anyhow::Error::new(Read("x", io()));
+        assert_eq!(super::error_text(&e), "cannot read x: denied");
+        let e = anyhow::Error::new(Shown(Read("x", io())));
+        assert_eq!(super::error_text(&e), "validation: cannot read x: denied");
+        let e = anyhow::Error::new(Read("x", io())).context("loading");
+        assert_eq!(super::error_text(&e), "loading: cannot read x: denied");
+    }
 
     /// clap's own consistency checks over every subcommand (duplicate flags, ...).
     #[test]
