@@ -23,13 +23,12 @@
 #
 # Modules (the issue's soak): MODULES generated modules soak001..., each
 # enabled by a ModuleConfig, with a chart of three objects (a ConfigMap that
-# shows the module's internal value `n`, a static ConfigMap, a
+# shows the module's value `internal.seq`, a static ConfigMap, a
 # ServiceAccount) and one kubernetes hook, a /bin/sh script of shell builtins
 # only, on the module's own labelled ConfigMap in the namespace soak-src
 # (jqFilter `.data.n`, full objects not kept): each run copies the filter
-# result into the module's values (`internal.seq`; not `n`, which
-# YAML 1.1 reads as false), so the chart re-renders and
-# the module is applied again. A python client (4 threads, one keep-alive
+# result into `internal.seq` (not a key `n`: YAML 1.1 reads it as false), so
+# the chart re-renders and the module is applied again. A python client (4 threads, one keep-alive
 # connection each) patches `.data.n` of each module's ConfigMap once a second,
 # the modules' slots spread evenly (MODULES changes a second in all, one every
 # 1000/MODULES ms). Sampled every 60 s; the warm-up is the first 10 minutes (or
