@@ -173,15 +173,22 @@ async fn queues(state: &DebugState, main_only: bool) -> Value {
     Value::Object(out)
 }
 
-/// `/module/<m>/<what>`: a module's values or snapshots.
-async fn module_route(state: &DebugState, rest: &str) -> Result<Value, String> {
-    let (module, what) = rest.rsplit_once('/').ok_or(NOT_FOUND)?;
-    let handle = state
+/// The worker of `module`, or why there is none.
+fn module_handle(
+    state: &DebugState,
+    module: &str,
+) -> Result<crate::module_worker::ModuleHandle, String> {
+    state
         .modules
         .handles()
         .remove(module)
-        .ok_or_else(|| format!("no module {module}"))?;
-    let s = handle
+        .ok_or_else(|| format!("no module {module}"))
+}
+
+/// `/module/<m>/<what>`: a module's values or snapshots.
+async fn module_route(state: &DebugState, rest: &str) -> Result<Value, String> {
+    let (module, what) = rest.rsplit_once('/').ok_or(NOT_FOUND)?;
+    let s = module_handle(state, module)?
         .inspect()
         .await
         .ok_or_else(|| format!("module {module} is stopping"))?;
@@ -196,12 +203,7 @@ async fn module_route(state: &DebugState, rest: &str) -> Result<Value, String> {
 /// now, or its unified diff from the deployed revision's (empty: nothing
 /// would change).
 async fn module_render(state: &DebugState, module: &str, diff: bool) -> Result<String, String> {
-    let handle = state
-        .modules
-        .handles()
-        .remove(module)
-        .ok_or_else(|| format!("no module {module}"))?;
-    let preview = handle
+    let preview = module_handle(state, module)?
         .preview()
         .await
         .ok_or_else(|| format!("module {module} is stopping"))?

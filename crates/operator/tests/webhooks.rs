@@ -41,6 +41,31 @@ fn crontab(version: &str, name: &str, image: &str, cron: serde_json::Value) -> D
     .unwrap()
 }
 
+/// The operator on `hooks_dir`, calling back on loopback, its certificate
+/// in the Secret test-wh-tls; `run` tells its temp dirs apart.
+fn options(hooks_dir: std::path::PathBuf, run: &str) -> operator::Options {
+    operator::Options {
+        hooks_dir: Some(hooks_dir),
+        namespace: NS.into(),
+        config: operator::config::ConfigSource::ConfigMap {
+            namespace: NS.into(),
+            name: "no-such-config".into(),
+        },
+        tmp_dir: std::env::temp_dir()
+            .join(format!("deckmod-webhooks-test{run}-{}", std::process::id())),
+        hook_timeout: Some(Duration::from_secs(30)),
+        webhooks: operator::webhooks::Options {
+            configuration_name: "test-wh".into(),
+            admission_listen: "127.0.0.1:0".parse().unwrap(),
+            conversion_listen: "127.0.0.1:0".parse().unwrap(),
+            url_host: Some("127.0.0.1".into()),
+            tls: operator::webhooks::TlsSource::Secret("test-wh-tls".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
 #[tokio::test]
 async fn hooks_validate_mutate_and_convert_what_the_api_server_sends_them() {
     let client = client().await;
@@ -84,28 +109,12 @@ async fn hooks_validate_mutate_and_convert_what_the_api_server_sends_them() {
     .await
     .unwrap();
 
-    let tmp = std::env::temp_dir().join(format!("deckmod-webhooks-test-{}", std::process::id()));
     let op = operator::Operator::start(
         client.clone(),
-        operator::Options {
-            hooks_dir: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/webhook-hooks")),
-            namespace: NS.into(),
-            config: operator::config::ConfigSource::ConfigMap {
-                namespace: NS.into(),
-                name: "no-such-config".into(),
-            },
-            tmp_dir: tmp,
-            hook_timeout: Some(Duration::from_secs(30)),
-            webhooks: operator::webhooks::Options {
-                configuration_name: "test-wh".into(),
-                admission_listen: "127.0.0.1:0".parse().unwrap(),
-                conversion_listen: "127.0.0.1:0".parse().unwrap(),
-                url_host: Some("127.0.0.1".into()),
-                tls: operator::webhooks::TlsSource::Secret("test-wh-tls".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
+        options(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/webhook-hooks"),
+            "1",
+        ),
     )
     .await
     .expect("the operator starts");
@@ -265,30 +274,9 @@ async fn hooks_validate_mutate_and_convert_what_the_api_server_sends_them() {
     .unwrap();
     let none = tempfile::tempdir().unwrap();
     for (dir, validating_left) in [(only_validating.path(), true), (none.path(), false)] {
-        let op = operator::Operator::start(
-            client.clone(),
-            operator::Options {
-                hooks_dir: Some(dir.to_path_buf()),
-                namespace: NS.into(),
-                config: operator::config::ConfigSource::ConfigMap {
-                    namespace: NS.into(),
-                    name: "no-such-config".into(),
-                },
-                tmp_dir: std::env::temp_dir()
-                    .join(format!("deckmod-webhooks-test2-{}", std::process::id())),
-                webhooks: operator::webhooks::Options {
-                    configuration_name: "test-wh".into(),
-                    admission_listen: "127.0.0.1:0".parse().unwrap(),
-                    conversion_listen: "127.0.0.1:0".parse().unwrap(),
-                    url_host: Some("127.0.0.1".into()),
-                    tls: operator::webhooks::TlsSource::Secret("test-wh-tls".into()),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("the operator starts");
+        let op = operator::Operator::start(client.clone(), options(dir.to_path_buf(), "2"))
+            .await
+            .expect("the operator starts");
         assert!(
             mutating_api
                 .get_opt("test-wh-hooks")
