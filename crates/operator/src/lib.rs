@@ -11,7 +11,11 @@
 //!    task queue and converge (hooks, values, render, release, drift
 //!    repair);
 //! 4. [`release`]: server-side apply, prune, Helm 3 release records;
-//! 5. [`config`], [`status`], [`crds`]: the DKP custom resources.
+//! 5. [`config`], [`status`], [`crds`]: the DKP custom resources;
+//! 6. beside them: [`webhooks`] (hooks as admission and conversion
+//!    webhooks), [`leader`] and [`ha`] (one leader among replicas),
+//!    [`http`], [`metrics`] and [`debug`] (what an operator of the
+//!    operator reads).
 //!
 //! Pure parts ([`release::record`], [`objects`], [`patches`],
 //! [`selectors`], [`config::check`]) have no cluster client and are unit
