@@ -333,7 +333,7 @@ async fn forget(shared: &Shared, kind: &str, name: &str) -> Result<(), WebhookEr
 }
 
 /// Forget the configuration objects of hooks that no longer have
-/// admission bindings (see [`forget`]); for an operator whose hooks have
+/// admission bindings (only those deckmod wrote); for an operator whose hooks have
 /// none at all.
 pub async fn forget_all(shared: &Shared, opts: &Options) -> Result<(), WebhookError> {
     let name = register::configuration_name(&opts.configuration_name);
