@@ -66,40 +66,71 @@ pub async fn serve(listener: TcpListener, state: Arc<HttpState>) {
 }
 
 /// A listener the servers take connections from: TCP for these
-/// endpoints, a unix socket for the debug interface.
-pub(crate) trait Accept: Send + 'static {
-    /// A connection.
+/// endpoints, a unix socket for the debug interface, TLS over TCP for the
+/// webhooks.
+pub(crate) trait Accept: Send + Sync + 'static {
+    /// A connection as accepted.
+    type Raw: Send + 'static;
+    /// A connection ready for HTTP.
     type Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static;
     /// The next connection.
-    fn next(&self) -> impl std::future::Future<Output = std::io::Result<Self::Stream>> + Send;
+    fn next(&self) -> impl std::future::Future<Output = std::io::Result<Self::Raw>> + Send;
+    /// Make a connection ready (a TLS handshake), on the connection's own
+    /// task so that a slow client holds up no other; `Err` drops it.
+    fn ready(
+        &self,
+        raw: Self::Raw,
+    ) -> impl std::future::Future<Output = Result<Self::Stream, String>> + Send;
 }
 
 impl Accept for TcpListener {
+    type Raw = tokio::net::TcpStream;
     type Stream = tokio::net::TcpStream;
-    async fn next(&self) -> std::io::Result<Self::Stream> {
+    async fn next(&self) -> std::io::Result<Self::Raw> {
         self.accept().await.map(|(s, _)| s)
+    }
+    async fn ready(&self, raw: Self::Raw) -> Result<Self::Stream, String> {
+        Ok(raw)
     }
 }
 
 impl Accept for tokio::net::UnixListener {
+    type Raw = tokio::net::UnixStream;
     type Stream = tokio::net::UnixStream;
-    async fn next(&self) -> std::io::Result<Self::Stream> {
+    async fn next(&self) -> std::io::Result<Self::Raw> {
         self.accept().await.map(|(s, _)| s)
+    }
+    async fn ready(&self, raw: Self::Raw) -> Result<Self::Stream, String> {
+        Ok(raw)
     }
 }
 
-/// Serve GET routes on `listener` until the task is aborted: one task per
-/// connection, HTTP/1.1; `handle` answers a request's path. `what` names
-/// the server in logs.
+/// Serve GET routes on `listener` until the task is aborted: `handle`
+/// answers a request's path (see [`serve_requests`]).
 pub(crate) async fn serve_with<L, F, Fut>(listener: L, what: &'static str, handle: F)
 where
     L: Accept,
     F: Fn(String) -> Fut + Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = Response<Full<Bytes>>> + Send + 'static,
 {
+    serve_requests(listener, what, move |req: Request<Incoming>| {
+        handle(req.uri().path().to_string())
+    })
+    .await
+}
+
+/// Serve `listener` until the task is aborted: one task per connection,
+/// HTTP/1.1; `handle` answers a request. `what` names the server in logs.
+pub(crate) async fn serve_requests<L, F, Fut>(listener: L, what: &'static str, handle: F)
+where
+    L: Accept,
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    let listener = Arc::new(listener);
     loop {
-        let stream = match listener.next().await {
-            Ok(stream) => stream,
+        let raw = match listener.next().await {
+            Ok(raw) => raw,
             Err(e) => {
                 // Out of descriptors or similar: wait, do not spin.
                 tracing::warn!("{what} accept: {e}");
@@ -107,10 +138,14 @@ where
                 continue;
             }
         };
-        let handle = handle.clone();
+        let (listener, handle) = (listener.clone(), handle.clone());
         tokio::spawn(async move {
+            let stream = match listener.ready(raw).await {
+                Ok(stream) => stream,
+                Err(e) => return tracing::debug!("{what} connection: {e}"),
+            };
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                let answer = handle(req.uri().path().to_string());
+                let answer = handle(req);
                 async move { Ok::<_, Infallible>(answer.await) }
             });
             let conn = hyper::server::conn::http1::Builder::new()

@@ -31,11 +31,10 @@ use hooks::discovery::Hook;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use crate::hook_call::{self, HookCall};
+use crate::hook_call;
 use crate::hook_set::SnapshotReader;
 use crate::module_worker::Shared;
 use crate::objects::ObjectKey;
@@ -267,18 +266,16 @@ pub async fn start(
         conversion: chains,
     });
     let mut tasks = Vec::new();
+    let tls = |tcp| TlsListener {
+        tcp,
+        acceptor: acceptor.clone(),
+    };
     if let Some(l) = admission_listener {
-        tasks.push(tokio::spawn(serve(
-            l,
-            acceptor.clone(),
-            served.clone(),
-            Kind::Admission,
-        )));
+        tasks.push(tokio::spawn(serve(tls(l), served.clone(), Kind::Admission)));
     }
     if let Some(l) = conversion_listener {
         tasks.push(tokio::spawn(serve(
-            l,
-            acceptor,
+            tls(l),
             served.clone(),
             Kind::Conversion,
         )));
@@ -315,8 +312,8 @@ async fn forget(shared: &Shared, kind: &str, name: &str) -> Result<(), WebhookEr
         o.metadata
             .labels
             .as_ref()
-            .and_then(|l| l.get("app.kubernetes.io/managed-by"))
-            .is_some_and(|v| v == "deckmod")
+            .and_then(|l| l.get(register::MANAGED_BY.0))
+            .is_some_and(|v| v == register::MANAGED_BY.1)
     });
     if ours {
         shared
@@ -386,42 +383,34 @@ enum Kind {
     Conversion,
 }
 
-/// Accept TLS connections until aborted; each connection (handshake
-/// included) on its own task, so one slow client holds up no other.
-async fn serve(
-    listener: TcpListener,
+/// The webhooks' listener: TCP, then a TLS handshake (at most 10 s).
+struct TlsListener {
+    tcp: TcpListener,
     acceptor: tokio_rustls::TlsAcceptor,
-    served: Arc<Served>,
-    kind: Kind,
-) {
-    loop {
-        let tcp = match listener.accept().await {
-            Ok((tcp, _)) => tcp,
-            Err(e) => {
-                tracing::warn!("webhook accept: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let (acceptor, served) = (acceptor.clone(), served.clone());
-        tokio::spawn(async move {
-            let stream =
-                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
-                    Ok(Ok(s)) => s,
-                    Ok(Err(e)) => return tracing::debug!("webhook TLS handshake: {e}"),
-                    Err(_) => return tracing::debug!("webhook TLS handshake timed out"),
-                };
-            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                let served = served.clone();
-                async move { Ok::<_, std::convert::Infallible>(handle(&served, kind, req).await) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = conn.await {
-                tracing::debug!("webhook connection: {e}");
-            }
-        });
+}
+
+impl crate::http::Accept for TlsListener {
+    type Raw = tokio::net::TcpStream;
+    type Stream = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    async fn next(&self) -> std::io::Result<Self::Raw> {
+        self.tcp.accept().await.map(|(s, _)| s)
     }
+    async fn ready(&self, raw: Self::Raw) -> Result<Self::Stream, String> {
+        match tokio::time::timeout(Duration::from_secs(10), self.acceptor.accept(raw)).await {
+            Ok(Ok(s)) => Ok(s),
+            Ok(Err(e)) => Err(format!("TLS handshake: {e}")),
+            Err(_) => Err("TLS handshake timed out".into()),
+        }
+    }
+}
+
+/// Answer `kind`'s reviews on `listener` until aborted.
+async fn serve(listener: TlsListener, served: Arc<Served>, kind: Kind) {
+    crate::http::serve_requests(listener, "webhook", move |req: Request<Incoming>| {
+        let served = served.clone();
+        async move { handle(&served, kind, req).await }
+    })
+    .await
 }
 
 /// A request that is no review: plain text, as shell-operator answers.
@@ -474,21 +463,10 @@ async fn run_hook(
     let store = served.hooks.snapshots.snapshots_of(hook);
     let ctx = build_context(&h.config, &event, &store).map_err(|e| e.to_string())?;
     let shared = &served.shared;
-    let outcome = hook_call::run(HookCall {
-        hook: h,
-        contexts: vec![ctx],
-        values: json!({}),
-        config_values: json!({}),
-        module: None,
-        tmp_root: shared.tmp_root.clone(),
-        timeout: timeout.or(shared.hook_timeout),
-        run_dirs: Some(shared.run_dirs.clone()),
-        stop: shared.stop.clone(),
-    })
-    .await;
-    for log in &outcome.logs {
-        tracing::info!(hook = outcome.hook, binding = outcome.binding, output = ?log.stream, "{}", log.msg);
-    }
+    let mut call = shared.hook_call(h, vec![ctx], json!({}), json!({}), None);
+    call.timeout = timeout.or(shared.hook_timeout);
+    let outcome = hook_call::run(call).await;
+    hook_call::log_output(&outcome, None);
     shared.metrics.hook_run(
         crate::metrics::HookOwner::Shell,
         &outcome.hook,

@@ -10,6 +10,10 @@ use serde_json::{Value, json};
 
 use super::admission;
 
+/// The label on every object the webhooks write, and its value: what
+/// tells them from objects a shell-operator beside deckmod wrote.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "deckmod");
+
 /// How the API server reaches the operator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CallBack {
@@ -106,7 +110,7 @@ pub fn configuration(kind: &str, name: &str, webhooks: Vec<Value>) -> Value {
         "kind": kind,
         "metadata": {
             "name": name,
-            "labels": {"app.kubernetes.io/managed-by": "deckmod"},
+            "labels": {MANAGED_BY.0: MANAGED_BY.1},
         },
         "webhooks": webhooks,
     })

@@ -240,8 +240,8 @@ pub async fn from_secret(
                 annotations: Some([(NAMES_ANNOTATION.to_string(), wanted.clone())].into()),
                 labels: Some(
                     [(
-                        "app.kubernetes.io/managed-by".to_string(),
-                        "deckmod".to_string(),
+                        super::register::MANAGED_BY.0.to_string(),
+                        super::register::MANAGED_BY.1.to_string(),
                     )]
                     .into(),
                 ),
