@@ -395,13 +395,18 @@ impl LeaderElector {
     fn expires_at(&self) -> Option<Instant> {
         let (record, seen_at) = self.observed.as_ref()?;
         holder(record)?;
-        let duration = record
+        // A moment after, so that the look at that instant finds it expired.
+        Some(*seen_at + self.held_for(record) + Duration::from_millis(10))
+    }
+
+    /// How long a holder keeps `record`'s Lease without renewing: its
+    /// `leaseDurationSeconds`, else this elector's own lease duration.
+    fn held_for(&self, record: &LeaseSpec) -> Duration {
+        record
             .lease_duration_seconds
             .filter(|s| *s > 0)
             .map(|s| Duration::from_secs(s as u64))
-            .unwrap_or(self.config.lease_duration);
-        // A moment after, so that the look at that instant finds it expired.
-        Some(*seen_at + duration + Duration::from_millis(10))
+            .unwrap_or(self.config.lease_duration)
     }
 
     /// One look at the Lease as a candidate; `true` when this elector now
@@ -438,12 +443,7 @@ impl LeaderElector {
             }
         };
         if let Some(holder) = holder(&record) {
-            let duration = record
-                .lease_duration_seconds
-                .filter(|s| *s > 0)
-                .map(|s| Duration::from_secs(s as u64))
-                .unwrap_or(self.config.lease_duration);
-            if now < seen_at + duration {
+            if now < seen_at + self.held_for(&record) {
                 return Ok(false);
             }
             tracing::info!(lease = %self.config.name, holder, "leader election: the holder's lease expired");
