@@ -38,7 +38,7 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::hook_call::{self, HookCall};
+use crate::hook_call;
 use crate::hook_set::{self, HookRun, HookSet, HookSetMsg, jitter};
 use crate::module_worker::{ModuleMsg, ModuleTable, Shared};
 use crate::patches::PatchLog;
@@ -504,21 +504,15 @@ impl GlobalWorker {
             Mode::Global => json!({"global": self.settings}),
             Mode::Shell => json!({}),
         };
-        let outcome = hook_call::run(HookCall {
-            hook: self.hooks.hooks[hook].clone(),
+        let outcome = hook_call::run(self.shared.hook_call(
+            self.hooks.hooks[hook].clone(),
             contexts,
-            values: values.clone(),
+            values.clone(),
             config_values,
-            module: None,
-            tmp_root: self.shared.tmp_root.clone(),
-            timeout: self.shared.hook_timeout,
-            run_dirs: Some(self.shared.run_dirs.clone()),
-            stop: self.shared.stop.clone(),
-        })
+            None,
+        ))
         .await;
-        for log in &outcome.logs {
-            tracing::info!(hook = outcome.hook, binding = outcome.binding, output = ?log.stream, "{}", log.msg);
-        }
+        hook_call::log_output(&outcome, None);
         let owner = match self.mode {
             Mode::Global => crate::metrics::HookOwner::Global,
             Mode::Shell => crate::metrics::HookOwner::Shell,

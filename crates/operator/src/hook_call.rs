@@ -77,6 +77,21 @@ pub async fn run(call: HookCall) -> RunOutcome {
     joined.unwrap_or_else(|e| failed(&name, format!("the hook engine failed: {e}")))
 }
 
+/// Log a run's output lines (the hook's stdout and stderr) as the
+/// operator's own, with the module when the hook belongs to one.
+pub fn log_output(outcome: &RunOutcome, module: Option<&str>) {
+    for log in &outcome.logs {
+        match module {
+            Some(m) => {
+                tracing::info!(module = m, hook = outcome.hook, binding = outcome.binding, output = ?log.stream, "{}", log.msg)
+            }
+            None => {
+                tracing::info!(hook = outcome.hook, binding = outcome.binding, output = ?log.stream, "{}", log.msg)
+            }
+        }
+    }
+}
+
 fn failed(hook: &str, error: String) -> RunOutcome {
     RunOutcome {
         hook: hook.to_string(),

@@ -75,6 +75,31 @@ pub struct Shared {
     pub settled: tokio::sync::watch::Sender<BTreeMap<String, u64>>,
 }
 
+impl Shared {
+    /// A run of `hook` with this process's run settings (temp root, hook
+    /// timeout, reused run directories, the stop signal).
+    pub fn hook_call(
+        &self,
+        hook: Arc<hooks::discovery::Hook>,
+        contexts: Vec<hooks::context::BindingContext>,
+        values: Value,
+        config_values: Value,
+        module: Option<Arc<module::Module>>,
+    ) -> HookCall {
+        HookCall {
+            hook,
+            contexts,
+            values,
+            config_values,
+            module,
+            tmp_root: self.tmp_root.clone(),
+            timeout: self.hook_timeout,
+            run_dirs: Some(self.run_dirs.clone()),
+            stop: self.stop.clone(),
+        }
+    }
+}
+
 /// What a module's settings source says.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModuleConfigState {
@@ -801,21 +826,15 @@ impl Worker {
         allow_failure: bool,
     ) -> Result<bool, String> {
         let (values, config_values) = self.hook_values()?;
-        let outcome = hook_call::run(HookCall {
-            hook: self.hooks.hooks[hook].clone(),
+        let outcome = hook_call::run(self.shared.hook_call(
+            self.hooks.hooks[hook].clone(),
             contexts,
-            values: values.clone(),
+            values.clone(),
             config_values,
-            module: Some(self.module.clone()),
-            tmp_root: self.shared.tmp_root.clone(),
-            timeout: self.shared.hook_timeout,
-            run_dirs: Some(self.shared.run_dirs.clone()),
-            stop: self.shared.stop.clone(),
-        })
+            Some(self.module.clone()),
+        ))
         .await;
-        for log in &outcome.logs {
-            tracing::info!(module = self.name(), hook = outcome.hook, binding = outcome.binding, output = ?log.stream, "{}", log.msg);
-        }
+        hook_call::log_output(&outcome, Some(self.name()));
         let metrics = &self.shared.metrics;
         metrics.hook_run(
             crate::metrics::HookOwner::Module(self.module.name()),
@@ -961,11 +980,8 @@ impl Worker {
         )
         .await
         .map_err(|e| e.to_string())?;
-        let deployed = history
-            .into_iter()
-            .rev()
-            .find(|r| r.status == release::record::Status::Deployed)
-            .map(|r| (r.version, r.manifest));
+        let deployed =
+            release::deployed_revision(&history).map(|r| (r.version, r.manifest.clone()));
         Ok(RenderPreview {
             manifest: rendered.release_manifest(),
             deployed,

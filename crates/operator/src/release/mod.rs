@@ -129,6 +129,12 @@ pub fn rendered_objects(rendered: &chart::Rendered) -> Result<Vec<Object>, objec
     Ok(out)
 }
 
+/// The revision in effect in `history` (oldest first): the newest
+/// `deployed` one.
+pub fn deployed_revision(history: &[Release]) -> Option<&Release> {
+    history.iter().rev().find(|r| r.status == Status::Deployed)
+}
+
 /// The deployed revision, and whether its objects all exist.
 async fn deployed_and_present(cluster: &Cluster, deployed: &Release) -> Result<bool, ReleaseError> {
     for obj in objects::parse_manifest(&deployed.manifest)? {
@@ -165,11 +171,7 @@ pub async fn upgrade_install(
         );
         storage::update(cluster, r).await?;
     }
-    let deployed = history
-        .iter()
-        .rev()
-        .find(|r| r.status == Status::Deployed)
-        .cloned();
+    let deployed = deployed_revision(&history).cloned();
     if let Some(d) = &deployed
         && d.labels.get(CHECKSUM_LABEL) == Some(&sum)
         && deployed_and_present(cluster, d).await?
@@ -452,12 +454,7 @@ pub async fn uninstall(
     name: &str,
 ) -> Result<bool, ReleaseError> {
     let history = storage::history(cluster, namespace, name).await?;
-    let Some(last) = history
-        .iter()
-        .rev()
-        .find(|r| r.status == Status::Deployed)
-        .or(history.last())
-    else {
+    let Some(last) = deployed_revision(&history).or(history.last()) else {
         return Ok(false);
     };
     let objs = objects::parse_manifest(&last.manifest)?;
