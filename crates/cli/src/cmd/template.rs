@@ -238,11 +238,8 @@ fn render_name_template(text: &str) -> anyhow::Result<String> {
         )))
     });
     let mut set = gotmpl::Templates::new(funcs);
-    // Errors are flattened to their text: `{:#}` would repeat their sources.
-    set.parse("name-template", text)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    set.execute("name-template", &gotmpl::Value::Nil)
-        .map_err(|e| anyhow::anyhow!("{e}"))
+    set.parse("name-template", text)?;
+    Ok(set.execute("name-template", &gotmpl::Value::Nil)?)
 }
 
 /// `helm template`'s effects: the post-renderer and `--output-dir` files.
