@@ -350,25 +350,8 @@ impl Env {
 
     fn ok_in(&self, program: &str, args: &[&str], stdin: Option<&str>) -> String {
         let mut c = self.cmd(program);
-        c.args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            });
-        let mut child = c.spawn().expect("the command runs (testenv PATH)");
-        if let Some(text) = stdin {
-            use std::io::Write as _;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(text.as_bytes())
-                .unwrap();
-        }
-        let out = child.wait_with_output().unwrap();
+        c.args(args);
+        let out = testkit::output_with_stdin(c, stdin);
         assert!(out.status.success(), "{program} {args:?}: {}", stderr(&out));
         stdout(&out)
     }

@@ -117,23 +117,12 @@ fn holder(lease: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// kubectl's standard output, trimmed (empty when it failed: the callers
+/// poll for what they want).
 fn kubectl(args: &[&str], stdin: Option<&str>) -> String {
-    let mut child = Command::new("kubectl")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("kubectl runs");
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = Command::new("kubectl");
+    cmd.args(args);
+    let out = testkit::output_with_stdin(cmd, stdin);
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 

@@ -1,7 +1,8 @@
 //! What the workspace's tests share, so each copy does not drift on its own:
 //! where the real `helm` binary is ([`helm`]), a small deterministic
-//! generator for randomized comparisons ([`XorShift`]) and base64 decoding
-//! of helm output ([`base64_decode`]).
+//! generator for randomized comparisons ([`XorShift`]), base64 decoding
+//! of helm output ([`base64_decode`]) and a command run with its standard
+//! input given ([`output_with_stdin`]).
 //!
 //! A dev-dependency only: it depends on no workspace crate, so every crate,
 //! the lowest included, can use it.
@@ -107,6 +108,39 @@ pub fn base64_decode(text: &str) -> Vec<u8> {
     out
 }
 
+/// Run `cmd` with `stdin` written to its standard input (`None`: it reads
+/// nothing) and its standard output and error captured.
+///
+/// # Panics
+///
+/// When the program cannot be started (not on the test environment's
+/// `PATH`): the test cannot go on.
+pub fn output_with_stdin(
+    mut cmd: std::process::Command,
+    stdin: Option<&str>,
+) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(match stdin {
+            Some(_) => Stdio::piped(),
+            None => Stdio::null(),
+        });
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("{:?} runs (testenv PATH): {e}", cmd.get_program()));
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(text.as_bytes())
+            .expect("the program reads its input");
+    }
+    child.wait_with_output().expect("the program ends")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +157,15 @@ mod tests {
             t.len() <= 4 && t.chars().all(|c| c == 'a' || c == 'b'),
             "{t}"
         );
+    }
+
+    #[test]
+    fn a_command_gets_its_input_and_gives_its_output() {
+        let out = output_with_stdin(std::process::Command::new("cat"), Some("in\n"));
+        assert!(out.status.success());
+        assert_eq!(out.stdout, b"in\n");
+        let out = output_with_stdin(std::process::Command::new("cat"), None);
+        assert_eq!(out.stdout, b"");
     }
 
     #[test]
