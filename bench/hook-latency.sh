@@ -88,12 +88,7 @@ int main(int argc, char **argv) {
   return close(fo) != 0;
 }
 C
-  if gcc -O2 -static -o "$work/hooks/record" "$work/record.c" 2>/dev/null; then
-    linked=static
-  else
-    gcc -O2 -o "$work/hooks/record" "$work/record.c"
-    linked=dynamic
-  fi
+  bench_cc "$work/record.c" "$work/hooks/record"
   spawn_cmd=("$work/hooks/record" --now)
   spawn_name="spawn alone (fork/exec, $linked C)"
   hook_name="C program, linked $linked"

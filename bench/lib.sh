@@ -13,6 +13,9 @@
 #                            (kept when DECKMOD_BENCH_KEEP=1)
 #   bench_pids+=(PID)        a process to stop at exit
 #   bench_stop PID           stop one now (TERM, then wait)
+#   bench_cc SRC OUT         compile a C hook with gcc -O2: static when libc.a
+#                            is there (no loader at each start), else dynamic;
+#                            sets $linked to static or dynamic
 #   bench_now_ms, bench_rss_kib PID, bench_fds PID, bench_free_port
 #   bench_wait_until SECS CMD...   poll CMD every 50 ms, at most SECS seconds
 #   bench_metric PORT NAME   the sum of every series of the metric NAME on the
@@ -60,6 +63,15 @@ bench_env_up() {
   # shellcheck disable=SC1090
   . "$env_file"
   work="$(mktemp -d)"
+}
+
+bench_cc() {
+  if gcc -O2 -static -o "$2" "$1" 2>/dev/null; then
+    linked=static
+  else
+    gcc -O2 -o "$2" "$1"
+    linked=dynamic
+  fi
 }
 
 bench_now_ms() { date +%s%3N; }

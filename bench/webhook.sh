@@ -50,12 +50,7 @@ int main(int argc, char **argv) {
   return close(fo) != 0;
 }
 C
-if gcc -O2 -static -o "$work/hooks/allow" "$work/allow.c" 2>/dev/null; then
-  linked=static
-else
-  gcc -O2 -o "$work/hooks/allow" "$work/allow.c"
-  linked=dynamic
-fi
+bench_cc "$work/allow.c" "$work/hooks/allow"
 kubectl create namespace bench-webhook >/dev/null
 port="$(bench_free_port)"
 DECKMOD_LOG=warn "$deckmod" operator --hooks-dir "$work/hooks" --config-map none \
